@@ -1,0 +1,48 @@
+# Shared CMake helpers for Inpaint Studio.
+
+# inpaint_use_torch(<target> [PCH])
+# Links LibTorch with its compile flags; PCH precompiles the torch headers for
+# the target, which is what keeps a clean 2-core build short.
+function(inpaint_use_torch tgt)
+  cmake_parse_arguments(A "PCH" "" "" ${ARGN})
+  target_link_libraries(${tgt} PUBLIC ${TORCH_LIBRARIES})
+  target_include_directories(${tgt} SYSTEM PUBLIC ${TORCH_INCLUDE_DIRS})
+  if(A_PCH)
+    target_precompile_headers(${tgt} PRIVATE <torch/torch.h>)
+  endif()
+endfunction()
+
+# inpaint_add_test(NAME <name> SOURCES <files...> LIBS <libs...> LABELS <labels...> [TIMEOUT s])
+# One executable per unit, registered with ctest. Qt tests run offscreen.
+function(inpaint_add_test)
+  cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS})
+  target_compile_definitions(${T_NAME} PRIVATE
+    INPAINT_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
+    INPAINT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    INPAINT_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
+  set_tests_properties(${T_NAME} PROPERTIES
+    LABELS "${T_LABELS}"
+    TIMEOUT ${T_TIMEOUT}
+    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;INPAINT_TEST_DATA_DIR=${PROJECT_SOURCE_DIR}/tests/data")
+endfunction()
+
+# inpaint_glob_sources(<var> <dir>...) : the .cpp/.h files of a folder, so a new
+# file needs no CMake edit.
+function(inpaint_glob_sources var)
+  set(files)
+  foreach(d ${ARGN})
+    file(GLOB_RECURSE f CONFIGURE_DEPENDS
+      ${CMAKE_CURRENT_SOURCE_DIR}/${d}/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/${d}/*.h)
+    list(APPEND files ${f})
+  endforeach()
+  set(${var} ${files} PARENT_SCOPE)
+endfunction()
