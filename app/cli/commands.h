@@ -1,0 +1,16 @@
+// inpaint-cli subcommands. Each takes the arguments after the subcommand name, prints its
+// result to stdout, one clear line on stderr on failure, and returns the exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace inpaint::cli {
+
+using Args = std::vector<std::string>;
+
+int cmdRun(const Args& args);       // inpaint-cli run --image IN --mask MASK --out OUT ...
+int cmdInfo(const Args& args);      // inpaint-cli info --model DIR
+int cmdTokenize(const Args& args);  // inpaint-cli tokenize --model DIR TEXT...
+
+}  // namespace inpaint::cli

@@ -1,0 +1,33 @@
+// Image files in and out. Decoding keeps what the file has: 8- or 16-bit, grey, RGB or
+// RGBA (alpha kept, never premultiplied); EXIF orientation is applied on load.
+#pragma once
+
+#include <QImage>
+#include <QSize>
+#include <QString>
+
+namespace inpaint::imaging {
+
+// The formats a document holds after loading (everything else is converted to one of these):
+// Grayscale8, Grayscale16, RGB888, RGBA8888 (straight alpha), RGBX64, RGBA64 (straight alpha).
+bool isDocumentFormat(QImage::Format f);
+
+// Hard limit on pixels (width*height) we agree to decode; larger files give a clear error.
+constexpr qint64 kMaxImagePixels = 20000LL * 20000LL;
+
+// Returns a null image and sets *error (one sentence naming the file) on failure:
+// missing file, unreadable/truncated/corrupt data, unsupported format, zero size, too large
+// or out of memory.
+QImage loadImage(const QString& path, QString* error);
+
+// Masks: any readable image; converted to Grayscale8 (luma), > 127 is repaint when binarised
+// later. If its size differs from `expected`: error naming both sizes, unless `resizeToFit`,
+// in which case it is scaled (nearest) to `expected`. A null `expected` skips the check.
+QImage loadMask(const QString& path, QSize expected, bool resizeToFit, QString* error);
+
+// Writes via a temp file in the target folder + rename (QSaveFile); the format follows the
+// extension (png, jpg/jpeg, webp, tif/tiff, bmp). 16-bit stays 16-bit where the format can hold
+// it (PNG, TIFF). Returns false and sets *error (naming the path) on failure.
+bool saveImage(const QImage& image, const QString& path, QString* error, int quality = 95);
+
+}  // namespace inpaint::imaging
