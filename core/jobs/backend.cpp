@@ -1,0 +1,22 @@
+// The default backend factory: classical today; the diffusion backend plugs in here.
+#include "core/jobs/backend.h"
+
+#include "core/jobs/classical_backend.h"
+
+namespace inpaint::jobs {
+
+BackendFactory defaultBackendFactory()
+{
+    return [](const InpaintRequest& request, QString* error) -> std::unique_ptr<Backend> {
+        if (isClassical(request.pipeline)) return std::make_unique<ClassicalBackend>();
+        if (request.pipeline == PipelineKind::Auto && request.modelPath.isEmpty())
+            return std::make_unique<ClassicalBackend>();
+        if (error)
+            *error = QStringLiteral("The %1 pipeline needs a Stable Diffusion model, and none is loaded; "
+                                    "use classical-telea or classical-ns.")
+                         .arg(pipelineName(request.pipeline));
+        return nullptr;
+    };
+}
+
+}  // namespace inpaint::jobs
