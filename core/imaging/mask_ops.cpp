@@ -1,0 +1,200 @@
+// Mask helpers (see mask_ops.h). Pixel loops run row by row over bytesPerLine so that
+// padded scanlines are handled; dilation/erosion/blur go through OpenCV views.
+#include "core/imaging/mask_ops.h"
+
+#include "core/imaging/opencv_bridge.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace inpaint::imaging {
+
+namespace {
+
+// Grayscale8 view of a mask argument (shared, no copy, when it already is one).
+QImage asMask(const QImage& m)
+{
+    if (m.isNull() || m.format() == QImage::Format_Grayscale8) return m;
+    return maskFromImage(m);
+}
+
+}  // namespace
+
+QImage maskFromImage(const QImage& image)
+{
+    if (image.isNull()) return {};
+    switch (image.format()) {
+    case QImage::Format_Grayscale8:
+        return image;
+    case QImage::Format_Grayscale16:
+        return image.convertToFormat(QImage::Format_Grayscale8);
+    default:
+        break;
+    }
+    // Compute luma ourselves so the result does not depend on the colour space Qt attaches.
+    const QImage rgba = image.convertToFormat(QImage::Format_RGBA8888);
+    if (rgba.isNull()) return {};
+    const bool alpha = image.hasAlphaChannel();
+    QImage out(image.size(), QImage::Format_Grayscale8);
+    if (out.isNull()) return {};
+    for (int y = 0; y < rgba.height(); ++y) {
+        const uchar* s = rgba.constScanLine(y);
+        uchar* d = out.scanLine(y);
+        for (int x = 0; x < rgba.width(); ++x, s += 4) {
+            int v = qGray(s[0], s[1], s[2]);
+            if (alpha) v = (v * s[3] + 127) / 255;
+            d[x] = static_cast<uchar>(v);
+        }
+    }
+    return out;
+}
+
+QImage emptyMask(QSize size)
+{
+    if (size.isEmpty()) return {};
+    QImage m(size, QImage::Format_Grayscale8);
+    if (!m.isNull()) m.fill(0);
+    return m;
+}
+
+bool unionInto(QImage& acc, const QImage& other)
+{
+    const QImage o = asMask(other);
+    if (o.isNull()) return true;
+    if (acc.isNull()) {
+        acc = o.copy();
+        return !acc.isNull();
+    }
+    if (acc.size() != o.size()) return false;
+    if (acc.format() != QImage::Format_Grayscale8) acc = maskFromImage(acc);
+    for (int y = 0; y < acc.height(); ++y) {
+        const uchar* s = o.constScanLine(y);
+        uchar* d = acc.scanLine(y);
+        for (int x = 0; x < acc.width(); ++x) d[x] = std::max(d[x], s[x]);
+    }
+    return true;
+}
+
+QImage maskUnion(const QList<QImage>& masks)
+{
+    QImage acc;
+    for (const QImage& m : masks)
+        if (!unionInto(acc, m)) return {};
+    return acc;
+}
+
+QImage invertMask(const QImage& mask)
+{
+    QImage m = asMask(mask).copy();
+    for (int y = 0; y < m.height(); ++y) {
+        uchar* d = m.scanLine(y);
+        for (int x = 0; x < m.width(); ++x) d[x] = static_cast<uchar>(255 - d[x]);
+    }
+    return m;
+}
+
+QImage binarizeMask(const QImage& mask, int threshold)
+{
+    QImage m = asMask(mask).copy();
+    for (int y = 0; y < m.height(); ++y) {
+        uchar* d = m.scanLine(y);
+        for (int x = 0; x < m.width(); ++x) d[x] = d[x] > threshold ? 255 : 0;
+    }
+    return m;
+}
+
+QRect maskBoundingBox(const QImage& mask)
+{
+    const QImage m = asMask(mask);
+    int x0 = m.width(), y0 = m.height(), x1 = -1, y1 = -1;
+    for (int y = 0; y < m.height(); ++y) {
+        const uchar* s = m.constScanLine(y);
+        int first = -1, last = -1;
+        for (int x = 0; x < m.width(); ++x) {
+            if (s[x]) {
+                if (first < 0) first = x;
+                last = x;
+            }
+        }
+        if (first < 0) continue;
+        x0 = std::min(x0, first);
+        x1 = std::max(x1, last);
+        y0 = std::min(y0, y);
+        y1 = y;
+    }
+    if (x1 < 0) return {};
+    return QRect(QPoint(x0, y0), QPoint(x1, y1));
+}
+
+qint64 maskCoverage(const QImage& mask)
+{
+    const QImage m = asMask(mask);
+    if (m.isNull()) return 0;
+    return cv::countNonZero(detail::constMatView(m));
+}
+
+bool isMaskEmpty(const QImage& mask)
+{
+    const QImage m = asMask(mask);
+    for (int y = 0; y < m.height(); ++y) {
+        const uchar* s = m.constScanLine(y);
+        for (int x = 0; x < m.width(); ++x)
+            if (s[x]) return false;
+    }
+    return true;
+}
+
+bool isMaskFull(const QImage& mask)
+{
+    const QImage m = asMask(mask);
+    if (m.isNull()) return false;
+    return maskCoverage(m) == qint64(m.width()) * m.height();
+}
+
+QImage growMask(const QImage& mask, int pixels)
+{
+    const QImage src = asMask(mask);
+    if (src.isNull() || pixels == 0) return src;
+    const int r = std::abs(pixels);
+    QImage out(src.size(), QImage::Format_Grayscale8);
+    if (out.isNull()) return {};
+    const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1));
+    cv::Mat dst = detail::matView(out);
+    // Outside the image counts as "keep", so a mask touching the border does not grow from it
+    // and an eroded full mask shrinks away from the border.
+    if (pixels > 0)
+        cv::dilate(detail::constMatView(src), dst, kernel, cv::Point(-1, -1), 1, cv::BORDER_CONSTANT,
+                   cv::Scalar(0));
+    else
+        cv::erode(detail::constMatView(src), dst, kernel, cv::Point(-1, -1), 1, cv::BORDER_CONSTANT,
+                  cv::Scalar(0));
+    return out;
+}
+
+QImage featherMask(const QImage& mask, double radius)
+{
+    const QImage src = asMask(mask);
+    if (src.isNull() || radius <= 0.0) return src;
+    QImage out(src.size(), QImage::Format_Grayscale8);
+    if (out.isNull()) return {};
+    cv::Mat dst = detail::matView(out);
+    cv::GaussianBlur(detail::constMatView(src), dst, cv::Size(0, 0), radius / 2.0, radius / 2.0,
+                     cv::BORDER_REPLICATE);
+    return out;
+}
+
+QImage resizeMask(const QImage& mask, QSize size)
+{
+    const QImage src = asMask(mask);
+    if (src.isNull() || size.isEmpty()) return {};
+    if (src.size() == size) return src;
+    QImage out(size, QImage::Format_Grayscale8);
+    if (out.isNull()) return {};
+    cv::Mat dst = detail::matView(out);
+    cv::resize(detail::constMatView(src), dst, dst.size(), 0, 0, cv::INTER_NEAREST_EXACT);
+    return out;
+}
+
+}  // namespace inpaint::imaging
