@@ -108,24 +108,10 @@ QImage binarizeMask(const QImage& mask, int threshold)
 QRect maskBoundingBox(const QImage& mask)
 {
     const QImage m = asMask(mask);
-    int x0 = m.width(), y0 = m.height(), x1 = -1, y1 = -1;
-    for (int y = 0; y < m.height(); ++y) {
-        const uchar* s = m.constScanLine(y);
-        int first = -1, last = -1;
-        for (int x = 0; x < m.width(); ++x) {
-            if (s[x]) {
-                if (first < 0) first = x;
-                last = x;
-            }
-        }
-        if (first < 0) continue;
-        x0 = std::min(x0, first);
-        x1 = std::max(x1, last);
-        y0 = std::min(y0, y);
-        y1 = y;
-    }
-    if (x1 < 0) return {};
-    return QRect(QPoint(x0, y0), QPoint(x1, y1));
+    if (m.isNull()) return {};
+    const cv::Rect r = cv::boundingRect(detail::constMatView(m));  // SIMD; nonzero = inside
+    if (r.empty()) return {};
+    return QRect(r.x, r.y, r.width, r.height);
 }
 
 qint64 maskCoverage(const QImage& mask)
@@ -137,13 +123,7 @@ qint64 maskCoverage(const QImage& mask)
 
 bool isMaskEmpty(const QImage& mask)
 {
-    const QImage m = asMask(mask);
-    for (int y = 0; y < m.height(); ++y) {
-        const uchar* s = m.constScanLine(y);
-        for (int x = 0; x < m.width(); ++x)
-            if (s[x]) return false;
-    }
-    return true;
+    return maskCoverage(mask) == 0;
 }
 
 bool isMaskFull(const QImage& mask)
