@@ -1,0 +1,81 @@
+// inpaint-studio: the editor. Links the UI and core only (no torch in this process's
+// code paths today). Usage: inpaint-studio [IMAGE] [--demo-mask] [--demo-inpaint]
+// [--screenshot OUT.png] [--size WxH]. The demo flags exist for scripts/screenshot.sh.
+#include "core/document/document.h"
+#include "ui/canvas_view.h"
+#include "ui/generation_controller.h"
+#include "ui/main_window.h"
+#include "ui/theme.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QIcon>
+#include <QTimer>
+#include <cstdio>
+
+using inpaint::ui::MainWindow;
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("inpaint-studio"));
+    QApplication::setOrganizationName(QStringLiteral("InpaintStudio"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Inpaint Studio"));
+    QApplication::setApplicationVersion(QStringLiteral(INPAINT_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/app.svg")));
+    inpaint::ui::applyDarkTheme(app);
+
+    QCommandLineParser cli;
+    cli.setApplicationDescription(QStringLiteral("Paint a mask over part of a photo and fill it in."));
+    cli.addHelpOption();
+    cli.addVersionOption();
+    cli.addPositionalArgument(QStringLiteral("image"), QStringLiteral("An image to open."), QStringLiteral("[image]"));
+    const QCommandLineOption demoMask(QStringLiteral("demo-mask"), QStringLiteral("Paint a demo mask (the spoon of the sample photo)."));
+    const QCommandLineOption demoInpaint(QStringLiteral("demo-inpaint"),
+                                         QStringLiteral("Paint the demo mask and run the classical engine on it."));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                        QStringLiteral("Save a picture of the window to FILE and quit."), QStringLiteral("FILE"));
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1360x860."), QStringLiteral("WxH"));
+    cli.addOptions({demoMask, demoInpaint, screenshot, size});
+    cli.process(app);
+
+    MainWindow window;
+    if (cli.isSet(size)) {
+        const QStringList wh = cli.value(size).split(QLatin1Char('x'));
+        if (wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
+    }
+    window.show();
+
+    const QStringList args = cli.positionalArguments();
+    if (!args.isEmpty()) {
+        // Open once the window has its size, so the image is fitted to the real canvas.
+        QTimer::singleShot(0, &window, [&window, path = args.first()] { window.openFile(path); });
+    }
+
+    const bool wantMask = cli.isSet(demoMask) || cli.isSet(demoInpaint);
+    const QString shotPath = cli.value(screenshot);
+    auto takeShot = [&window, shotPath] {
+        if (shotPath.isEmpty()) return;
+        // Let pending repaints and layout settle, then render the window ourselves: this works
+        // the same under xvfb, a real display or the offscreen platform.
+        QTimer::singleShot(400, &window, [&window, shotPath] {
+            const bool ok = window.grab().save(shotPath);
+            std::fprintf(ok ? stdout : stderr, ok ? "screenshot: %s\n" : "screenshot: could not write %s\n",
+                         qPrintable(shotPath));
+            QApplication::exit(ok ? 0 : 1);
+        });
+    };
+
+    QTimer::singleShot(50, &window, [&] {
+        if (wantMask) window.paintDemoMask();
+        if (cli.isSet(demoInpaint)) {
+            QObject::connect(window.controller(), &inpaint::ui::GenerationController::pendingResultChanged, &window,
+                             takeShot, Qt::SingleShotConnection);
+            QObject::connect(window.controller(), &inpaint::ui::GenerationController::problem, &window, takeShot,
+                             Qt::SingleShotConnection);
+            window.startInpaint();
+        } else {
+            takeShot();
+        }
+    });
+    return app.exec();
+}

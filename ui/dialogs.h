@@ -1,0 +1,36 @@
+// Dialogs: every question the main window asks the person, behind one interface so tests
+// can answer them without a modal dialog blocking the event loop.
+#pragma once
+
+#include <QColor>
+#include <QMessageBox>
+#include <QString>
+
+class QWidget;
+
+namespace inpaint::ui {
+
+class Dialogs {
+public:
+    virtual ~Dialogs() = default;
+    // File names: empty when the person cancels.
+    virtual QString openImageFile(QWidget* parent, const QString& dir);
+    virtual QString openMaskFile(QWidget* parent, const QString& dir);
+    // Asks before replacing an existing file.
+    virtual QString saveImageFile(QWidget* parent, const QString& caption, const QString& suggested);
+    virtual QMessageBox::StandardButton ask(QWidget* parent, const QString& title, const QString& text,
+                                            QMessageBox::StandardButtons buttons,
+                                            QMessageBox::StandardButton defaultButton);
+    virtual void error(QWidget* parent, const QString& title, const QString& text);
+    virtual void information(QWidget* parent, const QString& title, const QString& text);
+    // Invalid colour when cancelled.
+    virtual QColor color(QWidget* parent, const QColor& initial, const QString& title);
+    // Null string when cancelled.
+    virtual QString text(QWidget* parent, const QString& title, const QString& label, const QString& initial);
+
+    // File dialog filters for the formats image_io reads and writes.
+    static QString openFilter();
+    static QString saveFilter();
+};
+
+}  // namespace inpaint::ui

@@ -1,0 +1,70 @@
+// GenerationController: the UI side of one inpainting job, written top to bottom as a QCoro
+// coroutine: snapshot the document into an immutable request, submit it to the JobQueue,
+// co_await the job's result, and keep an Ok result as a *pending* result that the person
+// applies (one undo step) or discards. Nothing touches the document until Apply, so a
+// cancelled or failed job leaves image and mask exactly as they were.
+//
+// Step previews do not pass through here: they go from JobQueue::stepDone straight to the
+// canvas and the progress panel.
+#pragma once
+
+#include "core/jobs/inpaint_request.h"
+
+#include <QObject>
+#include <QRect>
+#include <QSet>
+#include <optional>
+
+#include <qcoro/qcorotask.h>
+
+namespace inpaint::document {
+class Document;
+}
+namespace inpaint::jobs {
+class JobQueue;
+}
+
+namespace inpaint::ui {
+
+struct PendingResult {
+    jobs::InpaintResult result;
+    jobs::InpaintRequest settings;  // what produced it (image and mask left out)
+    QRect region;                   // bounding box of the mask it was made with
+    quint64 docSerial = 0;          // the document it belongs to
+    quint64 imageState = 0;         // the base pixels it was computed from
+};
+
+class GenerationController : public QObject {
+    Q_OBJECT
+public:
+    GenerationController(document::Document* doc, jobs::JobQueue* queue, QObject* parent = nullptr);
+
+    // Runs one job with `settings` (prompts, pipeline, seed, ...) on the document's current
+    // image and combined mask. Returns when the job has finished, failed or been cancelled.
+    QCoro::Task<> generate(jobs::InpaintRequest settings);
+
+    void cancel();  // every job this controller started
+    bool isBusy() const { return !m_running.isEmpty(); }
+    int runningJobs() const { return int(m_running.size()); }
+
+    bool hasPendingResult() const { return m_pending.has_value(); }
+    const PendingResult* pendingResult() const { return m_pending ? &*m_pending : nullptr; }
+    bool applyPending();    // one undo step; false (and a problem() message) when it cannot
+    void discardPending();
+
+signals:
+    void busyChanged(bool busy);
+    void jobStarted(quint64 jobId, const inpaint::jobs::InpaintRequest& settings);
+    void jobFinished(const inpaint::jobs::InpaintResult& result);
+    void pendingResultChanged();
+    void message(const QString& text);  // for the status bar
+    void problem(const QString& text);  // something the person must read
+
+private:
+    document::Document* m_doc;
+    jobs::JobQueue* m_queue;
+    QSet<quint64> m_running;
+    std::optional<PendingResult> m_pending;
+};
+
+}  // namespace inpaint::ui

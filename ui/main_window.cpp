@@ -1,0 +1,729 @@
+// MainWindow (see main_window.h).
+#include "ui/main_window.h"
+
+#include "core/document/document.h"
+#include "core/imaging/image_io.h"
+#include "core/jobs/job_queue.h"
+#include "core/tools/brush_tool.h"
+#include "ui/brush_options.h"
+#include "ui/canvas_view.h"
+#include "ui/dialogs.h"
+#include "ui/generation_controller.h"
+#include "ui/layer_panel.h"
+#include "ui/progress_panel.h"
+#include "ui/prompt_panel.h"
+#include "ui/result_bar.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QFileInfo>
+#include <QImageReader>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSettings>
+#include <QShortcut>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QUndoStack>
+#include <QVBoxLayout>
+
+namespace inpaint::ui {
+
+namespace {
+constexpr int kMaxRecent = 10;
+const char* kRecentKey = "recentFiles";
+const char* kLastDirKey = "lastDirectory";
+
+QString firstLocalFile(const QMimeData* mime) {
+    if (!mime || !mime->hasUrls()) return {};
+    for (const QUrl& u : mime->urls())
+        if (u.isLocalFile()) return u.toLocalFile();
+    return {};
+}
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : MainWindow(jobs::defaultBackendFactory(), parent) {}
+
+MainWindow::MainWindow(jobs::BackendFactory factory, QWidget* parent)
+    : QMainWindow(parent), m_dialogs(std::make_unique<Dialogs>()) {
+    setObjectName(QStringLiteral("mainWindow"));
+    m_doc = new document::Document(this);
+    m_queue = new jobs::JobQueue(std::move(factory), this);
+    m_controller = new GenerationController(m_doc, m_queue, this);
+
+    m_centre = new QWidget(this);
+    m_resultBar = new ResultBar(m_centre);
+    m_resultBar->hide();
+    m_canvas = new CanvasView(m_doc, m_centre);
+    m_canvas->setObjectName(QStringLiteral("canvas"));
+    auto* cl = new QVBoxLayout(m_centre);
+    cl->setContentsMargins(0, 0, 0, 0);
+    cl->setSpacing(0);
+    cl->addWidget(m_resultBar);
+    cl->addWidget(m_canvas, 1);
+    setCentralWidget(m_centre);
+
+    m_layers = new LayerPanel(m_doc, m_dialogs.get(), this);
+    m_prompt = new PromptPanel(this);
+    m_progress = new ProgressPanel(this);
+    m_brushOptions = new BrushOptions(this);
+    m_brushOptions->setSettings(m_canvas->brushSettings());
+
+    buildActions();
+    buildMenus();
+    buildToolBars();
+    buildDocks();
+    buildStatusBar();
+    connectSignals();
+    setAcceptDrops(true);
+    resize(1360, 860);
+    updateTitle();
+    updateActions();
+}
+
+MainWindow::~MainWindow() {
+    // Stop the worker before the document and widgets go (JobQueue joins its thread).
+    m_controller->cancel();
+}
+
+void MainWindow::setDialogs(std::unique_ptr<Dialogs> dialogs) {
+    m_dialogs = std::move(dialogs);
+    m_layers->setDialogs(m_dialogs.get());
+}
+
+QAction* MainWindow::makeAction(const QString& name, const QString& icon, const QString& text, const QString& tip,
+                                const QKeySequence& key) {
+    auto* a = new QAction(this);
+    a->setObjectName(name);
+    a->setText(text);
+    if (!icon.isEmpty()) a->setIcon(QIcon(QStringLiteral(":/icons/%1.svg").arg(icon)));
+    if (!key.isEmpty()) a->setShortcut(key);
+    a->setToolTip(key.isEmpty() ? tip : QStringLiteral("%1 (%2)").arg(tip, key.toString(QKeySequence::NativeText)));
+    a->setStatusTip(tip);
+    addAction(a);  // shortcuts work wherever the focus is in the window
+    return a;
+}
+
+QAction* MainWindow::action(const QString& name) const { return findChild<QAction*>(name); }
+
+void MainWindow::buildActions() {
+    // File
+    connect(makeAction("open", "open", tr("&Open…"), tr("Open an image"), QKeySequence::Open),
+            &QAction::triggered, this, [this] {
+                if (!maybeKeepChanges()) return;
+                const QString path = m_dialogs->openImageFile(this, lastDir());
+                if (!path.isEmpty()) openFile(path);
+            });
+    connect(makeAction("paste", "paste", tr("&Paste Image"), tr("Open the image on the clipboard"), QKeySequence::Paste),
+            &QAction::triggered, this, &MainWindow::pasteFromClipboard);
+    connect(makeAction("save", "save", tr("&Save"), tr("Save the image (the first save asks where)"), QKeySequence::Save),
+            &QAction::triggered, this, &MainWindow::save);
+    connect(makeAction("saveAs", "save-as", tr("Save &As…"), tr("Save the image under a new name"), QKeySequence::SaveAs),
+            &QAction::triggered, this, &MainWindow::saveAs);
+    connect(makeAction("export", "export", tr("&Export Image…"), tr("Write a copy of the image (PNG, JPEG, WebP, TIFF, BMP)"),
+                       QKeySequence(Qt::CTRL | Qt::Key_E)),
+            &QAction::triggered, this, &MainWindow::exportImage);
+    connect(makeAction("quit", QString(), tr("&Quit"), tr("Close Inpaint Studio"), QKeySequence::Quit),
+            &QAction::triggered, this, &QWidget::close);
+
+    // Edit
+    QAction* undo = makeAction("undo", "undo", tr("&Undo"), tr("Undo the last stroke or operation"), QKeySequence::Undo);
+    QAction* redo = makeAction("redo", "redo", tr("&Redo"), tr("Redo"), QKeySequence::Redo);
+    connect(undo, &QAction::triggered, this, [this] {
+        m_doc->commitActiveStroke();
+        m_doc->undoStack()->undo();
+    });
+    connect(redo, &QAction::triggered, this, [this] {
+        m_doc->commitActiveStroke();
+        m_doc->undoStack()->redo();
+    });
+
+    // Tools
+    QAction* brush = makeAction("brush", "brush", tr("&Brush"), tr("Paint the mask"), QKeySequence(Qt::Key_B));
+    QAction* eraser = makeAction("eraser", "eraser", tr("&Eraser"), tr("Erase the mask"), QKeySequence(Qt::Key_E));
+    brush->setCheckable(true);
+    eraser->setCheckable(true);
+    brush->setChecked(true);
+    auto* toolGroup = new QActionGroup(this);
+    toolGroup->addAction(brush);
+    toolGroup->addAction(eraser);
+    connect(brush, &QAction::triggered, this, [this] { m_canvas->setToolKind(CanvasView::ToolKind::Brush); });
+    connect(eraser, &QAction::triggered, this, [this] { m_canvas->setToolKind(CanvasView::ToolKind::Eraser); });
+    connect(makeAction("brushSmaller", QString(), tr("S&maller Brush"), tr("Make the brush smaller"),
+                       QKeySequence(Qt::Key_BracketLeft)),
+            &QAction::triggered, m_canvas, &CanvasView::shrinkBrush);
+    connect(makeAction("brushBigger", QString(), tr("B&igger Brush"), tr("Make the brush bigger"),
+                       QKeySequence(Qt::Key_BracketRight)),
+            &QAction::triggered, m_canvas, &CanvasView::growBrush);
+
+    // View
+    QAction* zoomIn = makeAction("zoomIn", "zoom-in", tr("Zoom &In"), tr("Zoom in"), QKeySequence(Qt::CTRL | Qt::Key_Equal));
+    zoomIn->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Equal), QKeySequence::ZoomIn});
+    connect(zoomIn, &QAction::triggered, m_canvas, &CanvasView::zoomIn);
+    connect(makeAction("zoomOut", "zoom-out", tr("Zoom &Out"), tr("Zoom out"), QKeySequence(Qt::CTRL | Qt::Key_Minus)),
+            &QAction::triggered, m_canvas, &CanvasView::zoomOut);
+    connect(makeAction("zoomFit", "zoom-fit", tr("&Fit to Window"), tr("Show the whole image"), QKeySequence(Qt::CTRL | Qt::Key_0)),
+            &QAction::triggered, m_canvas, &CanvasView::fitToWindow);
+    connect(makeAction("zoom100", "zoom-100", tr("&Actual Size (100 %)"), tr("One image pixel per screen pixel"),
+                       QKeySequence(Qt::CTRL | Qt::Key_1)),
+            &QAction::triggered, m_canvas, &CanvasView::actualSize);
+    QAction* showMask = makeAction("showMask", "visible", tr("Show &Mask Overlay"), tr("Show the coloured mask overlay"),
+                                   QKeySequence(Qt::Key_M));
+    showMask->setCheckable(true);
+    showMask->setChecked(true);
+    connect(showMask, &QAction::toggled, m_canvas, &CanvasView::setOverlaysShown);
+
+    // Inpaint
+    connect(makeAction("inpaint", "inpaint", tr("&Inpaint"), tr("Fill the masked area"), QKeySequence(Qt::CTRL | Qt::Key_Return)),
+            &QAction::triggered, this, &MainWindow::startInpaint);
+    connect(makeAction("cancel", "cancel", tr("&Cancel Job"), tr("Stop the running job (Esc on the canvas)")),
+            &QAction::triggered, m_controller, &GenerationController::cancel);
+    connect(makeAction("apply", "apply", tr("&Apply Result"), tr("Keep the result: one undo step (Return on the canvas)")),
+            &QAction::triggered, m_controller, &GenerationController::applyPending);
+    connect(makeAction("discard", "discard", tr("&Discard Result"), tr("Drop the result (Esc on the canvas)")),
+            &QAction::triggered, m_controller, &GenerationController::discardPending);
+    QAction* split = makeAction("split", "compare", tr("&Split View"), tr("Result left of the line, original right"),
+                                QKeySequence(Qt::Key_S));
+    split->setCheckable(true);
+    connect(split, &QAction::toggled, m_resultBar->splitCheck(), &QAbstractButton::setChecked);
+    connect(m_resultBar->splitCheck(), &QAbstractButton::toggled, split, &QAction::setChecked);
+
+    // Return and Esc act on the result / job only while the canvas area has the focus, so
+    // they never fight with text fields.
+    auto* apply = new QShortcut(QKeySequence(Qt::Key_Return), m_centre, nullptr, nullptr, Qt::WidgetWithChildrenShortcut);
+    connect(apply, &QShortcut::activated, this, [this] {
+        if (m_controller->hasPendingResult()) m_controller->applyPending();
+    });
+    auto* esc = new QShortcut(QKeySequence(Qt::Key_Escape), m_centre, nullptr, nullptr, Qt::WidgetWithChildrenShortcut);
+    connect(esc, &QShortcut::activated, this, [this] {
+        if (m_controller->isBusy()) m_controller->cancel();
+        else if (m_controller->hasPendingResult()) m_controller->discardPending();
+    });
+
+    connect(makeAction("about", "", tr("&About Inpaint Studio"), tr("About this program")), &QAction::triggered, this, [this] {
+        m_dialogs->information(this, tr("About Inpaint Studio"),
+                               tr("Inpaint Studio %1\n\nPaint a mask over what should go, press Inpaint, and apply "
+                                  "the result. Classical engines (OpenCV Telea and Navier–Stokes) run without a model.")
+                                   .arg(QCoreApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(action("open"));
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    file->addAction(action("paste"));
+    file->addSeparator();
+    file->addAction(action("save"));
+    file->addAction(action("saveAs"));
+    file->addAction(action("export"));
+    file->addSeparator();
+    file->addAction(m_layers->importAction());
+    file->addAction(m_layers->exportAction());
+    file->addSeparator();
+    file->addAction(action("quit"));
+    rebuildRecentMenu();
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(action("undo"));
+    edit->addAction(action("redo"));
+    edit->addSeparator();
+    edit->addAction(m_layers->clearAction());
+    edit->addAction(m_layers->fillAction());
+    edit->addAction(m_layers->invertAction());
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(action("zoomIn"));
+    view->addAction(action("zoomOut"));
+    view->addAction(action("zoomFit"));
+    view->addAction(action("zoom100"));
+    view->addSeparator();
+    view->addAction(action("showMask"));
+    view->addAction(action("split"));
+
+    QMenu* layer = menuBar()->addMenu(tr("&Layer"));
+    for (QAction* a : {m_layers->addAction(), m_layers->deleteAction(), m_layers->renameAction(),
+                       m_layers->moveUpAction(), m_layers->moveDownAction(), m_layers->colorAction(),
+                       m_layers->toggleVisibleAction()})
+        layer->addAction(a);
+    layer->addSeparator();
+    layer->addAction(m_layers->clearAction());
+    layer->addAction(m_layers->fillAction());
+    layer->addAction(m_layers->invertAction());
+    layer->addSeparator();
+    layer->addAction(m_layers->importAction());
+    layer->addAction(m_layers->exportAction());
+
+    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+    tools->addAction(action("brush"));
+    tools->addAction(action("eraser"));
+    tools->addSeparator();
+    tools->addAction(action("brushSmaller"));
+    tools->addAction(action("brushBigger"));
+
+    QMenu* inpaint = menuBar()->addMenu(tr("&Inpaint"));
+    inpaint->addAction(action("inpaint"));
+    inpaint->addAction(action("cancel"));
+    inpaint->addSeparator();
+    inpaint->addAction(action("apply"));
+    inpaint->addAction(action("discard"));
+    inpaint->addAction(action("split"));
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(action("about"));
+}
+
+void MainWindow::buildToolBars() {
+    QToolBar* main = addToolBar(tr("Main"));
+    main->setObjectName(QStringLiteral("mainToolBar"));
+    main->setIconSize(QSize(20, 20));
+    main->setMovable(false);
+    for (const char* n : std::initializer_list<const char*>{"open", "save", nullptr, "undo", "redo", nullptr, "brush", "eraser"}) {
+        if (n) main->addAction(action(QString::fromLatin1(n)));
+        else main->addSeparator();
+    }
+    main->addWidget(m_brushOptions);
+    main->addSeparator();
+    for (const char* n : {"zoomOut", "zoomIn", "zoomFit", "zoom100"}) main->addAction(action(QString::fromLatin1(n)));
+    auto* spacer = new QWidget(main);
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    main->addWidget(spacer);
+    main->addAction(action("inpaint"));
+    main->setToolButtonStyle(Qt::ToolButtonIconOnly);
+}
+
+void MainWindow::buildDocks() {
+    setDockOptions(QMainWindow::AnimatedDocks);
+    auto* layersDock = new QDockWidget(tr("Mask Layers"), this);
+    layersDock->setObjectName(QStringLiteral("layersDock"));
+    layersDock->setWidget(m_layers);
+    layersDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    addDockWidget(Qt::RightDockWidgetArea, layersDock);
+
+    // Settings scroll when the window is short; the Inpaint button and the progress stay visible.
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(m_prompt);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setMinimumWidth(m_prompt->sizeHint().width() + 16);
+    auto* inpaintPage = new QWidget(this);
+    auto* il = new QVBoxLayout(inpaintPage);
+    il->setContentsMargins(0, 0, 0, 0);
+    il->setSpacing(4);
+    il->addWidget(scroll, 1);
+    auto* buttonRow = new QHBoxLayout;
+    buttonRow->setContentsMargins(6, 0, 6, 0);
+    buttonRow->addWidget(m_prompt->inpaintButton());  // moves it out of the scrolled panel
+    il->addLayout(buttonRow);
+    il->addWidget(m_progress);
+    auto* inpaintDock = new QDockWidget(tr("Inpaint"), this);
+    inpaintDock->setObjectName(QStringLiteral("inpaintDock"));
+    inpaintDock->setWidget(inpaintPage);
+    inpaintDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    addDockWidget(Qt::RightDockWidgetArea, inpaintDock);
+    resizeDocks({layersDock, inpaintDock}, {180, 640}, Qt::Vertical);
+}
+
+void MainWindow::buildStatusBar() {
+    m_sizeLabel = new QLabel(this);
+    m_zoomLabel = new QLabel(this);
+    m_posLabel = new QLabel(this);
+    m_zoomLabel->setMinimumWidth(m_zoomLabel->fontMetrics().horizontalAdvance(QStringLiteral("Zoom 6400 %")));
+    m_posLabel->setMinimumWidth(m_posLabel->fontMetrics().horizontalAdvance(QStringLiteral("x 20000, y 20000")));
+    m_sizeLabel->setToolTip(tr("Image size and pixel format"));
+    m_zoomLabel->setToolTip(tr("Zoom (wheel, Ctrl+= / Ctrl+-, Ctrl+0 fit, Ctrl+1 100 %)"));
+    m_posLabel->setToolTip(tr("Pointer position in image pixels"));
+    statusBar()->addPermanentWidget(m_sizeLabel);
+    statusBar()->addPermanentWidget(m_zoomLabel);
+    statusBar()->addPermanentWidget(m_posLabel);
+}
+
+void MainWindow::connectSignals() {
+    // Document state -> window.
+    connect(m_doc, &document::Document::documentReset, this, [this] {
+        if (m_doc->isNull()) m_sizeLabel->clear();
+        else
+            m_sizeLabel->setText(tr("%1 × %2 · %3")
+                                     .arg(m_doc->size().width())
+                                     .arg(m_doc->size().height())
+                                     .arg(imaging::documentFormatName(m_doc->image().format())));
+        m_zoomLabel->setText(m_doc->isNull() ? QString() : tr("Zoom %1 %").arg(m_canvas->zoom() * 100.0, 0, 'f', 0));
+        updateTitle();
+        updateActions();
+    });
+    connect(m_doc, &document::Document::imageModifiedChanged, this, &MainWindow::updateTitle);
+    connect(m_doc, &document::Document::layersChanged, this, &MainWindow::updateActions);
+    QUndoStack* stack = m_doc->undoStack();
+    connect(stack, &QUndoStack::canUndoChanged, action("undo"), &QAction::setEnabled);
+    connect(stack, &QUndoStack::canRedoChanged, action("redo"), &QAction::setEnabled);
+    connect(stack, &QUndoStack::undoTextChanged, this, [this](const QString& t) {
+        action("undo")->setText(t.isEmpty() ? tr("&Undo") : tr("&Undo %1").arg(t));
+    });
+    connect(stack, &QUndoStack::redoTextChanged, this, [this](const QString& t) {
+        action("redo")->setText(t.isEmpty() ? tr("&Redo") : tr("&Redo %1").arg(t));
+    });
+
+    // Canvas -> status bar and tool actions.
+    connect(m_canvas, &CanvasView::zoomChanged, this, [this](qreal z) {
+        m_zoomLabel->setText(tr("Zoom %1 %").arg(z * 100.0, 0, 'f', z < 0.1 ? 1 : 0));
+    });
+    connect(m_canvas, &CanvasView::cursorImagePosChanged, this, [this](const QPoint& p, bool inside) {
+        m_posLabel->setText(inside ? tr("x %1, y %2").arg(p.x()).arg(p.y()) : QString());
+    });
+    connect(m_canvas, &CanvasView::statusMessage, this, [this](const QString& t) { statusBar()->showMessage(t, 6000); });
+    connect(m_canvas, &CanvasView::toolChanged, this, [this](CanvasView::ToolKind k) {
+        action(k == CanvasView::ToolKind::Brush ? "brush" : "eraser")->setChecked(true);
+    });
+    connect(m_canvas, &CanvasView::brushSettingsChanged, m_brushOptions, &BrushOptions::setSettings);
+    connect(m_brushOptions, &BrushOptions::settingsChanged, m_canvas, &CanvasView::setBrushSettings);
+
+    // Layers panel file work.
+    connect(m_layers, &LayerPanel::importMaskRequested, this, &MainWindow::importMask);
+    connect(m_layers, &LayerPanel::exportMaskRequested, this, &MainWindow::exportMask);
+
+    // Jobs.
+    connect(m_prompt, &PromptPanel::inpaintRequested, this, &MainWindow::startInpaint);
+    connect(m_progress, &ProgressPanel::cancelRequested, m_controller, &GenerationController::cancel);
+    connect(m_controller, &GenerationController::jobStarted, m_progress, &ProgressPanel::jobQueued);
+    connect(m_queue, &jobs::JobQueue::started, m_progress, &ProgressPanel::jobRunning);
+    connect(m_queue, &jobs::JobQueue::stepDone, this, [this](quint64 id, int step, int total, const QImage& preview) {
+        m_progress->stepDone(id, step, total);
+        // A step preview of the whole image goes straight to the canvas.
+        if (!preview.isNull() && preview.size() == m_doc->size() && !m_controller->hasPendingResult())
+            m_canvas->setPreviewImage(preview);
+    });
+    connect(m_controller, &GenerationController::jobFinished, m_progress, &ProgressPanel::jobFinished);
+    connect(m_controller, &GenerationController::jobFinished, this, [this](const jobs::InpaintResult& r) {
+        if (!r.ok() && !m_controller->hasPendingResult()) m_canvas->setPreviewImage({});  // drop step previews
+    });
+    connect(m_controller, &GenerationController::busyChanged, this, &MainWindow::updateActions);
+    connect(m_controller, &GenerationController::pendingResultChanged, this, &MainWindow::onPendingResultChanged);
+    connect(m_controller, &GenerationController::message, this, [this](const QString& t) { statusBar()->showMessage(t, 8000); });
+    connect(m_controller, &GenerationController::problem, this, [this](const QString& t) {
+        statusBar()->showMessage(t, 8000);
+        m_dialogs->information(this, tr("Inpaint"), t);
+    });
+
+    // Result bar.
+    connect(m_resultBar, &ResultBar::applyRequested, m_controller, &GenerationController::applyPending);
+    connect(m_resultBar, &ResultBar::discardRequested, m_controller, &GenerationController::discardPending);
+    connect(m_resultBar, &ResultBar::splitToggled, m_canvas, &CanvasView::setSplitEnabled);
+    connect(m_resultBar, &ResultBar::splitPositionChanged, m_canvas, &CanvasView::setSplitPosition);
+}
+
+void MainWindow::onPendingResultChanged() {
+    if (const PendingResult* p = m_controller->pendingResult()) {
+        m_canvas->setPreviewImage(p->result.image);
+        m_resultBar->setSummary(tr("Result ready · %1 · %2 s")
+                                    .arg(jobs::pipelineName(p->settings.pipeline))
+                                    .arg(p->result.seconds, 0, 'f', 2));
+        m_resultBar->show();
+        m_canvas->setFocus();
+    } else {
+        m_canvas->setPreviewImage({});
+        m_resultBar->hide();
+    }
+    updateActions();
+}
+
+void MainWindow::updateActions() {
+    const bool open = !m_doc->isNull();
+    const bool pending = m_controller->hasPendingResult();
+    for (const char* n : {"save", "saveAs", "export", "zoomIn", "zoomOut", "zoomFit", "zoom100", "inpaint"})
+        action(QString::fromLatin1(n))->setEnabled(open);
+    action("undo")->setEnabled(m_doc->undoStack()->canUndo());
+    action("redo")->setEnabled(m_doc->undoStack()->canRedo());
+    action("cancel")->setEnabled(m_controller->isBusy());
+    action("apply")->setEnabled(pending);
+    action("discard")->setEnabled(pending);
+    action("split")->setEnabled(pending);
+    m_prompt->inpaintButton()->setEnabled(open);
+}
+
+QString MainWindow::displayName() const {
+    if (m_doc->isNull()) return {};
+    if (!m_doc->savePath().isEmpty()) return QFileInfo(m_doc->savePath()).fileName();
+    if (!m_doc->sourcePath().isEmpty()) return QFileInfo(m_doc->sourcePath()).fileName();
+    return m_pastedName.isEmpty() ? tr("Pasted image") : m_pastedName;
+}
+
+void MainWindow::updateTitle() {
+    if (m_doc->isNull()) {
+        setWindowTitle(tr("Inpaint Studio"));
+        setWindowModified(false);
+        return;
+    }
+    setWindowTitle(tr("%1[*] — Inpaint Studio").arg(displayName()));
+    setWindowModified(m_doc->isImageModified());
+}
+
+// --- files -------------------------------------------------------------------------------
+
+QString MainWindow::lastDir() const {
+    const QString d = QSettings().value(kLastDirKey).toString();
+    if (!d.isEmpty() && QFileInfo(d).isDir()) return d;
+    return QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+}
+
+void MainWindow::rememberDir(const QString& path) {
+    QSettings().setValue(kLastDirKey, QFileInfo(path).absolutePath());
+}
+
+void MainWindow::addRecentFile(const QString& path) {
+    QSettings s;
+    QStringList list = s.value(kRecentKey).toStringList();
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    list.removeAll(abs);
+    list.prepend(abs);
+    while (list.size() > kMaxRecent) list.removeLast();
+    s.setValue(kRecentKey, list);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    const QStringList list = QSettings().value(kRecentKey).toStringList();
+    for (const QString& p : list) {
+        QAction* a = m_recentMenu->addAction(QFileInfo(p).fileName());
+        a->setToolTip(p);
+        a->setStatusTip(p);
+        connect(a, &QAction::triggered, this, [this, p] { openFile(p); });
+    }
+    m_recentMenu->setEnabled(!list.isEmpty());
+}
+
+bool MainWindow::maybeKeepChanges() {
+    if (m_doc->isNull()) return true;
+    m_doc->commitActiveStroke();
+    if (m_doc->isImageModified()) {
+        const auto b = m_dialogs->ask(this, tr("Unsaved changes"),
+                                      tr("“%1” has changes that are not saved. Save them first?").arg(displayName()),
+                                      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+        if (b == QMessageBox::Save) return save();
+        return b == QMessageBox::Discard;
+    }
+    if (m_doc->isModified() && m_doc->hasVisibleMask()) {
+        const auto b = m_dialogs->ask(this, tr("Discard the mask?"),
+                                      tr("The painted mask is not stored in the image. Discard it? "
+                                         "(File ▸ Export Combined Mask saves it as a PNG.)"),
+                                      QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel);
+        return b == QMessageBox::Discard;
+    }
+    return true;
+}
+
+bool MainWindow::openFile(const QString& path) {
+    if (!maybeKeepChanges()) return false;
+    QString error;
+    const QImage image = imaging::loadImage(path, &error);
+    if (image.isNull()) {
+        m_dialogs->error(this, tr("Could not open the image"),
+                         error.isEmpty() ? tr("“%1” could not be read as an image.").arg(path) : error);
+        return false;  // the current document stays as it was
+    }
+    m_pastedName.clear();
+    m_doc->reset(image, QFileInfo(path).absoluteFilePath());
+    rememberDir(path);
+    addRecentFile(path);
+    statusBar()->showMessage(tr("Opened %1. Paint over what should go (B), then Inpaint (Ctrl+Return).")
+                                 .arg(QFileInfo(path).fileName()),
+                             8000);
+    return true;
+}
+
+bool MainWindow::openImage(const QImage& image, const QString& name) {
+    if (!maybeKeepChanges()) return false;
+    const QImage doc = imaging::toDocumentFormat(image);
+    if (doc.isNull() || doc.width() <= 0 || doc.height() <= 0) {
+        m_dialogs->error(this, tr("Could not open the image"), tr("The image is empty."));
+        return false;
+    }
+    if (qint64(doc.width()) * doc.height() > imaging::kMaxImagePixels) {
+        m_dialogs->error(this, tr("Could not open the image"),
+                         tr("The image is %1 × %2 pixels, more than this editor handles.").arg(doc.width()).arg(doc.height()));
+        return false;
+    }
+    m_pastedName = name;
+    m_doc->reset(doc, QString());
+    return true;
+}
+
+bool MainWindow::pasteFromClipboard() {
+    const QMimeData* mime = QApplication::clipboard()->mimeData();
+    if (!mime) return false;
+    if (mime->hasImage()) {
+        const QImage img = qvariant_cast<QImage>(mime->imageData());
+        if (!img.isNull()) return openImage(img, tr("Pasted image"));
+    }
+    const QString file = firstLocalFile(mime);
+    if (!file.isEmpty()) return openFile(file);
+    statusBar()->showMessage(tr("The clipboard holds no image."), 5000);
+    return false;
+}
+
+QString MainWindow::suggestedSavePath(const QString& suffix) const {
+    const QString src = m_doc->sourcePath();
+    QString dir = src.isEmpty() ? lastDir() : QFileInfo(src).absolutePath();
+    const QString base = src.isEmpty() ? QStringLiteral("pasted") : QFileInfo(src).completeBaseName();
+    return dir + QLatin1Char('/') + base + suffix;
+}
+
+bool MainWindow::writeImage(const QString& path, bool becomesSaveTarget) {
+    if (!imaging::isSupportedSavePath(path)) {
+        m_dialogs->error(this, tr("Could not save"),
+                         tr("“%1” has an extension this editor cannot write; use .png, .jpg, .webp, .tif or .bmp.")
+                             .arg(QFileInfo(path).fileName()));
+        return false;
+    }
+    QString error;
+    if (!imaging::saveImage(m_doc->image(), path, &error)) {
+        m_dialogs->error(this, tr("Could not save"),
+                         tr("%1\n\nNothing was lost: the image and its mask are still open here.").arg(error));
+        return false;
+    }
+    if (becomesSaveTarget) {
+        m_doc->markSaved(QFileInfo(path).absoluteFilePath());
+        updateTitle();
+        addRecentFile(path);
+    }
+    rememberDir(path);
+    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 6000);
+    return true;
+}
+
+bool MainWindow::save() {
+    if (m_doc->isNull()) return false;
+    m_doc->commitActiveStroke();
+    // Never over the opened file without the person having chosen it in Save As.
+    if (m_doc->savePath().isEmpty()) return saveAs();
+    return writeImage(m_doc->savePath(), true);
+}
+
+bool MainWindow::saveAs() {
+    if (m_doc->isNull()) return false;
+    const QString suggested = m_doc->savePath().isEmpty() ? suggestedSavePath(QStringLiteral("-inpainted.png"))
+                                                          : m_doc->savePath();
+    QString path = m_dialogs->saveImageFile(this, tr("Save Image As"), suggested);
+    if (path.isEmpty()) return false;
+    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".png");
+    return writeImage(path, true);
+}
+
+bool MainWindow::exportImage() {
+    if (m_doc->isNull()) return false;
+    QString path = m_dialogs->saveImageFile(this, tr("Export Image"), suggestedSavePath(QStringLiteral("-export.png")));
+    if (path.isEmpty()) return false;
+    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".png");
+    return writeImage(path, false);
+}
+
+bool MainWindow::importMask() {
+    if (m_doc->isNull()) return false;
+    const QString path = m_dialogs->openMaskFile(this, lastDir());
+    if (path.isEmpty()) return false;
+    QString error;
+    QImage mask = imaging::loadMask(path, m_doc->size(), false, &error);
+    if (mask.isNull()) {
+        const QSize other = QImageReader(path).size();
+        if (other.isValid() && other != m_doc->size()) {
+            const auto b = m_dialogs->ask(
+                this, tr("Mask size differs"),
+                tr("The mask is %1 × %2 but the image is %3 × %4. Scale the mask to fit the image?")
+                    .arg(other.width()).arg(other.height()).arg(m_doc->size().width()).arg(m_doc->size().height()),
+                QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Yes);
+            if (b != QMessageBox::Yes) return false;
+            mask = imaging::loadMask(path, m_doc->size(), true, &error);
+        }
+    }
+    if (mask.isNull()) {
+        m_dialogs->error(this, tr("Could not import the mask"), error);
+        return false;
+    }
+    m_doc->addLayerWithPixels(QFileInfo(path).completeBaseName(), mask);
+    rememberDir(path);
+    return true;
+}
+
+bool MainWindow::exportMask() {
+    if (m_doc->isNull()) return false;
+    QString path = m_dialogs->saveImageFile(this, tr("Export Combined Mask"), suggestedSavePath(QStringLiteral("-mask.png")));
+    if (path.isEmpty()) return false;
+    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".png");
+    QString error;
+    if (!imaging::saveImage(m_doc->combinedMask(), path, &error)) {
+        m_dialogs->error(this, tr("Could not export the mask"), error);
+        return false;
+    }
+    statusBar()->showMessage(tr("Mask saved to %1 (white = repaint)").arg(QDir::toNativeSeparators(path)), 6000);
+    return true;
+}
+
+// --- jobs -----------------------------------------------------------------------------------
+
+void MainWindow::startInpaint() {
+    if (m_doc->isNull()) return;
+    if (m_controller->hasPendingResult()) m_controller->discardPending();  // a new run replaces it
+    // Fire and forget: the coroutine owns its progress and reports through signals.
+    m_controller->generate(m_prompt->settings());
+}
+
+void MainWindow::paintDemoMask() {
+    if (m_doc->isNull()) return;
+    // The spoon in resources/samples/coffee.png (600x400); scaled for other images.
+    const qreal sx = m_doc->size().width() / 600.0, sy = m_doc->size().height() / 400.0;
+    tools::BrushTool brush(m_doc, tools::BrushMode::Paint);
+    tools::BrushSettings s;
+    auto stroke = [&](qreal size, std::initializer_list<QPointF> pts) {
+        s.size = size * sx;
+        brush.setSettings(s);
+        auto it = pts.begin();
+        brush.begin({QPointF(it->x() * sx, it->y() * sy)});
+        for (++it; it != pts.end(); ++it) brush.motion({QPointF(it->x() * sx, it->y() * sy)});
+        brush.end({QPointF((pts.end() - 1)->x() * sx, (pts.end() - 1)->y() * sy)});
+    };
+    stroke(38, {{414, 68}, {409, 100}, {401, 140}, {393, 180}, {385, 215}, {377, 245}});
+    stroke(76, {{352, 270}, {362, 287}, {370, 300}});
+}
+
+// --- window events -----------------------------------------------------------------------------
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    if (!maybeKeepChanges()) {
+        e->ignore();
+        return;
+    }
+    m_controller->cancel();
+    e->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+    if (!firstLocalFile(e->mimeData()).isEmpty() || e->mimeData()->hasImage()) e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+    const QString file = firstLocalFile(e->mimeData());
+    if (!file.isEmpty()) {
+        e->acceptProposedAction();
+        // Open after the drop returns: a dialog inside a drop handler confuses some platforms.
+        QMetaObject::invokeMethod(this, [this, file] { openFile(file); }, Qt::QueuedConnection);
+    } else if (e->mimeData()->hasImage()) {
+        e->acceptProposedAction();
+        const QImage img = qvariant_cast<QImage>(e->mimeData()->imageData());
+        QMetaObject::invokeMethod(this, [this, img] { openImage(img, tr("Dropped image")); }, Qt::QueuedConnection);
+    }
+}
+
+}  // namespace inpaint::ui

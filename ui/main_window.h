@@ -1,0 +1,120 @@
+// MainWindow: the editor. It owns the Document, the JobQueue and the GenerationController,
+// lays out the canvas, the panels and the menus, and does the file work (open, paste,
+// drop, save, save as, export, import/export mask) through core/imaging's image I/O.
+//
+// Saving never overwrites the source silently: the first Save of an opened file goes to
+// Save As (suggesting "<name>-inpainted.png" next to it); only a file the person chose in
+// Save As becomes the target of later Saves. Export writes a copy and leaves the target
+// and the unsaved state alone.
+#pragma once
+
+#include "core/jobs/backend.h"
+
+#include <QMainWindow>
+#include <memory>
+
+class QLabel;
+class QMenu;
+class QUndoStack;
+
+namespace inpaint::document {
+class Document;
+}
+namespace inpaint::jobs {
+class JobQueue;
+}
+
+namespace inpaint::ui {
+
+class BrushOptions;
+class CanvasView;
+class Dialogs;
+class GenerationController;
+class LayerPanel;
+class ProgressPanel;
+class PromptPanel;
+class ResultBar;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    // Tests pass a fake backend factory; the default runs the real backends.
+    explicit MainWindow(jobs::BackendFactory factory, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    void setDialogs(std::unique_ptr<Dialogs> dialogs);
+    Dialogs* dialogs() const { return m_dialogs.get(); }
+
+    // File work; each returns false after telling the person why (or when they cancelled).
+    bool openFile(const QString& path);     // asks about unsaved changes first
+    bool openImage(const QImage& image, const QString& displayName);  // e.g. a pasted image
+    bool pasteFromClipboard();
+    bool save();
+    bool saveAs();
+    bool exportImage();
+    bool importMask();
+    bool exportMask();
+    // True when the current document may be replaced or closed (asks if needed).
+    bool maybeKeepChanges();
+
+    void startInpaint();
+    // Paints a fixed mask over the spoon of the sample photo (for screenshots and demos).
+    void paintDemoMask();
+
+    document::Document* document() const { return m_doc; }
+    jobs::JobQueue* jobQueue() const { return m_queue; }
+    GenerationController* controller() const { return m_controller; }
+    CanvasView* canvas() const { return m_canvas; }
+    LayerPanel* layerPanel() const { return m_layers; }
+    PromptPanel* promptPanel() const { return m_prompt; }
+    ProgressPanel* progressPanel() const { return m_progress; }
+    ResultBar* resultBar() const { return m_resultBar; }
+    // Actions by object name ("open", "save", "undo", "brush", "inpaint", ...), for tests.
+    QAction* action(const QString& name) const;
+    QString displayName() const;
+
+protected:
+    void closeEvent(QCloseEvent* e) override;
+    void dragEnterEvent(QDragEnterEvent* e) override;
+    void dropEvent(QDropEvent* e) override;
+
+private:
+    void buildActions();
+    void buildMenus();
+    void buildToolBars();
+    void buildDocks();
+    void buildStatusBar();
+    void connectSignals();
+    bool writeImage(const QString& path, bool becomesSaveTarget);
+    QString suggestedSavePath(const QString& suffix) const;
+    QString lastDir() const;
+    void rememberDir(const QString& path);
+    void addRecentFile(const QString& path);
+    void rebuildRecentMenu();
+    void updateTitle();
+    void updateActions();
+    void onPendingResultChanged();
+    QAction* makeAction(const QString& name, const QString& icon, const QString& text, const QString& tip,
+                        const QKeySequence& key = {});
+
+    document::Document* m_doc = nullptr;
+    jobs::JobQueue* m_queue = nullptr;
+    GenerationController* m_controller = nullptr;
+    std::unique_ptr<Dialogs> m_dialogs;
+
+    QWidget* m_centre = nullptr;
+    CanvasView* m_canvas = nullptr;
+    ResultBar* m_resultBar = nullptr;
+    LayerPanel* m_layers = nullptr;
+    PromptPanel* m_prompt = nullptr;
+    ProgressPanel* m_progress = nullptr;
+    BrushOptions* m_brushOptions = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QLabel* m_sizeLabel = nullptr;
+    QLabel* m_zoomLabel = nullptr;
+    QLabel* m_posLabel = nullptr;
+    QString m_pastedName;
+};
+
+}  // namespace inpaint::ui

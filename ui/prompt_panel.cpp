@@ -1,0 +1,220 @@
+// PromptPanel (see prompt_panel.h).
+#include "ui/prompt_panel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRandomGenerator>
+#include <QSpinBox>
+#include <QStandardItemModel>
+#include <QVBoxLayout>
+#include <limits>
+
+namespace inpaint::ui {
+
+using jobs::PipelineKind;
+
+namespace {
+QPlainTextEdit* makeTextBox(const QString& placeholder, int lines, QWidget* parent) {
+    auto* e = new QPlainTextEdit(parent);
+    e->setPlaceholderText(placeholder);
+    e->setTabChangesFocus(true);
+    const int h = e->fontMetrics().lineSpacing() * lines + 12;
+    e->setFixedHeight(h);
+    return e;
+}
+}  // namespace
+
+PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
+    // --- engine ---
+    auto* engine = new QGroupBox(tr("Engine"), this);
+    m_pipeline = new QComboBox(engine);
+    m_pipeline->addItem(tr("Classical · Telea"), int(PipelineKind::ClassicalTelea));
+    m_pipeline->addItem(tr("Classical · Navier–Stokes"), int(PipelineKind::ClassicalNS));
+    m_pipeline->addItem(tr("Blend (any SD model)"), int(PipelineKind::Blend));
+    m_pipeline->addItem(tr("Inpaint UNet (inpainting model)"), int(PipelineKind::InpaintUnet));
+    m_pipeline->setToolTip(tr("Classical engines fill the mask from its surroundings (OpenCV) and need no model.\n"
+                              "Blend and Inpaint UNet run Stable Diffusion and need a model."));
+    m_model = new QComboBox(engine);
+    m_model->setToolTip(tr("The Stable Diffusion model (a diffusers folder) for the neural pipelines"));
+    m_radius = new QSpinBox(engine);
+    m_radius->setRange(1, 50);
+    m_radius->setValue(5);
+    m_radius->setSuffix(tr(" px"));
+    m_radius->setToolTip(tr("How far around each missing pixel the classical engine looks"));
+    m_note = new QLabel(engine);
+    m_note->setWordWrap(true);
+    m_note->setObjectName(QStringLiteral("modelNote"));
+    auto* ef = new QFormLayout(engine);
+    ef->addRow(tr("Pipeline"), m_pipeline);
+    m_radiusLabel = new QLabel(tr("Radius"), engine);
+    ef->addRow(m_radiusLabel, m_radius);
+    ef->addRow(tr("Model"), m_model);
+    ef->addRow(m_note);
+
+    // --- prompt ---
+    m_promptGroup = new QGroupBox(tr("Prompt"), this);
+    m_prompt = makeTextBox(tr("What should appear in the masked area (empty: remove the object)"), 3, m_promptGroup);
+    m_negative = makeTextBox(tr("Negative prompt: what to avoid"), 2, m_promptGroup);
+    auto* pl = new QVBoxLayout(m_promptGroup);
+    pl->addWidget(m_prompt);
+    pl->addWidget(m_negative);
+
+    // --- sampling ---
+    m_samplingGroup = new QGroupBox(tr("Sampling"), this);
+    m_scheduler = new QComboBox(m_samplingGroup);
+    const QList<QPair<QString, QString>> schedulers = {
+        {tr("Model default"), QStringLiteral("default")}, {QStringLiteral("DDIM"), QStringLiteral("ddim")},
+        {QStringLiteral("PNDM"), QStringLiteral("pndm")}, {QStringLiteral("Euler"), QStringLiteral("euler")},
+        {QStringLiteral("Euler a"), QStringLiteral("euler-a")},
+        {QStringLiteral("DPM++ 2M Karras"), QStringLiteral("dpmpp-2m-karras")},
+        {QStringLiteral("LMS"), QStringLiteral("lms")}};
+    for (const auto& [label, id] : schedulers) m_scheduler->addItem(label, id);
+    m_steps = new QSpinBox(m_samplingGroup);
+    m_steps->setRange(1, 150);
+    m_steps->setValue(30);
+    m_steps->setToolTip(tr("Denoising steps: more is slower and usually finer"));
+    m_guidance = new QDoubleSpinBox(m_samplingGroup);
+    m_guidance->setRange(1.0, 30.0);
+    m_guidance->setSingleStep(0.5);
+    m_guidance->setValue(7.5);
+    m_guidance->setToolTip(tr("Classifier-free guidance: how closely to follow the prompt"));
+    m_strength = new QDoubleSpinBox(m_samplingGroup);
+    m_strength->setRange(0.05, 1.0);
+    m_strength->setSingleStep(0.05);
+    m_strength->setValue(1.0);
+    m_strength->setToolTip(tr("How much of the masked area is re-imagined (1 = completely)"));
+    m_seed = new QSpinBox(m_samplingGroup);
+    m_seed->setRange(0, std::numeric_limits<int>::max());
+    m_seed->setValue(0);
+    m_seed->setToolTip(tr("The seed of the starting noise: the same seed and settings give the same image"));
+    m_randomSeed = new QCheckBox(tr("Random"), m_samplingGroup);
+    m_randomSeed->setChecked(true);
+    m_randomSeed->setToolTip(tr("Draw a new seed for every job (the seed used is shown)"));
+    auto* seedRow = new QHBoxLayout;
+    seedRow->addWidget(m_seed, 1);
+    seedRow->addWidget(m_randomSeed);
+    auto* sf = new QFormLayout(m_samplingGroup);
+    sf->addRow(tr("Scheduler"), m_scheduler);
+    sf->addRow(tr("Steps"), m_steps);
+    sf->addRow(tr("Guidance"), m_guidance);
+    sf->addRow(tr("Strength"), m_strength);
+    sf->addRow(tr("Seed"), seedRow);
+
+    // --- run ---
+    m_inpaint = new QPushButton(QIcon(QStringLiteral(":/icons/inpaint.svg")), tr("Inpaint"), this);
+    m_inpaint->setObjectName(QStringLiteral("inpaintButton"));
+    m_inpaint->setToolTip(tr("Fill the masked area (Ctrl+Return)"));
+    m_inpaint->setMinimumHeight(34);
+    m_inpaint->setDefault(true);
+    connect(m_inpaint, &QPushButton::clicked, this, &PromptPanel::inpaintRequested);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(engine);
+    layout->addWidget(m_promptGroup);
+    layout->addWidget(m_samplingGroup);
+    layout->addWidget(m_inpaint);  // the main window may move it below its scroll area
+    layout->addStretch(1);
+
+    connect(m_pipeline, &QComboBox::currentIndexChanged, this, &PromptPanel::updateEnabled);
+    connect(m_randomSeed, &QCheckBox::toggled, this, &PromptPanel::updateEnabled);
+    setModels({});
+}
+
+void PromptPanel::setModels(const QList<ModelEntry>& models) {
+    m_models = models;
+    m_model->clear();
+    if (models.isEmpty()) {
+        m_model->addItem(tr("No model installed"));
+    } else {
+        for (const ModelEntry& m : models) {
+            m_model->addItem(m.name, m.path);
+            if (!m.description.isEmpty())
+                m_model->setItemData(m_model->count() - 1, m.description, Qt::ToolTipRole);
+        }
+    }
+    // Neural pipelines cannot be picked without a model.
+    auto* model = qobject_cast<QStandardItemModel*>(m_pipeline->model());
+    for (int i = 0; i < m_pipeline->count(); ++i) {
+        const auto kind = PipelineKind(m_pipeline->itemData(i).toInt());
+        if (jobs::isClassical(kind)) continue;
+        if (QStandardItem* item = model ? model->item(i) : nullptr) {
+            item->setEnabled(!models.isEmpty());
+            item->setToolTip(models.isEmpty() ? tr("Needs a Stable Diffusion model; none is installed") : QString());
+        }
+    }
+    if (models.isEmpty() && !jobs::isClassical(pipeline())) setPipeline(PipelineKind::ClassicalTelea);
+    updateEnabled();
+}
+
+PipelineKind PromptPanel::pipeline() const { return PipelineKind(m_pipeline->currentData().toInt()); }
+
+void PromptPanel::setPipeline(PipelineKind kind) {
+    const int i = m_pipeline->findData(int(kind));
+    if (i >= 0) m_pipeline->setCurrentIndex(i);
+}
+
+bool PromptPanel::neuralControlsEnabled() const { return m_promptGroup->isEnabled(); }
+
+QString PromptPanel::noteText() const { return m_note->text(); }
+
+void PromptPanel::updateEnabled() {
+    const bool classical = jobs::isClassical(pipeline());
+    const bool neural = !classical && hasModels();
+    m_radius->setEnabled(classical);
+    m_radiusLabel->setEnabled(classical);
+    m_model->setEnabled(hasModels() && !classical);
+    m_promptGroup->setEnabled(neural);
+    m_samplingGroup->setEnabled(neural);
+    m_seed->setEnabled(neural && !m_randomSeed->isChecked());
+    if (!hasModels()) {
+        m_note->setText(tr("Prompt and sampling need a Stable Diffusion model, and none is installed. "
+                           "The classical engines work without one: they fill the mask from its surroundings."));
+    } else if (classical) {
+        m_note->setText(tr("The classical engines ignore the prompt; pick Blend or Inpaint UNet to use the model."));
+    } else {
+        m_note->clear();
+    }
+    m_note->setVisible(!m_note->text().isEmpty());
+}
+
+jobs::InpaintRequest PromptPanel::settings() {
+    jobs::InpaintRequest r;
+    r.pipeline = pipeline();
+    r.classicalRadius = m_radius->value();
+    r.modelPath = hasModels() ? m_model->currentData().toString() : QString();
+    r.prompt = m_prompt->toPlainText().trimmed();
+    r.negativePrompt = m_negative->toPlainText().trimmed();
+    r.scheduler = m_scheduler->currentData().toString();
+    r.steps = m_steps->value();
+    r.guidance = m_guidance->value();
+    r.strength = m_strength->value();
+    if (m_randomSeed->isChecked())
+        m_seed->setValue(int(QRandomGenerator::global()->bounded(std::numeric_limits<int>::max())));
+    r.seed = quint64(m_seed->value());
+    return r;
+}
+
+void PromptPanel::setSettings(const jobs::InpaintRequest& s) {
+    setPipeline(s.pipeline);
+    m_radius->setValue(s.classicalRadius);
+    if (const int i = m_model->findData(s.modelPath); i >= 0) m_model->setCurrentIndex(i);
+    m_prompt->setPlainText(s.prompt);
+    m_negative->setPlainText(s.negativePrompt);
+    if (const int i = m_scheduler->findData(s.scheduler); i >= 0) m_scheduler->setCurrentIndex(i);
+    m_steps->setValue(s.steps);
+    m_guidance->setValue(s.guidance);
+    m_strength->setValue(s.strength);
+    m_randomSeed->setChecked(false);
+    m_seed->setValue(int(std::min<quint64>(s.seed, quint64(std::numeric_limits<int>::max()))));
+    updateEnabled();
+}
+
+}  // namespace inpaint::ui

@@ -1,0 +1,75 @@
+// PromptPanel: the settings of an inpainting job: pipeline, model, classical radius,
+// prompt and negative prompt, scheduler, steps, guidance, strength and seed, and the
+// Inpaint button. Classical pipelines are the default and need no model; the neural
+// controls stay visible but disabled, with a note, while no model is installed.
+#pragma once
+
+#include "core/jobs/inpaint_request.h"
+
+#include <QList>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+class QGroupBox;
+
+namespace inpaint::ui {
+
+struct ModelEntry {
+    QString name;  // shown in the picker
+    QString path;  // a diffusers folder
+    QString description;
+};
+
+class PromptPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit PromptPanel(QWidget* parent = nullptr);
+
+    // The models the picker offers; an empty list shows "No model installed".
+    void setModels(const QList<ModelEntry>& models);
+    bool hasModels() const { return !m_models.isEmpty(); }
+
+    // Everything but the image and mask. A random seed is drawn here, shown in the seed
+    // box, and returned, so the recipe of every job is reproducible.
+    jobs::InpaintRequest settings();
+    // Loads a recipe back into the controls (e.g. from a result).
+    void setSettings(const jobs::InpaintRequest& s);
+
+    jobs::PipelineKind pipeline() const;
+    void setPipeline(jobs::PipelineKind kind);
+    QPushButton* inpaintButton() const { return m_inpaint; }
+    QString noteText() const;
+    bool neuralControlsEnabled() const;
+
+signals:
+    void inpaintRequested();
+
+private:
+    void updateEnabled();
+
+    QList<ModelEntry> m_models;
+    QComboBox* m_pipeline;
+    QComboBox* m_model;
+    QSpinBox* m_radius;
+    QLabel* m_radiusLabel;
+    QLabel* m_note;
+    QGroupBox* m_promptGroup;
+    QGroupBox* m_samplingGroup;
+    QPlainTextEdit* m_prompt;
+    QPlainTextEdit* m_negative;
+    QComboBox* m_scheduler;
+    QSpinBox* m_steps;
+    QDoubleSpinBox* m_guidance;
+    QDoubleSpinBox* m_strength;
+    QSpinBox* m_seed;
+    QCheckBox* m_randomSeed;
+    QPushButton* m_inpaint;
+};
+
+}  // namespace inpaint::ui
