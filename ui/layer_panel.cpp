@@ -97,7 +97,7 @@ LayerPanel::LayerPanel(document::Document* doc, Dialogs* dialogs, QWidget* paren
     m_list->setIconSize(QSize(16, 16));
     m_list->setToolTip(tr("Mask layers: the checkbox shows or hides a layer; double-click renames it.\n"
                           "The inpainting mask is the union of the visible layers."));
-    m_list->setMinimumHeight(90);
+    m_list->setMinimumHeight(60);
     connect(m_list, &QListWidget::itemChanged, this, &LayerPanel::onItemChanged);
     connect(m_list, &QListWidget::currentRowChanged, this, [this](int row) {
         if (m_updating || row < 0) return;

@@ -334,7 +334,7 @@ void MainWindow::buildDocks() {
     inpaintDock->setWidget(inpaintPage);
     inpaintDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::RightDockWidgetArea, inpaintDock);
-    resizeDocks({layersDock, inpaintDock}, {180, 640}, Qt::Vertical);
+    resizeDocks({layersDock, inpaintDock}, {150, 700}, Qt::Vertical);
 }
 
 void MainWindow::buildStatusBar() {

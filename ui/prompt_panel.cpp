@@ -60,8 +60,8 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
 
     // --- prompt ---
     m_promptGroup = new QGroupBox(tr("Prompt"), this);
-    m_prompt = makeTextBox(tr("What should appear in the masked area (empty: remove the object)"), 3, m_promptGroup);
-    m_negative = makeTextBox(tr("Negative prompt: what to avoid"), 2, m_promptGroup);
+    m_prompt = makeTextBox(tr("What should appear in the masked area (empty: remove the object)"), 2, m_promptGroup);
+    m_negative = makeTextBox(tr("Negative prompt: what to avoid"), 1, m_promptGroup);
     auto* pl = new QVBoxLayout(m_promptGroup);
     pl->addWidget(m_prompt);
     pl->addWidget(m_negative);
@@ -175,8 +175,8 @@ void PromptPanel::updateEnabled() {
     m_samplingGroup->setEnabled(neural);
     m_seed->setEnabled(neural && !m_randomSeed->isChecked());
     if (!hasModels()) {
-        m_note->setText(tr("Prompt and sampling need a Stable Diffusion model, and none is installed. "
-                           "The classical engines work without one: they fill the mask from its surroundings."));
+        m_note->setText(tr("No model installed, so prompt and sampling are off. The classical engines "
+                           "need none: they fill the mask from its surroundings."));
     } else if (classical) {
         m_note->setText(tr("The classical engines ignore the prompt; pick Blend or Inpaint UNet to use the model."));
     } else {

@@ -1,13 +1,16 @@
 // inpaint-studio: the editor. Links the UI and core only (no torch in this process's
 // code paths today). Usage: inpaint-studio [IMAGE] [--demo-mask] [--demo-inpaint]
-// [--screenshot OUT.png] [--size WxH]. The demo flags exist for scripts/screenshot.sh.
+// [--split F] [--screenshot OUT.png] [--size WxH]. The demo flags exist for scripts/screenshot.sh.
 #include "core/document/document.h"
 #include "ui/canvas_view.h"
 #include "ui/generation_controller.h"
 #include "ui/main_window.h"
+#include "ui/result_bar.h"
 #include "ui/theme.h"
 
 #include <QApplication>
+#include <QCheckBox>
+#include <QSlider>
 #include <QCommandLineParser>
 #include <QIcon>
 #include <QTimer>
@@ -34,8 +37,11 @@ int main(int argc, char** argv) {
                                          QStringLiteral("Paint the demo mask and run the classical engine on it."));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                         QStringLiteral("Save a picture of the window to FILE and quit."), QStringLiteral("FILE"));
+    const QCommandLineOption split(QStringLiteral("split"),
+                                   QStringLiteral("With --demo-inpaint: show the result in split view, line at F (0..1)."),
+                                   QStringLiteral("F"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1360x860."), QStringLiteral("WxH"));
-    cli.addOptions({demoMask, demoInpaint, screenshot, size});
+    cli.addOptions({demoMask, demoInpaint, split, screenshot, size});
     cli.process(app);
 
     MainWindow window;
@@ -53,7 +59,12 @@ int main(int argc, char** argv) {
 
     const bool wantMask = cli.isSet(demoMask) || cli.isSet(demoInpaint);
     const QString shotPath = cli.value(screenshot);
-    auto takeShot = [&window, shotPath] {
+    const double splitAt = cli.isSet(split) ? cli.value(split).toDouble() : -1.0;
+    auto takeShot = [&window, shotPath, splitAt] {
+        if (splitAt >= 0.0 && window.controller()->hasPendingResult()) {
+            window.resultBar()->splitCheck()->setChecked(true);
+            window.resultBar()->splitSlider()->setValue(int(splitAt * 1000));
+        }
         if (shotPath.isEmpty()) return;
         // Let pending repaints and layout settle, then render the window ourselves: this works
         // the same under xvfb, a real display or the offscreen platform.

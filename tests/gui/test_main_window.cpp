@@ -393,7 +393,7 @@ private slots:
         auto* p = m_w->promptPanel();
         QCOMPARE(p->pipeline(), inpaint::jobs::PipelineKind::ClassicalTelea);
         QVERIFY(!p->neuralControlsEnabled());
-        QVERIFY(p->noteText().contains(QStringLiteral("none is installed")));
+        QVERIFY(p->noteText().contains(QStringLiteral("No model installed")));
         p->setModels({{QStringLiteral("SD 1.5"), QStringLiteral("/models/sd15"), {}}});
         p->setPipeline(inpaint::jobs::PipelineKind::Blend);
         QVERIFY(p->neuralControlsEnabled());
