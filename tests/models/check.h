@@ -57,8 +57,8 @@ inline int checkReport(const char* name)
 #define VERIFY_EQ(a, b)                                                                \
     do {                                                                              \
         ++::inpaint::test::checkCount();                                              \
-        const auto& a_ = (a);                                                         \
-        const auto& b_ = (b);                                                         \
+        const auto a_ = (a);                                                          \
+        const auto b_ = (b);                                                          \
         if (!(a_ == b_)) {                                                            \
             std::ostringstream os_;                                                   \
             os_ << "VERIFY_EQ(" #a ", " #b "): " << a_ << " != " << b_;                \
