@@ -301,7 +301,9 @@ void MainWindow::buildToolBars() {
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     main->addWidget(spacer);
     main->addAction(action("inpaint"));
-    main->setToolButtonStyle(Qt::ToolButtonIconOnly);
+    // The icons are SVG: without Qt's SVG plugin (Debian: libqt6svg6) show the words instead.
+    const bool svg = QImageReader::supportedImageFormats().contains("svg");
+    main->setToolButtonStyle(svg ? Qt::ToolButtonIconOnly : Qt::ToolButtonTextOnly);
 }
 
 void MainWindow::buildDocks() {
