@@ -46,3 +46,9 @@ function(inpaint_glob_sources var)
   endforeach()
   set(${var} ${files} PARENT_SCOPE)
 endfunction()
+
+# Torch targets have no Qt sources: keep moc/uic/rcc scanning off them (it costs time and the
+# engine-only build has no Qt at all).
+function(inpaint_no_qt_autogen tgt)
+  set_target_properties(${tgt} PROPERTIES AUTOMOC OFF AUTOUIC OFF AUTORCC OFF)
+endfunction()

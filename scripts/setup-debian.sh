@@ -7,7 +7,7 @@ PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config
   # Qt 6 Widgets + Test (Test ships in qt6-base-dev), image plugins for WebP/TIFF
-  qt6-base-dev qt6-image-formats-plugins libgl-dev
+  qt6-base-dev qt6-image-formats-plugins libqt6svg6 libgl-dev
   # LibTorch 1.13 (CPU) and the threaded OpenBLAS it must use for fast matmuls
   libtorch-dev libopenblas0-pthread
   # OpenCV (classical inpainting), QCoro (coroutines over Qt signals), JSON

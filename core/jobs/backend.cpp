@@ -2,15 +2,19 @@
 #include "core/jobs/backend.h"
 
 #include "core/jobs/classical_backend.h"
+#include "core/jobs/diffusion_backend.h"
 
 namespace inpaint::jobs {
 
 BackendFactory defaultBackendFactory()
 {
-    return [](const InpaintRequest& request, QString* error) -> std::unique_ptr<Backend> {
+    // One cache for the factory's lifetime: a loaded model is reused by the next job.
+    auto cache = std::make_shared<ModelCache>(1);
+    return [cache](const InpaintRequest& request, QString* error) -> std::unique_ptr<Backend> {
         if (isClassical(request.pipeline)) return std::make_unique<ClassicalBackend>();
         if (request.pipeline == PipelineKind::Auto && request.modelPath.isEmpty())
             return std::make_unique<ClassicalBackend>();
+        if (!request.modelPath.isEmpty()) return std::make_unique<DiffusionBackend>(cache);
         if (error)
             *error = QStringLiteral("The %1 pipeline needs a Stable Diffusion model, and none is loaded; "
                                     "use classical-telea or classical-ns.")

@@ -37,7 +37,18 @@ struct InpaintRequest {
     int steps = 30;
     double guidance = 7.5;
     double strength = 1.0;
+    double eta = 0.0;          // DDIM only
     quint64 seed = 0;
+    QString blendTiming = QStringLiteral("next");        // next | current
+    QString maskedContent = QStringLiteral("original");  // original | fill | latent-noise (blend)
+    QString region = QStringLiteral("whole");            // whole | masked
+    int regionPadding = 32;    // pixels around the mask's box in "masked" region mode
+    double maskBlur = 4.0;     // feather of the paste-back edge, pixels
+    bool pasteBack = true;     // off: pixels outside the mask may change (the model's own output)
+    QString device = QStringLiteral("auto");             // auto | cpu | cuda
+    QString dtype = QStringLiteral("auto");              // auto | fp32 | fp16 | bf16
+    QString previewMode = QStringLiteral("auto");        // auto | approximate | full | none
+    QString latentsOut;        // when set, the final latents are written there (safetensors)
 };
 
 enum class JobStatus { Ok, Canceled, Failed };

@@ -1,0 +1,82 @@
+// The Stable Diffusion inpainting pipelines on one loaded SdModel. Mirrors diffusers 0.25.1:
+//   Img2Img      StableDiffusionImg2ImgPipeline (no mask)
+//   InpaintUnet  StableDiffusionInpaintPipeline with a 9-channel UNet
+//   Blend/Next   StableDiffusionInpaintPipeline's 4-channel branch: after step i the latents outside
+//                the mask are image_latents noised to timesteps[i+1]; clean latents after the last
+//   Blend/Current the seed article's variant (img2img + add_noise(init_latents, noise, t) with the
+//                CURRENT t after every step, the last included)
+// Random draws happen in diffusers' order and shapes from one RandomSource (CPU generator, then
+// moved to the device), so a seed gives diffusers' image. Tensors in and out are CPU float32.
+#pragma once
+
+#include "core/diffusion/schedulers/random_source.h"
+
+#include <torch/types.h>
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace inpaint::diffusion {
+
+class SdModel;
+
+enum class PipelineMode { Img2Img, Blend, InpaintUnet };
+enum class BlendTiming { Next, Current };
+// What the masked area starts from (blend and img2img only; inpaint-unet ignores it):
+// Original — the image as given (callers pre-fill it for "fill"); LatentNoise — the latents under
+// the mask are replaced by pure noise at the starting noise level.
+enum class MaskedContent { Original, LatentNoise };
+
+struct PipelineParams {
+    PipelineMode mode = PipelineMode::InpaintUnet;
+    BlendTiming blendTiming = BlendTiming::Next;
+    MaskedContent maskedContent = MaskedContent::Original;
+    std::string prompt;
+    std::optional<std::string> negativePrompt;  // nullopt = diffusers' None ("" for the uncond half)
+    std::string scheduler = "default";          // a name from schedulerNames()
+    int steps = 50;
+    double guidance = 7.5;                      // > 1 enables classifier-free guidance
+    double strength = 1.0;                      // (0, 1]
+    double eta = 0.0;                           // DDIM only
+};
+
+// Checks params against diffusers' limits; throws models::ConfigError with a clear sentence.
+void validateParams(const PipelineParams& params);
+
+struct StepInfo {
+    int step = 0;                 // 1-based
+    int total = 0;
+    double timestep = 0.0;
+    torch::Tensor latents;        // after the step (and the blend), model device
+    torch::Tensor predictedClean; // x0 estimate in latent space, known region blended in
+};
+using StepCallback = std::function<void(const StepInfo&)>;
+
+enum class PipelineStatus { Ok, Canceled };
+
+struct PipelineOutput {
+    PipelineStatus status = PipelineStatus::Ok;
+    torch::Tensor image;          // [1, 3, H, W] float32 CPU in [0, 1] (diffusers' output_type="np" values)
+    torch::Tensor latents;        // final latents before decoding, float32 CPU
+    std::vector<double> timesteps;
+};
+
+struct PipelineInputs {
+    torch::Tensor image;  // [1, 3, H, W] float32 in [-1, 1]; H, W multiples of the VAE scale factor
+    torch::Tensor mask;   // [1, 1, H, W] float32 in [0, 1], 1 = repaint (binarised at 0.5 here); unused by Img2Img
+};
+
+// Runs one generation. `cancel` is checked before every UNet evaluation (so also between the two
+// CFG halves) and before decoding; a cancelled run returns promptly with status Canceled.
+PipelineOutput runPipeline(SdModel& model, const PipelineInputs& inputs, const PipelineParams& params,
+                           RandomSource& random, const StepCallback& onStep = {},
+                           const std::atomic<bool>* cancel = nullptr);
+
+// Decodes latents (already in latent space, not divided by the scaling factor) to an image
+// [1, 3, H, W] float32 CPU in [0, 1]: the "full" preview decoder.
+torch::Tensor decodeLatents(SdModel& model, const torch::Tensor& latents);
+
+}  // namespace inpaint::diffusion

@@ -1,0 +1,79 @@
+// SdModel: one Stable Diffusion checkpoint (diffusers folder) loaded for inference — tokenizer,
+// CLIP text encoder, UNet, VAE and the checkpoint's scheduler config — on one device and dtype.
+// Loading is strict (see models/io/state_dict.h); every failure is a models::ModelError.
+#pragma once
+
+#include "core/diffusion/schedulers/scheduler_config.h"
+#include "models/io/diffusers_folder.h"
+
+#include <torch/types.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace inpaint::models {
+class ClipTokenizer;
+class ClipTextModel;
+class UNet2DConditionModel;
+class AutoencoderKL;
+}  // namespace inpaint::models
+
+namespace inpaint::diffusion {
+
+struct ModelLoadOptions {
+    torch::Device device = torch::kCPU;
+    torch::ScalarType dtype = torch::kFloat32;   // compute dtype of the networks
+    bool preferFp16Weights = false;              // pick *.fp16.safetensors when both exist
+};
+
+// stage: "tokenizer", "text_encoder", "unet", "vae"; fraction in [0, 1] of the whole load.
+using LoadProgress = std::function<void(const std::string& stage, double fraction)>;
+
+// "cpu", "cuda", "auto" (cuda when available) -> device. Throws models::ConfigError otherwise.
+torch::Device parseDevice(const std::string& name);
+// "fp32", "fp16", "bf16", "auto" (fp16 on CUDA, fp32 on CPU) -> dtype. Throws models::ConfigError.
+torch::ScalarType parseDtype(const std::string& name, torch::Device device);
+std::string dtypeName(torch::ScalarType t);
+
+class SdModel {
+public:
+    static std::shared_ptr<SdModel> load(const std::filesystem::path& root, const ModelLoadOptions& options,
+                                         const LoadProgress& progress = {});
+    ~SdModel();
+
+    const std::filesystem::path& root() const { return m_root; }
+    models::ModelKind kind() const { return m_kind; }
+    torch::Device device() const { return m_options.device; }
+    torch::ScalarType dtype() const { return m_options.dtype; }
+    const SchedulerConfigSource& schedulerSource() const { return m_scheduler; }
+
+    int64_t unetInChannels() const;
+    int64_t latentChannels() const;
+    int64_t vaeScaleFactor() const;
+    double scalingFactor() const;
+
+    // Token ids [1, 77] for one prompt (CPU, int64).
+    torch::Tensor tokenize(const std::string& text) const;
+    // Prompt embeddings [1, 77, D] (last_hidden_state, as SD pipelines use), in the model dtype.
+    torch::Tensor encodePrompt(const std::string& text);
+    // One UNet evaluation: sample [B, C, h, w] (any float dtype; cast to the model's), timestep.
+    torch::Tensor unetForward(const torch::Tensor& sample, double timestep, const torch::Tensor& encoderHiddenStates);
+    // Posterior of the VAE encoder for an image [1, 3, H, W] in [-1, 1]: mean and std (model dtype).
+    std::pair<torch::Tensor, torch::Tensor> vaeEncode(const torch::Tensor& image);
+    // Decoder output [1, 3, H, W] (unclamped, roughly [-1, 1]) for latents already divided by the
+    // scaling factor.
+    torch::Tensor vaeDecode(const torch::Tensor& latents);
+
+private:
+    SdModel() = default;
+    struct Nets;
+    std::filesystem::path m_root;
+    models::ModelKind m_kind = models::ModelKind::Unknown;
+    ModelLoadOptions m_options;
+    SchedulerConfigSource m_scheduler;
+    std::unique_ptr<Nets> m_nets;
+};
+
+}  // namespace inpaint::diffusion

@@ -1,0 +1,40 @@
+// DiffusionBackend: runs the blend / inpaint-unet pipelines for a request: plans the region,
+// converts pixels to tensors, runs the pipeline with previews, and pastes the result back so
+// unmasked pixels stay bit-identical. Torch stays inside the .cpp.
+#pragma once
+
+#include "core/jobs/backend.h"
+
+#include <QString>
+#include <memory>
+
+namespace inpaint::jobs {
+
+// Loaded models, kept between jobs on the worker thread (the most recent `capacity` models).
+class ModelCache {
+public:
+    explicit ModelCache(int capacity = 1);
+    ~ModelCache();
+    ModelCache(const ModelCache&) = delete;
+    ModelCache& operator=(const ModelCache&) = delete;
+    struct Private;
+    Private* d() { return m_d.get(); }
+
+private:
+    std::unique_ptr<Private> m_d;
+};
+
+class DiffusionBackend final : public Backend {
+public:
+    explicit DiffusionBackend(std::shared_ptr<ModelCache> cache = {});
+    InpaintResult run(const InpaintRequest& request, const StepSink& onStep,
+                      const std::atomic<bool>& cancel) override;
+
+private:
+    std::shared_ptr<ModelCache> m_cache;
+};
+
+// Sets LibTorch's intra-op threads to the machine's cores (LibTorch defaults to 1 here).
+void configureTorchThreads();
+
+}  // namespace inpaint::jobs
