@@ -1,0 +1,276 @@
+// inpaint-bench: times the SD 1.5-shaped networks with random weights (UNet at batch 2 for 32x32
+// and 64x64 latents, VAE decode to 256 and 512 px, CLIP text encoder at batch 2 x 77 tokens) and,
+// in the same run, the GEMM and convolution throughput of the machine, so the distance to its
+// peak is visible. Engine only: LibTorch + json, no Qt or OpenCV.
+#include "flop_count.h"
+#include "text_encoder_bench.h"
+
+#include "models/errors.h"
+#include "models/nn/attention.h"
+#include "models/nn/layers.h"
+#include "models/unet/unet_2d_condition.h"
+#include "models/vae/autoencoder_kl.h"
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+#include <torch/cuda.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace inpaint;
+
+namespace {
+
+struct Options {
+    std::filesystem::path configs;
+    torch::Device device = torch::kCPU;
+    torch::ScalarType dtype = torch::kFloat;
+    std::string dtypeName = "fp32";
+    bool json = false;
+    bool quick = false;
+    int runs = 3;
+    int threads = 0;
+};
+
+const char* kUsage =
+    "usage: inpaint-bench [--configs DIR] [--device cpu|cuda] [--dtype fp32|bf16|fp16] [--quick] [--json]\n"
+    "                     [--runs N] [--threads N]\n"
+    "  --configs DIR  diffusers config folder (default: $INPAINT_SOURCE_DIR/tests/data/reference/configs/\n"
+    "                 stable-diffusion-v1-5)\n"
+    "  --quick        skip the 64x64-latent UNet and the 512 px VAE decode\n"
+    "  --json         print one JSON object (seconds are medians of --runs runs after a warm-up)\n";
+
+std::filesystem::path defaultConfigs()
+{
+    const char* env = std::getenv("INPAINT_SOURCE_DIR");
+    const std::filesystem::path root = env && *env ? env : INPAINT_SOURCE_DIR;
+    return root / "tests" / "data" / "reference" / "configs" / "stable-diffusion-v1-5";
+}
+
+Options parseArgs(int argc, char** argv)
+{
+    Options o;
+    o.configs = defaultConfigs();
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc)
+                throw std::invalid_argument(a + " needs a value");
+            return argv[++i];
+        };
+        if (a == "--configs") {
+            o.configs = value();
+        } else if (a == "--device") {
+            const std::string d = value();
+            if (d != "cpu" && d != "cuda")
+                throw std::invalid_argument("--device must be cpu or cuda, got " + d);
+            o.device = d == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+        } else if (a == "--dtype") {
+            o.dtypeName = value();
+            if (o.dtypeName == "fp32")
+                o.dtype = torch::kFloat;
+            else if (o.dtypeName == "bf16")
+                o.dtype = torch::kBFloat16;
+            else if (o.dtypeName == "fp16")
+                o.dtype = torch::kHalf;
+            else
+                throw std::invalid_argument("--dtype must be fp32, bf16 or fp16, got " + o.dtypeName);
+        } else if (a == "--json") {
+            o.json = true;
+        } else if (a == "--quick") {
+            o.quick = true;
+        } else if (a == "--runs") {
+            o.runs = std::max(1, std::stoi(value()));
+        } else if (a == "--threads") {
+            o.threads = std::max(1, std::stoi(value()));
+        } else if (a == "--help" || a == "-h") {
+            std::cout << kUsage;
+            std::exit(0);
+        } else {
+            throw std::invalid_argument("unknown argument " + a);
+        }
+    }
+    if (o.device.is_cuda() && !torch::cuda::is_available())
+        throw std::invalid_argument("--device cuda: this LibTorch build has no usable CUDA device");
+    if (o.dtype == torch::kHalf && o.device.is_cpu())
+        throw std::invalid_argument("--dtype fp16 runs on CUDA only (LibTorch has no fp16 CPU kernels); use bf16");
+    return o;
+}
+
+void sync(const torch::Device& d)
+{
+    if (d.is_cuda())
+        torch::cuda::synchronize();
+}
+
+struct Timing {
+    double median = 0;
+    std::vector<double> runs;
+};
+
+// One warm-up call, then `runs` timed calls; the median is what is reported.
+Timing measure(const std::function<void()>& fn, const torch::Device& device, int runs)
+{
+    using clock = std::chrono::steady_clock;
+    fn();
+    sync(device);
+    Timing t;
+    for (int i = 0; i < runs; ++i) {
+        const auto start = clock::now();
+        fn();
+        sync(device);
+        t.runs.push_back(std::chrono::duration<double>(clock::now() - start).count());
+    }
+    std::vector<double> s = t.runs;
+    std::sort(s.begin(), s.end());
+    t.median = s.size() % 2 ? s[s.size() / 2] : 0.5 * (s[s.size() / 2 - 1] + s[s.size() / 2]);
+    return t;
+}
+
+std::string runsText(const Timing& t)
+{
+    std::string s;
+    char buf[32];
+    for (double r : t.runs) {
+        std::snprintf(buf, sizeof buf, "%s%.3f", s.empty() ? "" : " ", r);
+        s += buf;
+    }
+    return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    Options o;
+    try {
+        o = parseArgs(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "inpaint-bench: " << e.what() << "\n" << kUsage;
+        return 2;
+    }
+    const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    torch::set_num_threads(threads);
+    c10::InferenceMode inference;
+    auto log = [&](const std::string& line) {
+        if (!o.json)
+            std::cout << line << std::endl;
+        else
+            std::cerr << line << std::endl;
+    };
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "inpaint-bench: device %s, dtype %s, %d threads, LibTorch %s, configs %s",
+                  o.device.str().c_str(), o.dtypeName.c_str(), threads, TORCH_VERSION, o.configs.string().c_str());
+    log(buf);
+
+    nlohmann::json result;
+    try {
+        const auto topts = torch::TensorOptions().device(o.device).dtype(o.dtype);
+
+        // Machine throughput in the same dtype and process.
+        {
+            const int64_t n = 2048;
+            auto a = torch::randn({n, n}, topts), b = torch::randn({n, n}, topts);
+            Timing t = measure([&] { (void)at::mm(a, b); }, o.device, std::max(o.runs, 5));
+            result["gemm_gflops"] = 2.0 * n * n * n / t.median / 1e9;
+            std::snprintf(buf, sizeof buf, "%-44s %8.1f GFLOP/s", "GEMM 2048x2048x2048", result["gemm_gflops"].get<double>());
+            log(buf);
+        }
+        {
+            auto x = torch::randn({2, 320, 64, 64}, topts).contiguous(at::MemoryFormat::ChannelsLast);
+            auto w = torch::randn({320, 320, 3, 3}, topts).contiguous(at::MemoryFormat::ChannelsLast);
+            auto bias = torch::randn({320}, topts);
+            Timing t = measure([&] { (void)at::conv2d(x, w, bias, 1, 1); }, o.device, std::max(o.runs, 5));
+            result["conv_gflops"] = 2.0 * 2 * 320 * 320 * 9 * 64 * 64 / t.median / 1e9;
+            std::snprintf(buf, sizeof buf, "%-44s %8.1f GFLOP/s", "conv 3x3 320->320, 2x64x64, channels-last",
+                          result["conv_gflops"].get<double>());
+            log(buf);
+        }
+
+        // UNet.
+        auto unetCfg = models::UNet2DConditionConfig::fromFile(o.configs / "unet" / "config.json");
+        {
+            models::UNet2DConditionModel unet(unetCfg);
+            unet->to(o.device, o.dtype);
+            unet->eval();
+            std::snprintf(buf, sizeof buf, "UNet: %.1f M parameters, in_channels %lld",
+                          models::nn::parameterCount(*unet) / 1e6, static_cast<long long>(unetCfg.inChannels));
+            log(buf);
+            const int64_t ctxDim = unetCfg.crossAttentionDim[0];
+            auto ctx = torch::randn({2, 77, ctxDim}, topts);
+            auto t = torch::tensor(999, torch::TensorOptions().dtype(torch::kLong).device(o.device));
+            for (int64_t s : {int64_t{32}, int64_t{64}}) {
+                const std::string key = "unet_b2_" + std::to_string(s) + "x" + std::to_string(s) + "_s";
+                if (s == 64 && o.quick) {
+                    result[key] = nullptr;
+                    continue;
+                }
+                auto lat = torch::randn({2, unetCfg.inChannels, s, s}, topts);
+                Timing tm = measure([&] { (void)unet->forward(lat, t, ctx); }, o.device, o.runs);
+                result[key] = tm.median;
+                const double gf = bench::unetFlops(unetCfg, 2, s, s, 77) / 1e9;
+                std::snprintf(buf, sizeof buf, "%-44s %8.3f s  (%.0f GFLOP -> %.1f GFLOP/s; runs %s)",
+                              ("UNet batch 2, " + std::to_string(s) + "x" + std::to_string(s) + " latents").c_str(),
+                              tm.median, gf, gf / tm.median, runsText(tm).c_str());
+                log(buf);
+            }
+        }
+
+        // VAE decoder.
+        auto vaeCfg = models::AutoencoderKLConfig::fromFile(o.configs / "vae" / "config.json");
+        {
+            models::AutoencoderKL vae(vaeCfg);
+            vae->to(o.device, o.dtype);
+            vae->eval();
+            const int64_t f = vaeCfg.vaeScaleFactor();
+            for (int64_t px : {int64_t{256}, int64_t{512}}) {
+                const std::string key = "vae_decode_" + std::to_string(px) + "_s";
+                if (px == 512 && o.quick) {
+                    result[key] = nullptr;
+                    continue;
+                }
+                auto z = torch::randn({1, vaeCfg.latentChannels, px / f, px / f}, topts);
+                Timing tm = measure([&] { (void)vae->decode(z); }, o.device, o.runs);
+                result[key] = tm.median;
+                const double gf = bench::vaeDecodeFlops(vaeCfg, px / f, px / f) / 1e9;
+                std::snprintf(buf, sizeof buf, "%-44s %8.3f s  (%.0f GFLOP -> %.1f GFLOP/s; runs %s)",
+                              ("VAE decode " + std::to_string(px) + "x" + std::to_string(px)).c_str(), tm.median, gf,
+                              gf / tm.median, runsText(tm).c_str());
+                log(buf);
+            }
+        }
+
+        // Text encoder.
+        {
+            auto te = bench::makeTextEncoderRun(o.configs, o.device, o.dtype);
+            Timing tm = measure(te.run, o.device, o.runs);
+            result["text_encoder_b2_s"] = tm.median;
+            result["text_encoder"] = te.description;
+            std::snprintf(buf, sizeof buf, "%-44s %8.3f s  (runs %s)", ("text encoder batch 2x77 (" + te.description + ")").c_str(),
+                          tm.median, runsText(tm).c_str());
+            log(buf);
+        }
+    } catch (const models::ModelError& e) {
+        std::cerr << "inpaint-bench: " << e.what() << std::endl;
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "inpaint-bench: " << e.what() << std::endl;
+        return 1;
+    }
+    result["device"] = o.device.str();
+    result["dtype"] = o.dtypeName;
+    result["threads"] = threads;
+    result["runs"] = o.runs;
+    if (o.json)
+        std::cout << result.dump() << std::endl;
+    return 0;
+}

@@ -1,0 +1,168 @@
+// UNet2DConditionConfig::fromJson (see unet_config.h). Defaults from diffusers 0.25.1
+// UNet2DConditionModel.__init__.
+#include "models/unet/unet_config.h"
+
+#include "models/errors.h"
+#include "models/io/json_config.h"
+#include "models/nn/activation.h"
+#include "models/nn/config_reader.h"
+
+namespace inpaint::models {
+
+namespace {
+
+std::string stripResPrefix(const std::string& type)
+{
+    // diffusers' get_down_block / get_up_block drop a leading "UNetRes".
+    return type.rfind("UNetRes", 0) == 0 ? type.substr(7) : type;
+}
+
+}  // namespace
+
+UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& json, const std::string& what)
+{
+    nn::ConfigReader r(json, what);
+    UNet2DConditionConfig c;
+
+    r.acceptMetadata("sample_size");
+    if (r.has("sample_size") && json.at("sample_size").is_number_integer())
+        c.sampleSize = json.at("sample_size").get<int64_t>();
+    // Inference-only: dropout never runs. addition_embed_type_num_heads only matters with an
+    // addition_embed_type, which is pinned to null below.
+    r.acceptMetadata("dropout");
+    r.acceptMetadata("addition_embed_type_num_heads");
+
+    c.inChannels = r.getInt("in_channels", c.inChannels);
+    c.outChannels = r.getInt("out_channels", c.outChannels);
+    c.centerInputSample = r.getBool("center_input_sample", c.centerInputSample);
+    c.flipSinToCos = r.getBool("flip_sin_to_cos", c.flipSinToCos);
+    c.freqShift = r.getDouble("freq_shift", c.freqShift);
+    c.downBlockTypes = r.getStringList("down_block_types", c.downBlockTypes);
+    c.upBlockTypes = r.getStringList("up_block_types", c.upBlockTypes);
+    for (auto& t : c.downBlockTypes)
+        t = stripResPrefix(t);
+    for (auto& t : c.upBlockTypes)
+        t = stripResPrefix(t);
+    for (const auto& t : c.downBlockTypes) {
+        if (t != "CrossAttnDownBlock2D" && t != "DownBlock2D")
+            r.fail("down_block_types", "contains unsupported block type '" + t +
+                                           "' (supported: CrossAttnDownBlock2D, DownBlock2D)");
+    }
+    for (const auto& t : c.upBlockTypes) {
+        if (t != "CrossAttnUpBlock2D" && t != "UpBlock2D")
+            r.fail("up_block_types",
+                   "contains unsupported block type '" + t + "' (supported: CrossAttnUpBlock2D, UpBlock2D)");
+    }
+    const size_t n = c.downBlockTypes.size();
+    r.requireOneOf("mid_block_type", {"UNetMidBlock2DCrossAttn"});
+
+    c.blockOutChannels = r.getIntList("block_out_channels", c.blockOutChannels);
+    if (c.upBlockTypes.size() != n)
+        r.fail("up_block_types", "must have as many entries as down_block_types");
+    if (c.blockOutChannels.size() != n)
+        r.fail("block_out_channels", "must have as many entries as down_block_types");
+
+    // only_cross_attention: false, or a list of false.
+    if (r.has("only_cross_attention")) {
+        const auto& v = json.at("only_cross_attention");
+        bool ok = v.is_boolean() && !v.get<bool>();
+        if (v.is_array() && v.size() == n) {
+            ok = true;
+            for (const auto& e : v)
+                ok = ok && e.is_boolean() && !e.get<bool>();
+        }
+        if (!ok)
+            r.fail("only_cross_attention", "= " + v.dump() + " is not supported (supported: false)");
+    }
+    r.acceptMetadata("only_cross_attention");
+
+    c.layersPerBlock = r.getIntOrList("layers_per_block", 2, n);
+    c.downsamplePadding = r.getInt("downsample_padding", c.downsamplePadding);
+    c.midBlockScaleFactor = r.getDouble("mid_block_scale_factor", c.midBlockScaleFactor);
+    c.actFn = r.getString("act_fn", c.actFn);
+    nn::parseActivation(c.actFn, r.what() + " act_fn");
+    c.normNumGroups = r.getInt("norm_num_groups", c.normNumGroups);
+    c.normEps = r.getDouble("norm_eps", c.normEps);
+    c.crossAttentionDim = r.getIntOrList("cross_attention_dim", 1280, n);
+    c.transformerLayersPerBlock = r.getIntOrList("transformer_layers_per_block", 1, n);
+    r.requireOneOf("reverse_transformer_layers_per_block", {nullptr});
+    r.requireOneOf("num_attention_heads", {nullptr});
+    c.numAttentionHeads = r.getIntOrList("attention_head_dim", 8, n);
+    c.useLinearProjection = r.getBool("use_linear_projection", c.useLinearProjection);
+    c.upcastAttention = r.getBool("upcast_attention", c.upcastAttention);
+    if (auto d = r.getOptionalInt("time_embedding_dim"))
+        c.timeEmbeddingDim = *d;
+
+    // Features of other UNet families: accepted only at the value that switches them off.
+    r.requireOneOf("encoder_hid_dim", {nullptr});
+    r.requireOneOf("encoder_hid_dim_type", {nullptr});
+    r.requireOneOf("dual_cross_attention", {false});
+    r.requireOneOf("class_embed_type", {nullptr});
+    r.requireOneOf("addition_embed_type", {nullptr});
+    r.requireOneOf("addition_time_embed_dim", {nullptr});
+    r.requireOneOf("num_class_embeds", {nullptr});
+    r.requireOneOf("resnet_time_scale_shift", {"default"});
+    r.requireOneOf("resnet_skip_time_act", {false});
+    r.requireOneOf("resnet_out_scale_factor", {1.0});
+    r.requireOneOf("time_embedding_type", {"positional"});
+    r.requireOneOf("time_embedding_act_fn", {nullptr});
+    r.requireOneOf("timestep_post_act", {nullptr});
+    r.requireOneOf("time_cond_proj_dim", {nullptr});
+    r.requireOneOf("conv_in_kernel", {3});
+    r.requireOneOf("conv_out_kernel", {3});
+    r.requireOneOf("projection_class_embeddings_input_dim", {nullptr});
+    r.requireOneOf("attention_type", {"default"});
+    r.requireOneOf("class_embeddings_concat", {false});
+    r.requireOneOf("mid_block_only_cross_attention", {nullptr, false});
+    r.requireOneOf("cross_attention_norm", {nullptr});
+    r.finish();
+
+    c.validate(what);
+    return c;
+}
+
+UNet2DConditionConfig UNet2DConditionConfig::fromFile(const std::filesystem::path& configJson)
+{
+    return fromJson(readConfigJson(configJson), "unet config (" + configJson.string() + ")");
+}
+
+void UNet2DConditionConfig::validate(const std::string& what) const
+{
+    auto bad = [&](const std::string& msg) { throw ConfigError(what + ": " + msg); };
+    const size_t n = downBlockTypes.size();
+    if (n == 0 || upBlockTypes.size() != n || blockOutChannels.size() != n || layersPerBlock.size() != n ||
+        crossAttentionDim.size() != n || transformerLayersPerBlock.size() != n || numAttentionHeads.size() != n)
+        bad("per-block lists must all have one entry per down block");
+    if (n > 8)
+        bad("more than 8 blocks is not supported");
+    if (inChannels < 1 || outChannels < 1)
+        bad("in_channels and out_channels must be positive");
+    if (normNumGroups < 1)
+        bad("norm_num_groups must be positive");
+    if (!(normEps > 0))
+        bad("norm_eps must be positive");
+    if (downsamplePadding < 0 || downsamplePadding > 1)
+        bad("downsample_padding must be 0 or 1");
+    if (midBlockScaleFactor == 0)
+        bad("mid_block_scale_factor must not be 0");
+    if (timeEmbeddingDim < 0)
+        bad("time_embedding_dim must be positive");
+    for (size_t i = 0; i < n; ++i) {
+        const int64_t ch = blockOutChannels[i];
+        if (ch < 1 || ch % normNumGroups != 0)
+            bad("block_out_channels[" + std::to_string(i) + "] = " + std::to_string(ch) +
+                " must be a positive multiple of norm_num_groups " + std::to_string(normNumGroups));
+        if (layersPerBlock[i] < 1)
+            bad("layers_per_block must be positive");
+        if (transformerLayersPerBlock[i] < 1)
+            bad("transformer_layers_per_block must be positive");
+        if (crossAttentionDim[i] < 1)
+            bad("cross_attention_dim must be positive");
+        if (numAttentionHeads[i] < 1 || ch % numAttentionHeads[i] != 0)
+            bad("attention_head_dim[" + std::to_string(i) + "] = " + std::to_string(numAttentionHeads[i]) +
+                " (used as the number of heads) must divide block_out_channels[" + std::to_string(i) + "] = " +
+                std::to_string(ch));
+    }
+}
+
+}  // namespace inpaint::models

@@ -1,0 +1,67 @@
+// AutoencoderKL (SD's VAE): encoder -> quant_conv -> diagonal Gaussian posterior; decoder from
+// post_quant_conv. Mirrors diffusers 0.25.1 models/autoencoders/autoencoder_kl.py and
+// DiagonalGaussianDistribution in models/autoencoders/vae.py.
+//
+// Checkpoint key names: the mid-block attention uses diffusers' current names (to_q, to_k, to_v,
+// to_out.0, group_norm). Checkpoints saved before diffusers 0.14 name them query, key, value,
+// proj_attn; loadWeights() renames those (as diffusers does on load) and flattens 1x1-conv shaped
+// [C, C, 1, 1] projection weights to [C, C]. Every other key must match exactly.
+#pragma once
+
+#include "models/nn/activation_sink.h"
+#include "models/vae/vae_blocks.h"
+#include "models/vae/vae_config.h"
+
+#include <torch/nn/pimpl.h>
+
+#include <map>
+#include <string>
+
+namespace inpaint::models {
+
+// The encoder's posterior: mean and log-variance clamped to [-30, 20]; std = exp(0.5 * logvar).
+struct LatentDistribution {
+    torch::Tensor mean;
+    torch::Tensor logvar;
+    torch::Tensor std;
+
+    // mean + std * noise. The caller draws `noise` (shape of mean) from its generator, so the
+    // pipeline keeps control of the order of random draws (diffusers: latent_dist.sample(generator)).
+    torch::Tensor sample(const torch::Tensor& noise) const;
+    torch::Tensor mode() const { return mean; }
+};
+
+class AutoencoderKLImpl : public torch::nn::Module {
+public:
+    explicit AutoencoderKLImpl(const AutoencoderKLConfig& config);
+
+    // x [B, in_channels, H, W] in [-1, 1]; H and W multiples of vaeScaleFactor(). Results are in
+    // x's dtype.
+    LatentDistribution encode(const torch::Tensor& x, const ActivationSink* sink = nullptr);
+    // z [B, latent_channels, h, w] = latents / scaling_factor (as pipelines call vae.decode);
+    // returns the unclamped image [B, out_channels, h*f, w*f] in z's dtype.
+    torch::Tensor decode(const torch::Tensor& z, const ActivationSink* sink = nullptr);
+
+    // Strict load after renaming legacy attention keys (see above); dtype converted to the module's.
+    void loadWeights(const std::map<std::string, torch::Tensor>& weights, const std::string& what);
+    static std::map<std::string, torch::Tensor> convertLegacyKeys(const std::map<std::string, torch::Tensor>& weights);
+
+    const AutoencoderKLConfig& config() const { return m_config; }
+    double scalingFactor() const { return m_config.scalingFactor; }
+    int64_t vaeScaleFactor() const { return m_config.vaeScaleFactor(); }
+
+    void setChannelsLast(bool on);
+    bool channelsLast() const { return m_channelsLast; }
+
+private:
+    torch::Tensor prepare(const torch::Tensor& x) const;
+
+    AutoencoderKLConfig m_config;
+    bool m_channelsLast = true;
+    vae::Encoder m_encoder{nullptr};
+    vae::Decoder m_decoder{nullptr};
+    torch::nn::Conv2d m_quantConv{nullptr}, m_postQuantConv{nullptr};
+};
+TORCH_MODULE(AutoencoderKL);
+
+}  // namespace inpaint::models
