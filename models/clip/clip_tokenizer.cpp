@@ -160,12 +160,69 @@ std::vector<std::u32string> clipSplit(std::u32string_view text)
     return out;
 }
 
+// Hash allowing lookups by string_view without building a std::string.
+struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// SAX consumer for vocab.json: accepts exactly one flat object of non-negative integer ids.
+class VocabSax : public nlohmann::json_sax<nlohmann::json> {
+public:
+    explicit VocabSax(std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>>& out) : m_out(out) {}
+    std::string error;
+
+    bool null() override { return fail("maps '" + m_key + "' to null"); }
+    bool boolean(bool) override { return fail("maps '" + m_key + "' to a boolean"); }
+    bool number_integer(number_integer_t v) override
+    {
+        if (v < 0) return fail("maps '" + m_key + "' to a negative id");
+        return store(v);
+    }
+    bool number_unsigned(number_unsigned_t v) override { return store(static_cast<int64_t>(v)); }
+    bool number_float(number_float_t, const string_t&) override { return fail("maps '" + m_key + "' to a non-integer"); }
+    bool string(string_t&) override { return fail("maps '" + m_key + "' to a string, not an integer id"); }
+    bool binary(binary_t&) override { return fail("holds binary data"); }
+    bool start_object(std::size_t) override { return ++m_depth == 1 ? true : fail("is not a flat object of ids"); }
+    bool key(string_t& k) override
+    {
+        m_key = k;
+        return true;
+    }
+    bool end_object() override
+    {
+        --m_depth;
+        return true;
+    }
+    bool start_array(std::size_t) override { return fail(m_depth == 0 ? "is not a JSON object" : "is not a flat object of ids"); }
+    bool end_array() override { return true; }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override
+    {
+        return fail(std::string("is not valid JSON: ") + ex.what());
+    }
+
+private:
+    bool store(int64_t v)
+    {
+        if (m_depth != 1) return fail("is not a JSON object");
+        m_out[m_key] = v;  // a repeated key keeps its last id, as Python's json.load
+        return true;
+    }
+    bool fail(const std::string& why)
+    {
+        if (error.empty()) error = why;
+        return false;
+    }
+    std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>>& m_out;
+    std::string m_key;
+    int m_depth = 0;
+};
+
 // Vocabulary and merges (the expensive part, shared between tokenizers with the same files).
 struct BpeModel {
-    std::unordered_map<std::string, int64_t> encoder;
-    std::unordered_map<int64_t, std::string> decoder;
+    std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>> encoder;
     // Symbols are interned so BPE works on integers.
-    std::unordered_map<std::string, int32_t> symbolIds;
+    std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> symbolIds;
     std::vector<std::string> symbols;
     std::vector<int64_t> symbolVocabId;  // -1 if the symbol is not in the vocabulary
     std::array<int32_t, 256> byteSymbol{};
@@ -173,13 +230,13 @@ struct BpeModel {
     // (left << 32 | right) -> (rank, merged symbol)
     std::unordered_map<uint64_t, std::pair<int32_t, int32_t>> merges;
 
-    int32_t intern(const std::string& s)
+    int32_t intern(std::string_view s)
     {
         const auto it = symbolIds.find(s);
         if (it != symbolIds.end()) return it->second;
         const int32_t id = static_cast<int32_t>(symbols.size());
-        symbolIds.emplace(s, id);
-        symbols.push_back(s);
+        symbolIds.emplace(std::string(s), id);
+        symbols.emplace_back(s);
         const auto v = encoder.find(s);
         symbolVocabId.push_back(v == encoder.end() ? -1 : v->second);
         return id;
@@ -190,23 +247,18 @@ std::shared_ptr<const BpeModel> buildBpe(const std::string& vocabJson, const std
                                          const std::string& what)
 {
     auto m = std::make_shared<BpeModel>();
-    nlohmann::json vocab;
+    // SAX parsing straight into the map: the vocabulary is a flat {token: id} object of ~49k
+    // entries, and building a DOM first would double the load time.
+    VocabSax sax(m->encoder);
+    m->encoder.reserve(65536);
+    bool parsed = false;
     try {
-        vocab = nlohmann::json::parse(vocabJson);
+        parsed = nlohmann::json::sax_parse(vocabJson, &sax);
     } catch (const nlohmann::json::exception& e) {
         throw FormatError("The vocabulary (vocab.json) of " + what + " is not valid JSON: " + e.what());
     }
-    if (!vocab.is_object()) throw FormatError("The vocabulary (vocab.json) of " + what + " is not a JSON object.");
-    if (vocab.empty()) throw FormatError("The vocabulary (vocab.json) of " + what + " is empty.");
-    m->encoder.reserve(vocab.size() * 2);
-    for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-        if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0)
-            throw FormatError("The vocabulary (vocab.json) of " + what + " maps '" + it.key() +
-                              "' to something that is not a non-negative integer id.");
-        const int64_t id = it.value().get<int64_t>();
-        m->encoder[it.key()] = id;
-        m->decoder[id] = it.key();
-    }
+    if (!parsed) throw FormatError("The vocabulary (vocab.json) of " + what + " " + sax.error + ".");
+    if (m->encoder.empty()) throw FormatError("The vocabulary (vocab.json) of " + what + " is empty.");
     const auto& bytes = byteEncoder();
     for (int b = 0; b < 256; ++b) {
         m->byteSymbol[b] = m->intern(bytes[b]);
@@ -229,21 +281,32 @@ std::shared_ptr<const BpeModel> buildBpe(const std::string& vocabJson, const std
             pos = nl + 1;
         }
     }
+    m->merges.reserve(lines.size());
+    m->symbolIds.reserve(lines.size() + 1024);
+    m->symbols.reserve(lines.size() + 1024);
+    m->symbolVocabId.reserve(lines.size() + 1024);
     for (size_t li = 1; li < lines.size() && li - 1 < kMaxMerges; ++li) {
         const std::string_view line = lines[li];
-        std::vector<std::string> parts;
+        std::string_view parts[3];
+        size_t partCount = 0;
         size_t k = 0;
         while (k < line.size()) {
             while (k < line.size() && std::isspace(static_cast<unsigned char>(line[k]))) ++k;
             size_t e = k;
             while (e < line.size() && !std::isspace(static_cast<unsigned char>(line[e]))) ++e;
-            if (e > k) parts.emplace_back(line.substr(k, e - k));
+            if (e > k) {
+                if (partCount < 3) parts[partCount] = line.substr(k, e - k);
+                ++partCount;
+            }
             k = e;
         }
-        if (parts.size() != 2) continue;
+        if (partCount != 2) continue;
         const int32_t a = m->intern(parts[0]);
         const int32_t b = m->intern(parts[1]);
-        const int32_t ab = m->intern(parts[0] + parts[1]);
+        std::string joined;
+        joined.reserve(parts[0].size() + parts[1].size());
+        joined.append(parts[0]).append(parts[1]);
+        const int32_t ab = m->intern(joined);
         m->merges[(static_cast<uint64_t>(a) << 32) | static_cast<uint32_t>(b)] = {static_cast<int32_t>(li - 1), ab};
     }
     return m;
@@ -532,8 +595,10 @@ bool ClipTokenizer::usesBundledVocabulary() const { return m_impl->bundled; }
 
 std::string ClipTokenizer::idToToken(int64_t id) const
 {
-    const auto it = m_impl->bpe->decoder.find(id);
-    return it == m_impl->bpe->decoder.end() ? std::string() : it->second;
+    // A linear scan: only diagnostics and tests ask, and a reverse map would cost load time.
+    for (const auto& [token, tokenId] : m_impl->bpe->encoder)
+        if (tokenId == id) return token;
+    return {};
 }
 
 }  // namespace inpaint::models
