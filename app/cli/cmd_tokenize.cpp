@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <filesystem>
 
 namespace inpaint::cli {
 
@@ -31,13 +30,7 @@ int cmdTokenize(const Args& args)
     if (p.positionalValues().empty()) return printError("tokenize needs at least one TEXT.", kExitUsage);
 
     try {
-        const std::filesystem::path model = p.value("--model");
-        std::error_code ec;
-        if (!std::filesystem::is_directory(model, ec))
-            return printError("The model folder '" + model.string() + "' does not exist.", kExitFailure);
-        const auto tokDir = model / "tokenizer";
-        const auto tok = std::filesystem::is_directory(tokDir, ec) ? models::ClipTokenizer::fromFolder(tokDir)
-                                                                   : models::ClipTokenizer::bundled();
+        const auto tok = models::loadClipTokenizer(p.value("--model"));
         std::string out;
         for (const auto& text : p.positionalValues()) {
             const nlohmann::json line = p.has("--tokens") ? nlohmann::json(tok.tokenize(text)) : nlohmann::json(tok.encode(text));

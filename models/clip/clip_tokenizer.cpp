@@ -556,6 +556,16 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::filesystem::path& dir)
     return fromModel(buildBpe(readFile(dir / "vocab.json"), readFile(dir / "merges.txt"), what), sp, what, false);
 }
 
+ClipTokenizer loadClipTokenizer(const std::filesystem::path& modelRoot)
+{
+    std::error_code ec;
+    if (!std::filesystem::is_directory(modelRoot, ec))
+        throw ConfigError("The model folder '" + modelRoot.string() + "' does not exist.");
+    const auto dir = modelRoot / "tokenizer";
+    if (std::filesystem::is_directory(dir, ec)) return ClipTokenizer::fromFolder(dir);
+    return ClipTokenizer::bundled();
+}
+
 std::vector<std::string> ClipTokenizer::tokenize(const std::string& text) const
 {
     std::vector<std::string> tokens;

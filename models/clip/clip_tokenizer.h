@@ -63,6 +63,10 @@ private:
     std::shared_ptr<const Impl> m_impl;
 };
 
+// The tokenizer of a diffusers model folder: <modelRoot>/tokenizer when that folder exists
+// (bundled vocabulary if it lacks vocab.json/merges.txt), else the bundled SD 1.x tokenizer.
+ClipTokenizer loadClipTokenizer(const std::filesystem::path& modelRoot);
+
 // The CLIP vocabulary compiled into the library (resources/clip/vocab.json, merges.txt).
 std::string bundledClipVocabJson();
 std::string bundledClipMerges();

@@ -235,6 +235,15 @@ void testBadInput()
     std::ofstream(emptyVocab / "merges.txt") << "#version: 0.2\n";
     VERIFY_THROWS(FormatError, ClipTokenizer::fromFolder(emptyVocab), "is empty");
     VERIFY_THROWS(ConfigError, ClipTokenizer::fromFolder(tempRoot() / "nope"), "does not exist");
+
+    // Model folders: with a tokenizer/ folder (SD2 pad) and without one (bundled SD 1.x).
+    VERIFY_EQ(loadClipTokenizer(kRef / "configs" / "stable-diffusion-2-inpainting").padId(), 0);
+    const auto noTok = tempRoot() / "model_without_tokenizer";
+    fs::create_directories(noTok);
+    const auto fallback = loadClipTokenizer(noTok);
+    VERIFY(fallback.usesBundledVocabulary());
+    VERIFY_EQ(fallback.padId(), 49407);
+    VERIFY_THROWS(ConfigError, loadClipTokenizer(tempRoot() / "no_model"), "does not exist");
 }
 
 void testUnicodeHelpers()
