@@ -13,7 +13,7 @@ PACKAGES=(
   # OpenCV (classical inpainting), QCoro (coroutines over Qt signals), JSON
   libopencv-dev qcoro-qt6-dev nlohmann-json3-dev
   # GUI tests and screenshots without a display
-  xvfb xauth x11-apps imagemagick
+  xvfb xauth
 )
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
