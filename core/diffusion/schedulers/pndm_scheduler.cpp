@@ -20,6 +20,10 @@ PndmScheduler::PndmScheduler(SchedulerConfig config) : Scheduler(std::move(confi
 void PndmScheduler::doSetTimesteps(int64_t n)
 {
     const int64_t T = m_config.numTrainTimesteps;
+    // The PRK warm-up spans the last pndm_order timesteps; diffusers fails on fewer (numpy broadcast error).
+    if (!m_config.skipPrkSteps && n < kPndmOrder)
+        throw SchedulerError("PNDMScheduler with skip_prk_steps=false needs at least " + std::to_string(kPndmOrder) +
+                             " inference steps, got " + std::to_string(n));
     std::vector<int64_t> base;  // ascending, like diffusers' self._timesteps
     if (m_config.timestepSpacing == "linspace") {
         for (double v : detail::npLinspace(0.0, static_cast<double>(T - 1), n))
