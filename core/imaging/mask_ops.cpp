@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace inpaint::imaging {
 
@@ -172,8 +173,23 @@ QImage resizeMask(const QImage& mask, QSize size)
     if (src.size() == size) return src;
     QImage out(size, QImage::Format_Grayscale8);
     if (out.isNull()) return {};
-    cv::Mat dst = detail::matView(out);
-    cv::resize(detail::constMatView(src), dst, dst.size(), 0, 0, cv::INTER_NEAREST_EXACT);
+    // Pixel-centre nearest neighbour: destination x takes source floor((x + 0.5) * sw / dw).
+    // Written out (rather than cv::resize) so block edges land exactly where that formula says.
+    const qint64 sw = src.width(), sh = src.height(), dw = size.width(), dh = size.height();
+    std::vector<int> xs(static_cast<size_t>(dw));
+    for (qint64 x = 0; x < dw; ++x) xs[size_t(x)] = int(std::min(sw - 1, (2 * x + 1) * sw / (2 * dw)));
+    int previous = -1;
+    for (qint64 y = 0; y < dh; ++y) {
+        const int sy = int(std::min(sh - 1, (2 * y + 1) * sh / (2 * dh)));
+        uchar* d = out.scanLine(int(y));
+        if (sy == previous) {
+            std::memcpy(d, out.constScanLine(int(y - 1)), size_t(dw));
+            continue;
+        }
+        const uchar* s = src.constScanLine(sy);
+        for (qint64 x = 0; x < dw; ++x) d[x] = s[xs[size_t(x)]];
+        previous = sy;
+    }
     return out;
 }
 

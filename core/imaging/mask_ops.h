@@ -40,7 +40,8 @@ QImage growMask(const QImage& mask, int pixels);
 // radius <= 0 returns the mask unchanged.
 QImage featherMask(const QImage& mask, double radius);
 
-// Nearest-neighbour resize (keeps hard mask values hard).
+// Nearest-neighbour resize by pixel centres: destination x samples source
+// floor((x + 0.5) * srcWidth / width), same for y. Keeps hard mask values hard.
 QImage resizeMask(const QImage& mask, QSize size);
 
 }  // namespace inpaint::imaging

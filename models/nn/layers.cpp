@@ -5,10 +5,16 @@
 
 namespace inpaint::models::nn {
 
-torch::nn::Conv2d makeConv2d(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding, bool bias)
+Conv2d makeConv2d(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding, bool bias)
 {
-    return torch::nn::Conv2d(
-        torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(bias));
+    Conv2dOptions o;
+    o.in = in;
+    o.out = out;
+    o.kernel = kernel;
+    o.stride = stride;
+    o.padding = padding;
+    o.bias = bias;
+    return Conv2d(o);
 }
 
 torch::nn::GroupNorm makeGroupNorm(int64_t groups, int64_t channels, double eps)

@@ -4,15 +4,15 @@
 #pragma once
 
 #include "models/nn/activation.h"
+#include "models/nn/conv.h"
 
 #include <torch/nn/module.h>
-#include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
 namespace inpaint::models::nn {
 
-torch::nn::Conv2d makeConv2d(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1, int64_t padding = 0,
+Conv2d makeConv2d(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1, int64_t padding = 0,
                              bool bias = true);
 torch::nn::GroupNorm makeGroupNorm(int64_t groups, int64_t channels, double eps);
 torch::nn::Linear makeLinear(int64_t in, int64_t out, bool bias = true);

@@ -20,7 +20,7 @@ public:
 
 private:
     int64_t m_channels, m_outChannels, m_padding;
-    torch::nn::Conv2d m_conv{nullptr};
+    Conv2d m_conv{nullptr};
 };
 TORCH_MODULE(Downsample2D);
 
@@ -33,7 +33,7 @@ public:
 
 private:
     int64_t m_channels, m_outChannels;
-    torch::nn::Conv2d m_conv{nullptr};
+    Conv2d m_conv{nullptr};
 };
 TORCH_MODULE(Upsample2D);
 

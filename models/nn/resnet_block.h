@@ -31,7 +31,7 @@ public:
 
 private:
     torch::nn::GroupNorm m_norm1{nullptr}, m_norm2{nullptr};
-    torch::nn::Conv2d m_conv1{nullptr}, m_conv2{nullptr}, m_convShortcut{nullptr};
+    Conv2d m_conv1{nullptr}, m_conv2{nullptr}, m_convShortcut{nullptr};
     torch::nn::Linear m_timeEmbProj{nullptr};
 };
 TORCH_MODULE(ResnetBlock2D);

@@ -18,7 +18,7 @@ torch::Tensor layerNorm(const torch::nn::LayerNorm& ln, const torch::Tensor& x)
 }
 
 // 1x1 conv weight [out, in, 1, 1] as a [out, in] matrix (a view; the data is the parameter's).
-torch::Tensor convAsMatrix(const torch::nn::Conv2d& conv)
+torch::Tensor convAsMatrix(const nn::Conv2d& conv)
 {
     return conv->weight.reshape({conv->weight.size(0), conv->weight.size(1)});
 }

@@ -59,7 +59,7 @@ private:
     // proj_in / proj_out: Linear (use_linear_projection) or 1x1 Conv2d. A 1x1 conv over
     // channels-last pixels is the same matrix product as a Linear over tokens, so both run as one.
     torch::nn::Linear m_projInLinear{nullptr}, m_projOutLinear{nullptr};
-    torch::nn::Conv2d m_projInConv{nullptr}, m_projOutConv{nullptr};
+    nn::Conv2d m_projInConv{nullptr}, m_projOutConv{nullptr};
     torch::nn::ModuleList m_blocks{nullptr};
     std::vector<BasicTransformerBlock> m_blockList;
 };

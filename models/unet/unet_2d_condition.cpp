@@ -103,6 +103,7 @@ void UNet2DConditionModelImpl::loadWeights(const std::map<std::string, torch::Te
                                            const std::string& what)
 {
     loadStateDictStrict(*this, weights, what);
+    nn::invalidatePackedConvs(*this);
     // The loader copies into the existing parameters; make sure their layout is still ours.
     setChannelsLast(m_channelsLast);
 }

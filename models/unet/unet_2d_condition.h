@@ -40,7 +40,7 @@ private:
     UNet2DConditionConfig m_config;
     nn::Activation m_act;
     bool m_channelsLast = true;
-    torch::nn::Conv2d m_convIn{nullptr}, m_convOut{nullptr};
+    nn::Conv2d m_convIn{nullptr}, m_convOut{nullptr};
     unet::TimestepEmbedding m_timeEmbedding{nullptr};
     std::vector<unet::DownBlock> m_down;
     unet::MidBlockCrossAttn m_mid{nullptr};

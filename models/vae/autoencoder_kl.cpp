@@ -109,6 +109,7 @@ std::map<std::string, torch::Tensor> AutoencoderKLImpl::convertLegacyKeys(
 void AutoencoderKLImpl::loadWeights(const std::map<std::string, torch::Tensor>& weights, const std::string& what)
 {
     loadStateDictStrict(*this, convertLegacyKeys(weights), what);
+    nn::invalidatePackedConvs(*this);
     setChannelsLast(m_channelsLast);
 }
 

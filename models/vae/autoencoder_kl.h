@@ -60,7 +60,7 @@ private:
     bool m_channelsLast = true;
     vae::Encoder m_encoder{nullptr};
     vae::Decoder m_decoder{nullptr};
-    torch::nn::Conv2d m_quantConv{nullptr}, m_postQuantConv{nullptr};
+    nn::Conv2d m_quantConv{nullptr}, m_postQuantConv{nullptr};
 };
 TORCH_MODULE(AutoencoderKL);
 

@@ -53,7 +53,7 @@ public:
 
 private:
     nn::Activation m_act;
-    torch::nn::Conv2d m_convIn{nullptr}, m_convOut{nullptr};
+    nn::Conv2d m_convIn{nullptr}, m_convOut{nullptr};
     std::vector<ResnetStack> m_down;
     MidBlock m_mid{nullptr};
     torch::nn::GroupNorm m_normOut{nullptr};
@@ -68,7 +68,7 @@ public:
 
 private:
     nn::Activation m_act;
-    torch::nn::Conv2d m_convIn{nullptr}, m_convOut{nullptr};
+    nn::Conv2d m_convIn{nullptr}, m_convOut{nullptr};
     MidBlock m_mid{nullptr};
     std::vector<ResnetStack> m_up;
     torch::nn::GroupNorm m_normOut{nullptr};

@@ -10,6 +10,17 @@
 // - Timesteps are passed as doubles holding the value of an entry of timesteps() (int64 or float32
 //   there, like diffusers). Euler/LMS/DPM find their step index by looking the first value up in
 //   timesteps(), which is how img2img's sliced schedules work (0.25.1 had no set_begin_index).
+//
+// Typical loop (diffusers' SD pipelines):
+//   auto s = createScheduler("euler", modelDir / "scheduler/scheduler_config.json");
+//   s->setTimesteps(steps);
+//   auto plan = s->getImg2ImgTimesteps(steps, strength);   // strength 1: the whole schedule
+//   latents = strength == 1 ? noise * s->initNoiseSigma()
+//                           : s->addNoise(imageLatents, noise, plan.timesteps.slice(0, 0, 1));
+//   for each t in plan.timesteps (as double):
+//       auto in = s->scaleModelInput(latents, t);            // (CFG: duplicate `in` for the UNet)
+//       auto r = s->step(unet(in, t), t, latents, {.random = &rng});
+//       latents = r.prevSample;                               // r.predOriginalSample for previews
 #pragma once
 
 #include "core/diffusion/schedulers/scheduler_config.h"

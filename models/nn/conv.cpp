@@ -1,0 +1,113 @@
+// Conv2d with oneDNN weight prepacking (see conv.h).
+#include "models/nn/conv.h"
+
+#include <ATen/ATen.h>
+#include <torch/nn/init.h>
+
+#include <atomic>
+#include <cmath>
+
+namespace inpaint::models::nn {
+
+namespace {
+
+std::atomic<ConvBackend> g_backend{ConvBackend::Auto};
+
+int64_t versionOf(const torch::Tensor& t)
+{
+    // Inference tensors (made under InferenceMode) have no version counter; they cannot be
+    // modified in place outside InferenceMode either, and loads call invalidatePacked().
+    return t.is_inference() ? -1 : static_cast<int64_t>(t._version());
+}
+
+// oneDNN's bf16 convolutions need AVX-512 (BW, VL, DQ); without them LibTorch refuses the packed
+// bf16 weight, while its dense bf16 path still works.
+bool cpuRunsOneDnnBf16()
+{
+#if defined(__x86_64__) || defined(__i386__)
+    static const bool ok = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                           __builtin_cpu_supports("avx512dq");
+    return ok;
+#else
+    return false;
+#endif
+}
+
+}  // namespace
+
+void setConvBackend(ConvBackend backend)
+{
+    g_backend.store(backend);
+}
+
+ConvBackend convBackend()
+{
+    return g_backend.load();
+}
+
+bool packedConvActive(c10::ScalarType dtype)
+{
+    const ConvBackend b = g_backend.load();
+    if (b == ConvBackend::Dense)
+        return false;
+    if (!at::hasMKLDNN() || !at::globalContext().userEnabledMkldnn())
+        return false;
+    return dtype == at::kFloat || (dtype == at::kBFloat16 && cpuRunsOneDnnBf16());
+}
+
+Conv2dImpl::Conv2dImpl(const Conv2dOptions& o) : options(o)
+{
+    weight = register_parameter("weight", torch::empty({o.out, o.in, o.kernel, o.kernel}));
+    if (o.bias)
+        bias = register_parameter("bias", torch::empty({o.out}));
+    // torch::nn::Conv2d's default initialisation (only visible with random weights, e.g. the bench).
+    torch::NoGradGuard g;
+    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+    if (o.bias) {
+        const double bound = 1.0 / std::sqrt(static_cast<double>(o.in * o.kernel * o.kernel));
+        torch::nn::init::uniform_(bias, -bound, bound);
+    }
+}
+
+void Conv2dImpl::invalidatePacked()
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_packed = torch::Tensor();
+    m_packedFrom = nullptr;
+}
+
+torch::Tensor Conv2dImpl::packedWeight()
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    const void* from = weight.data_ptr();
+    const int64_t version = versionOf(weight);
+    if (!m_packed.defined() || m_packedFrom != from || m_packedVersion != version ||
+        m_packedDtype != weight.scalar_type()) {
+        const int64_t p = options.padding, s = options.stride;
+        m_packed = at::mkldnn_reorder_conv2d_weight(weight.contiguous().to_mkldnn(), {p, p}, {s, s}, {1, 1}, 1);
+        m_packedFrom = from;
+        m_packedVersion = version;
+        m_packedDtype = weight.scalar_type();
+    }
+    return m_packed;
+}
+
+torch::Tensor Conv2dImpl::forward(const torch::Tensor& x)
+{
+    const int64_t p = options.padding, s = options.stride;
+    if (x.is_cpu() && !x.is_mkldnn() && x.scalar_type() == weight.scalar_type() && packedConvActive(x.scalar_type())) {
+        return at::mkldnn_convolution(x, packedWeight(), bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt,
+                                      {p, p}, {s, s}, {1, 1}, 1);
+    }
+    return at::conv2d(x, weight, bias, {s, s}, {p, p});
+}
+
+void invalidatePackedConvs(torch::nn::Module& module)
+{
+    for (auto& m : module.modules(/*include_self=*/true)) {
+        if (auto* conv = dynamic_cast<Conv2dImpl*>(m.get()))
+            conv->invalidatePacked();
+    }
+}
+
+}  // namespace inpaint::models::nn
