@@ -14,8 +14,9 @@ void printUsage(std::FILE* out)
     std::fputs(
         "usage: inpaint-cli <command> [options]\n"
         "commands:\n"
-        "  run       inpaint an image: --image IN --mask MASK --out OUT [--pipeline classical-telea|classical-ns]\n"
-        "            [--radius R] [--resize-mask]\n"
+        "  run       inpaint an image: --image IN --mask MASK --out OUT [--model DIR] [--prompt TEXT]\n"
+        "            [--pipeline auto|blend|inpaint-unet|classical-telea|classical-ns] [--scheduler NAME]\n"
+        "            [--steps N] [--guidance G] [--strength S] [--seed N] ... (inpaint-cli run --help)\n"
         "  info      describe a diffusers model folder as JSON: --model DIR\n"
         "  tokenize  CLIP token ids (padded to 77) as JSON: --model DIR TEXT...\n"
         "  help      this text\n",

@@ -4,6 +4,7 @@
 #include "core/diffusion/latent_preview.h"
 #include "core/diffusion/pipeline.h"
 #include "core/diffusion/sd_model.h"
+#include "core/diffusion/schedulers/scheduler_factory.h"
 #include "core/imaging/classical_inpaint.h"
 #include "core/imaging/composite.h"
 #include "core/imaging/mask_ops.h"
@@ -50,6 +51,13 @@ struct ModelCache::Private {
 
 ModelCache::ModelCache(int capacity) : m_d(std::make_unique<Private>()) { m_d->capacity = std::max(1, capacity); }
 ModelCache::~ModelCache() = default;
+
+QStringList schedulerNames()
+{
+    QStringList names;
+    for (const std::string& n : diffusion::schedulerNames()) names << QString::fromStdString(n);
+    return names;
+}
 
 void configureTorchThreads()
 {

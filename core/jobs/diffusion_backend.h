@@ -6,6 +6,7 @@
 #include "core/jobs/backend.h"
 
 #include <QString>
+#include <QStringList>
 #include <memory>
 
 namespace inpaint::jobs {
@@ -33,6 +34,9 @@ public:
 private:
     std::shared_ptr<ModelCache> m_cache;
 };
+
+// The scheduler names the engine understands ("default" first), for the CLI and the prompt panel.
+QStringList schedulerNames();
 
 // Sets LibTorch's intra-op threads to the machine's cores (LibTorch defaults to 1 here).
 void configureTorchThreads();

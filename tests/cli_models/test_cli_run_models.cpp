@@ -1,0 +1,243 @@
+// `inpaint-cli run --model` on the reference models, through the built binary: with
+// --no-paste-back the written PNG is diffusers' image for the same seed (golden e2e_* cases,
+// within one 8-bit level), --latents-out holds diffusers' final latents, paste-back keeps every
+// unmasked pixel, --preview-dir writes one PNG per step, every scheduler runs on both models, and
+// bad settings fail with one stderr line and no output file.
+#include "models/io/safetensors.h"
+
+#include <torch/torch.h>
+
+#include <QImage>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kRef = fs::path(INPAINT_TEST_DATA_DIR) / "reference";
+const QString kPrompt = QStringLiteral("a photo of a red cat sitting on a wooden table, highly detailed");
+
+QString q(const fs::path& p) { return QString::fromStdString(p.string()); }
+QString image() { return q(kRef / "inputs" / "image.png"); }
+QString mask() { return q(kRef / "inputs" / "mask.png"); }
+QString model(const char* name) { return q(kRef / "models" / name); }
+
+struct Run {
+    int exitCode = -1;
+    bool crashed = true;
+    QString out, err;
+};
+
+Run cli(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(INPAINT_BINARY_DIR "/app/cli/inpaint-cli"), QStringList{"run"} + args);
+    Run r;
+    if (!p.waitForStarted(10000) || !p.waitForFinished(300000)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.crashed = p.exitStatus() != QProcess::NormalExit;
+    r.exitCode = p.exitCode();
+    r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
+    r.err = QString::fromLocal8Bit(p.readAllStandardError());
+    return r;
+}
+
+torch::Tensor golden(const std::string& section, const std::string& name)
+{
+    auto f = inpaint::models::SafetensorsFile::open(kRef / "golden" / (section + ".safetensors"));
+    return f->tensor(name).clone();
+}
+
+// Largest |png - round(golden * 255)| over all channels; golden is HWC float in [0, 1].
+int maxPixelDiff(const QImage& png, const torch::Tensor& hwc)
+{
+    const QImage rgb = png.convertToFormat(QImage::Format_RGB888);
+    torch::Tensor ref = (hwc * 255.0f).round().clamp(0, 255).to(torch::kInt32).contiguous();
+    if (rgb.width() != ref.size(1) || rgb.height() != ref.size(0)) return 256;
+    int worst = 0;
+    const int32_t* r = ref.data_ptr<int32_t>();
+    for (int y = 0; y < rgb.height(); ++y) {
+        const uchar* s = rgb.constScanLine(y);
+        for (int x = 0; x < rgb.width() * 3; ++x) worst = std::max(worst, std::abs(int(s[x]) - r[y * rgb.width() * 3 + x]));
+    }
+    return worst;
+}
+
+}  // namespace
+
+class TestCliRunModels : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    QString path(const QString& name) const { return m_dir.filePath(name); }
+
+    void checkCase(const QStringList& extra, const char* modelName, const std::string& section, const std::string& name)
+    {
+        const QString out = path(QString::fromStdString(section + "-" + name + ".png"));
+        const QString lat = path(QString::fromStdString(section + "-" + name + ".safetensors"));
+        const Run r = cli(QStringList{"--model", model(modelName), "--image", image(), "--mask", mask(), "--out", out,
+                                      "--seed", "1234", "--steps", "10", "--no-paste-back", "--latents-out", lat} +
+                          extra);
+        QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.err));
+        const int diff = maxPixelDiff(QImage(out), golden(section, name + "/image"));
+        qInfo("%s/%s: max pixel difference to diffusers %d", section.c_str(), name.c_str(), diff);
+        QVERIFY2(diff <= 1, qPrintable(QStringLiteral("pixel difference %1").arg(diff)));
+        auto latents = inpaint::models::SafetensorsFile::open(lat.toStdString())->tensor("latents").clone();
+        torch::Tensor ref = golden(section, name + "/latents_per_step");
+        ref = ref[ref.size(0) - 1];
+        QCOMPARE(latents.sizes().vec(), ref.sizes().vec());
+        const double d = (latents - ref).abs().max().item<double>();
+        qInfo("%s/%s: max latent difference %.3g", section.c_str(), name.c_str(), d);
+        QVERIFY2(d < 1e-3, qPrintable(QString::number(d)));
+    }
+
+private slots:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void inpaintUnetEqualsDiffusers()
+    {
+        checkCase({"--prompt", kPrompt, "--guidance", "7.5", "--strength", "1"}, "tiny-sd-inpaint", "e2e_inpaint",
+                  "prompt_g7.5_s1.0_seeded");
+        checkCase({"--guidance", "1", "--strength", "0.75", "--pipeline", "inpaint-unet"}, "tiny-sd-inpaint",
+                  "e2e_inpaint", "empty_g1.0_s0.75_seeded");
+    }
+
+    void blendNextEqualsDiffusersLegacyInpaint()
+    {
+        checkCase({"--prompt", kPrompt, "--guidance", "7.5", "--strength", "0.75"}, "tiny-sd", "e2e_inpaint_legacy4ch",
+                  "prompt_g7.5_s0.75_seeded");
+    }
+
+    void blendCurrentEqualsSimpleInpaint()
+    {
+        checkCase({"--prompt", kPrompt, "--guidance", "7.5", "--strength", "0.75", "--pipeline", "blend",
+                   "--blend-timing", "current"},
+                  "tiny-sd", "e2e_simple_inpaint", "prompt_g7.5_s0.75_seeded");
+    }
+
+    void pasteBackKeepsUnmaskedPixels()
+    {
+        const QString out = path("pasted.png");
+        const Run r = cli({"--model", model("tiny-sd-inpaint"), "--image", image(), "--mask", mask(), "--out", out,
+                           "--seed", "7", "--steps", "3", "--mask-blur", "0"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QImage in = QImage(image()).convertToFormat(QImage::Format_RGB888);
+        const QImage res = QImage(out).convertToFormat(QImage::Format_RGB888);
+        const QImage m = QImage(mask()).convertToFormat(QImage::Format_Grayscale8);
+        QCOMPARE(res.size(), in.size());
+        int unmaskedDiffs = 0, maskedChanged = 0;
+        for (int y = 0; y < in.height(); ++y)
+            for (int x = 0; x < in.width(); ++x) {
+                const bool same = in.pixel(x, y) == res.pixel(x, y);
+                if (m.constScanLine(y)[x] < 128) unmaskedDiffs += !same;
+                else maskedChanged += !same;
+            }
+        QCOMPARE(unmaskedDiffs, 0);
+        QVERIFY(maskedChanged > 0);
+    }
+
+    void previewDirHasOnePngPerStep()
+    {
+        const QString dir = path("previews");
+        const Run r = cli({"--model", model("tiny-sd"), "--image", image(), "--mask", mask(), "--out", path("p.png"),
+                           "--steps", "4", "--scheduler", "euler", "--preview-dir", dir});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QStringList files = QDir(dir).entryList({"*.png"}, QDir::Files, QDir::Name);
+        QCOMPARE(files, (QStringList{"step-001.png", "step-002.png", "step-003.png", "step-004.png"}));
+        QCOMPARE(QImage(QDir(dir).filePath(files.last())).size(), QSize(64, 64));
+    }
+
+    void everySchedulerRunsOnBothModels()
+    {
+        for (const char* m : {"tiny-sd", "tiny-sd-inpaint"}) {
+            for (const char* s : {"default", "ddim", "pndm", "euler", "euler-a", "dpmpp-2m", "dpmpp-2m-karras", "lms"}) {
+                const QString out = path(QStringLiteral("%1-%2.png").arg(m, s));
+                const Run r = cli({"--model", model(m), "--image", image(), "--mask", mask(), "--out", out, "--steps",
+                                   "4", "--seed", "3", "--scheduler", s, "--guidance", "3"});
+                QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(QStringLiteral("%1 %2: %3").arg(m, s, r.err)));
+                QCOMPARE(QImage(out).size(), QSize(64, 64));
+            }
+        }
+    }
+
+    void sameSeedSameImage()
+    {
+        const QStringList base{"--model", model("tiny-sd"), "--image", image(), "--mask", mask(), "--steps", "3",
+                               "--seed", "99", "--scheduler", "euler-a"};
+        QCOMPARE(cli(base + QStringList{"--out", path("a.png")}).exitCode, 0);
+        QCOMPARE(cli(base + QStringList{"--out", path("b.png")}).exitCode, 0);
+        QCOMPARE(QImage(path("a.png")), QImage(path("b.png")));
+    }
+
+    void emptyMaskGivesTheInput()
+    {
+        QImage empty(64, 64, QImage::Format_Grayscale8);
+        empty.fill(0);
+        QVERIFY(empty.save(path("empty.png")));
+        const Run r = cli({"--model", model("tiny-sd"), "--image", image(), "--mask", path("empty.png"), "--out",
+                           path("same.png"), "--steps", "3"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(QImage(path("same.png")).convertToFormat(QImage::Format_RGB888),
+                 QImage(image()).convertToFormat(QImage::Format_RGB888));
+    }
+
+    void allWhiteMaskRuns()
+    {
+        QImage white(64, 64, QImage::Format_Grayscale8);
+        white.fill(255);
+        QVERIFY(white.save(path("white.png")));
+        const Run r = cli({"--model", model("tiny-sd-inpaint"), "--image", image(), "--mask", path("white.png"), "--out",
+                           path("white-out.png"), "--steps", "2"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(QImage(path("white-out.png")).size(), QSize(64, 64));
+    }
+
+    void badSettingsFailCleanly_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QString>("needle");
+        const QString sd = model("tiny-sd");
+        QTest::newRow("unknown scheduler") << QStringList{"--model", sd, "--scheduler", "heun"} << 2 << "--scheduler";
+        QTest::newRow("steps 0") << QStringList{"--model", sd, "--steps", "0"} << 2 << "--steps";
+        QTest::newRow("steps 10000") << QStringList{"--model", sd, "--steps", "10000"} << 2 << "--steps";
+        QTest::newRow("strength 0") << QStringList{"--model", sd, "--strength", "0"} << 2 << "--strength";
+        QTest::newRow("strength 1.5") << QStringList{"--model", sd, "--strength", "1.5"} << 2 << "--strength";
+        QTest::newRow("guidance -1") << QStringList{"--model", sd, "--guidance", "-1"} << 2 << "--guidance";
+        QTest::newRow("seed 2^64") << QStringList{"--model", sd, "--seed", "18446744073709551616"} << 2 << "--seed";
+        QTest::newRow("seed -1") << QStringList{"--model", sd, "--seed", "-1"} << 2 << "--seed";
+        QTest::newRow("blend without model") << QStringList{"--pipeline", "blend"} << 2 << "--model";
+        QTest::newRow("4-channel inpaint-unet") << QStringList{"--model", sd, "--pipeline", "inpaint-unet"} << 1
+                                                << "inpainting checkpoint";
+        QTest::newRow("missing model folder") << QStringList{"--model", path("nope")} << 1 << "nope";
+        QTest::newRow("bad device") << QStringList{"--model", sd, "--device", "tpu"} << 2 << "--device";
+        QTest::newRow("bad region") << QStringList{"--model", sd, "--region", "half"} << 2 << "--region";
+    }
+
+    void badSettingsFailCleanly()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, code);
+        QFETCH(QString, needle);
+        const QString out = path("never.png");
+        QStringList all{"--image", image(), "--mask", mask(), "--out", out};
+        if (!args.contains("--steps")) all << "--steps" << "2";
+        const Run r = cli(all + args);
+        QVERIFY(!r.crashed);
+        QCOMPARE(r.exitCode, code);
+        const QStringList lines = r.err.split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 1);
+        QVERIFY2(lines.first().contains(needle), qPrintable(lines.first()));
+        QVERIFY(!QFileInfo::exists(out));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliRunModels)
+#include "test_cli_run_models.moc"
