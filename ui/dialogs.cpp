@@ -25,6 +25,10 @@ QString Dialogs::openMaskFile(QWidget* parent, const QString& dir) {
                                         openFilter());
 }
 
+QString Dialogs::existingDirectory(QWidget* parent, const QString& caption, const QString& dir) {
+    return QFileDialog::getExistingDirectory(parent, caption, dir);
+}
+
 QString Dialogs::saveImageFile(QWidget* parent, const QString& caption, const QString& suggested) {
     // QFileDialog asks before replacing an existing file (no DontConfirmOverwrite).
     return QFileDialog::getSaveFileName(parent, caption, suggested, saveFilter());

@@ -25,6 +25,8 @@ public:
     virtual void information(QWidget* parent, const QString& title, const QString& text);
     // Invalid colour when cancelled.
     virtual QColor color(QWidget* parent, const QColor& initial, const QString& title);
+    // A folder; empty when cancelled.
+    virtual QString existingDirectory(QWidget* parent, const QString& caption, const QString& dir);
     // Null string when cancelled.
     virtual QString text(QWidget* parent, const QString& title, const QString& label, const QString& initial);
 

@@ -21,6 +21,8 @@
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QDir>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileInfo>
@@ -91,6 +93,7 @@ MainWindow::MainWindow(jobs::BackendFactory factory, QWidget* parent)
     resize(1360, 860);
     updateTitle();
     updateActions();
+    rescanModels();
 }
 
 MainWindow::~MainWindow() {
@@ -114,6 +117,66 @@ QAction* MainWindow::makeAction(const QString& name, const QString& icon, const 
     a->setStatusTip(tip);
     addAction(a);  // shortcuts work wherever the focus is in the window
     return a;
+}
+
+namespace {
+constexpr auto kModelFoldersKey = "models/folders";
+}
+
+QStringList MainWindow::modelFolders() const {
+    QSettings s;
+    QStringList folders = s.contains(kModelFoldersKey) ? s.value(kModelFoldersKey).toStringList()
+                                                       : QStringList{jobs::defaultModelsFolder()};
+    for (const QString& extra : qEnvironmentVariable("INPAINT_MODELS_PATH").split(QLatin1Char(':'), Qt::SkipEmptyParts))
+        if (!folders.contains(extra)) folders << extra;
+    return folders;
+}
+
+void MainWindow::setModelFolders(const QStringList& folders) {
+    QSettings().setValue(kModelFoldersKey, folders);
+    rescanModels();
+}
+
+bool MainWindow::addModelsFolder() {
+    const QString dir = m_dialogs->existingDirectory(this, tr("Add a Models Folder"), jobs::defaultModelsFolder());
+    if (dir.isEmpty()) return false;
+    QSettings s;
+    QStringList folders = s.contains(kModelFoldersKey) ? s.value(kModelFoldersKey).toStringList()
+                                                       : QStringList{jobs::defaultModelsFolder()};
+    if (!folders.contains(dir)) folders << dir;
+    setModelFolders(folders);
+    return true;
+}
+
+void MainWindow::rescanModels() {
+    if (m_scan && m_scan->isRunning()) {  // one scan at a time; the newest folders win
+        m_rescanQueued = true;
+        return;
+    }
+    if (!m_scan) {
+        m_scan = new QFutureWatcher<QList<jobs::ModelInfo>>(this);
+        connect(m_scan, &QFutureWatcherBase::finished, this, [this] {
+            m_models = m_scan->result();
+            QList<ModelEntry> entries;
+            int broken = 0;
+            for (const jobs::ModelInfo& m : m_models) {
+                entries.append({m.name, m.path, m.summary(), m.error, m.inpainting()});
+                broken += !m.ok();
+            }
+            m_prompt->setModels(entries);
+            const int usable = int(m_models.size()) - broken;
+            if (!m_models.isEmpty())
+                statusBar()->showMessage(broken ? tr("%n model(s) ready, %1 cannot be loaded (see the model list)", "", usable).arg(broken)
+                                                : tr("%n model(s) ready", "", usable),
+                                         8000);
+            emit modelsScanned();
+            if (m_rescanQueued) {
+                m_rescanQueued = false;
+                rescanModels();
+            }
+        });
+    }
+    m_scan->setFuture(QtConcurrent::run([folders = modelFolders()] { return jobs::scanModelFolders(folders); }));
 }
 
 QAction* MainWindow::action(const QString& name) const { return findChild<QAction*>(name); }
@@ -272,6 +335,10 @@ void MainWindow::buildMenus() {
     tools->addSeparator();
     tools->addAction(action("brushSmaller"));
     tools->addAction(action("brushBigger"));
+
+    QMenu* models = menuBar()->addMenu(tr("&Models"));
+    models->addAction(tr("&Add Models Folder…"), this, &MainWindow::addModelsFolder);
+    models->addAction(tr("&Rescan Models"), this, &MainWindow::rescanModels);
 
     QMenu* inpaint = menuBar()->addMenu(tr("&Inpaint"));
     inpaint->addAction(action("inpaint"));

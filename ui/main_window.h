@@ -9,11 +9,14 @@
 #pragma once
 
 #include "core/jobs/backend.h"
+#include "core/jobs/model_library.h"
 
 #include <QMainWindow>
 #include <memory>
 
 class QLabel;
+template <typename T>
+class QFutureWatcher;
 class QMenu;
 class QUndoStack;
 
@@ -74,6 +77,17 @@ public:
     QAction* action(const QString& name) const;
     QString displayName() const;
 
+    // Models folders: QSettings "models/folders" (default: the XDG data folder), plus the folders
+    // in $INPAINT_MODELS_PATH (colon-separated). Scanning runs off the UI thread.
+    QStringList modelFolders() const;
+    void setModelFolders(const QStringList& folders);  // remembers them and rescans
+    void rescanModels();
+    const QList<jobs::ModelInfo>& models() const { return m_models; }
+    bool addModelsFolder();  // asks for a folder
+
+signals:
+    void modelsScanned();
+
 protected:
     void closeEvent(QCloseEvent* e) override;
     void dragEnterEvent(QDragEnterEvent* e) override;
@@ -115,6 +129,9 @@ private:
     QLabel* m_zoomLabel = nullptr;
     QLabel* m_posLabel = nullptr;
     QString m_pastedName;
+    QList<jobs::ModelInfo> m_models;
+    QFutureWatcher<QList<jobs::ModelInfo>>* m_scan = nullptr;
+    bool m_rescanQueued = false;
 };
 
 }  // namespace inpaint::ui

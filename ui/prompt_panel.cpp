@@ -73,6 +73,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
         {tr("Model default"), QStringLiteral("default")}, {QStringLiteral("DDIM"), QStringLiteral("ddim")},
         {QStringLiteral("PNDM"), QStringLiteral("pndm")}, {QStringLiteral("Euler"), QStringLiteral("euler")},
         {QStringLiteral("Euler a"), QStringLiteral("euler-a")},
+        {QStringLiteral("DPM++ 2M"), QStringLiteral("dpmpp-2m")},
         {QStringLiteral("DPM++ 2M Karras"), QStringLiteral("dpmpp-2m-karras")},
         {QStringLiteral("LMS"), QStringLiteral("lms")}};
     for (const auto& [label, id] : schedulers) m_scheduler->addItem(label, id);
@@ -124,34 +125,70 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     layout->addStretch(1);
 
     connect(m_pipeline, &QComboBox::currentIndexChanged, this, &PromptPanel::updateEnabled);
+    connect(m_model, &QComboBox::currentIndexChanged, this, &PromptPanel::matchPipelineToModel);
     connect(m_randomSeed, &QCheckBox::toggled, this, &PromptPanel::updateEnabled);
     setModels({});
 }
 
 void PromptPanel::setModels(const QList<ModelEntry>& models) {
+    const QString previous = m_model->currentData().toString();
     m_models = models;
     m_model->clear();
     if (models.isEmpty()) {
         m_model->addItem(tr("No model installed"));
     } else {
+        auto* items = qobject_cast<QStandardItemModel*>(m_model->model());
         for (const ModelEntry& m : models) {
+            if (!m.error.isEmpty()) {
+                m_model->addItem(tr("%1 (cannot load)").arg(m.name));
+                m_model->setItemData(m_model->count() - 1, m.error, Qt::ToolTipRole);
+                if (QStandardItem* item = items ? items->item(m_model->count() - 1) : nullptr) item->setEnabled(false);
+                continue;
+            }
             m_model->addItem(m.name, m.path);
             if (!m.description.isEmpty())
                 m_model->setItemData(m_model->count() - 1, m.description, Qt::ToolTipRole);
         }
+        // Keep the person's choice across rescans; otherwise the first usable model.
+        int pick = m_model->findData(previous);
+        for (int i = 0; pick < 0 && i < m_model->count(); ++i)
+            if (m_model->itemData(i).isValid()) pick = i;
+        if (pick >= 0) m_model->setCurrentIndex(pick);
     }
+    const bool usable = hasModels();
     // Neural pipelines cannot be picked without a model.
     auto* model = qobject_cast<QStandardItemModel*>(m_pipeline->model());
     for (int i = 0; i < m_pipeline->count(); ++i) {
         const auto kind = PipelineKind(m_pipeline->itemData(i).toInt());
         if (jobs::isClassical(kind)) continue;
         if (QStandardItem* item = model ? model->item(i) : nullptr) {
-            item->setEnabled(!models.isEmpty());
-            item->setToolTip(models.isEmpty() ? tr("Needs a Stable Diffusion model; none is installed") : QString());
+            item->setEnabled(usable);
+            item->setToolTip(usable ? QString() : tr("Needs a Stable Diffusion model; none is installed"));
         }
     }
-    if (models.isEmpty() && !jobs::isClassical(pipeline())) setPipeline(PipelineKind::ClassicalTelea);
+    if (!usable && !jobs::isClassical(pipeline())) setPipeline(PipelineKind::ClassicalTelea);
+    // The first time models appear, the neural pipeline becomes the default (classical is the
+    // default only without a model).
+    if (usable && !m_hadModels && jobs::isClassical(pipeline())) setPipeline(PipelineKind::Blend);
+    m_hadModels = m_hadModels || usable;
+    matchPipelineToModel();
     updateEnabled();
+}
+
+void PromptPanel::matchPipelineToModel() {
+    // A 9-channel model only runs inpaint-unet, a 4-channel one only blend.
+    const QString path = m_model->currentData().toString();
+    for (const ModelEntry& m : m_models) {
+        if (m.path != path || !m.error.isEmpty()) continue;
+        if (m.inpainting && pipeline() == PipelineKind::Blend) setPipeline(PipelineKind::InpaintUnet);
+        if (!m.inpainting && pipeline() == PipelineKind::InpaintUnet) setPipeline(PipelineKind::Blend);
+    }
+}
+
+bool PromptPanel::hasModels() const {
+    for (const ModelEntry& m : m_models)
+        if (m.error.isEmpty()) return true;
+    return false;
 }
 
 PipelineKind PromptPanel::pipeline() const { return PipelineKind(m_pipeline->currentData().toInt()); }

@@ -24,6 +24,8 @@ struct ModelEntry {
     QString name;  // shown in the picker
     QString path;  // a diffusers folder
     QString description;
+    QString error;  // why it cannot be used; such entries are listed but cannot be picked
+    bool inpainting = false;  // a 9-channel inpainting UNet (inpaint-unet), else blend
 };
 
 class PromptPanel : public QWidget {
@@ -33,7 +35,7 @@ public:
 
     // The models the picker offers; an empty list shows "No model installed".
     void setModels(const QList<ModelEntry>& models);
-    bool hasModels() const { return !m_models.isEmpty(); }
+    bool hasModels() const;  // at least one usable model
 
     // Everything but the image and mask. A random seed is drawn here, shown in the seed
     // box, and returned, so the recipe of every job is reproducible.
@@ -52,8 +54,10 @@ signals:
 
 private:
     void updateEnabled();
+    void matchPipelineToModel();
 
     QList<ModelEntry> m_models;
+    bool m_hadModels = false;
     QComboBox* m_pipeline;
     QComboBox* m_model;
     QSpinBox* m_radius;

@@ -1,0 +1,117 @@
+// Model library: scanning and describing diffusers folders (headers only, no weights read).
+#include "core/jobs/model_library.h"
+
+#include "models/errors.h"
+#include "models/io/diffusers_folder.h"
+#include "models/io/safetensors.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QLocale>
+#include <QStandardPaths>
+
+#include <algorithm>
+#include <map>
+
+namespace inpaint::jobs {
+
+namespace {
+
+QString dtypeLabel(const std::string& safetensorsDtype)
+{
+    if (safetensorsDtype == "F32") return QStringLiteral("fp32");
+    if (safetensorsDtype == "F16") return QStringLiteral("fp16");
+    if (safetensorsDtype == "BF16") return QStringLiteral("bf16");
+    return QString::fromStdString(safetensorsDtype).toLower();
+}
+
+QString kindLabel(const QString& kind)
+{
+    if (kind == QLatin1String("sd1")) return QStringLiteral("SD 1.x");
+    if (kind == QLatin1String("sd2")) return QStringLiteral("SD 2.x");
+    if (kind == QLatin1String("sd1-inpaint")) return QStringLiteral("SD 1.x inpainting");
+    if (kind == QLatin1String("sd2-inpaint")) return QStringLiteral("SD 2.x inpainting");
+    return QStringLiteral("unknown kind");
+}
+
+}  // namespace
+
+QString ModelInfo::summary() const
+{
+    if (!ok()) return error;
+    return QStringLiteral("%1 · %2 · %3").arg(kindLabel(kind), dtype, QLocale::c().formattedDataSize(bytes));
+}
+
+ModelInfo describeModel(const QString& folder)
+{
+    ModelInfo info;
+    info.path = QDir(folder).absolutePath();
+    info.name = QFileInfo(info.path).fileName();
+    try {
+        const auto f = models::DiffusersFolder::open(info.path.toStdString());
+        for (const char* c : {"unet", "vae", "text_encoder", "tokenizer", "scheduler"})
+            if (!f.hasComponent(c))
+                throw models::ConfigError("model_index.json names no '" + std::string(c) + "' component");
+        info.kind = QString::fromStdString(models::toString(f.detectKind()));
+        info.unetInChannels = f.componentConfig("unet").value("in_channels", 4);
+        info.defaultScheduler = QString::fromStdString(f.defaultScheduler());
+        info.predictionType = QString::fromStdString(f.predictionType());
+        std::map<std::string, int64_t> unetDtypes;
+        for (const char* c : {"unet", "vae", "text_encoder"}) {
+            for (const auto& file : f.openWeights(c)) {
+                for (const auto& n : file->names()) {
+                    const auto& t = file->info(n);
+                    info.bytes += static_cast<qint64>(t.end - t.begin);
+                    if (std::string(c) == "unet") unetDtypes[t.dtype] += static_cast<int64_t>(t.end - t.begin);
+                }
+            }
+        }
+        if (unetDtypes.size() == 1) info.dtype = dtypeLabel(unetDtypes.begin()->first);
+        else if (!unetDtypes.empty()) {
+            const auto most = std::max_element(unetDtypes.begin(), unetDtypes.end(),
+                                               [](const auto& a, const auto& b) { return a.second < b.second; });
+            info.dtype = dtypeLabel(most->first) + QStringLiteral(" (mixed)");
+        }
+        if (info.unetInChannels != 4 && info.unetInChannels != 9)
+            info.error = QStringLiteral("%1: the UNet takes %2 input channels; Inpaint Studio runs 4 (ordinary) and 9 "
+                                        "(inpainting) channel models")
+                             .arg(info.name)
+                             .arg(info.unetInChannels);
+    } catch (const std::exception& e) {
+        info.error = QStringLiteral("%1: %2").arg(info.name, QString::fromStdString(e.what()));
+    }
+    return info;
+}
+
+QList<ModelInfo> scanModelFolders(const QStringList& folders)
+{
+    QList<ModelInfo> out;
+    QStringList seen;
+    auto add = [&](const QString& dir) {
+        const QString abs = QDir(dir).canonicalPath();
+        if (abs.isEmpty() || seen.contains(abs)) return;
+        seen << abs;
+        out << describeModel(abs);
+    };
+    for (const QString& folder : folders) {
+        const QDir d(folder);
+        if (folder.isEmpty() || !d.exists()) continue;
+        if (d.exists(QStringLiteral("model_index.json"))) {
+            add(folder);
+            continue;
+        }
+        for (const QFileInfo& sub : d.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
+            if (QDir(sub.filePath()).exists(QStringLiteral("model_index.json"))) add(sub.filePath());
+    }
+    std::stable_sort(out.begin(), out.end(), [](const ModelInfo& a, const ModelInfo& b) {
+        return a.name.compare(b.name, Qt::CaseInsensitive) < 0;
+    });
+    return out;
+}
+
+QString defaultModelsFolder()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/inpaint-studio/models");
+}
+
+}  // namespace inpaint::jobs

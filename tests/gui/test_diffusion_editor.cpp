@@ -1,0 +1,221 @@
+// The editor on the real diffusion engine with the tiny reference models: the models folder is
+// scanned (a broken model is listed with its reason, the good ones stay usable), Generate runs
+// the blend and inpaint-unet pipelines on the worker thread with exactly one preview per step in
+// order, the UI thread keeps ticking, Cancel mid-run leaves image and mask untouched, and a second
+// Generate can be applied (one undo step, unmasked pixels identical) and undone.
+#include "core/document/document.h"
+#include "core/imaging/image_io.h"
+#include "core/jobs/job_queue.h"
+#include "ui/generation_controller.h"
+#include "ui/main_window.h"
+#include "ui/prompt_panel.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardItemModel>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QUndoStack>
+
+using inpaint::jobs::PipelineKind;
+using inpaint::ui::MainWindow;
+
+namespace {
+const QString kRef = QStringLiteral(INPAINT_TEST_DATA_DIR "/reference");
+
+bool copyTree(const QString& from, const QString& to)
+{
+    if (!QDir().mkpath(to)) return false;
+    for (const QFileInfo& fi : QDir(from).entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot)) {
+        const QString dst = QDir(to).filePath(fi.fileName());
+        if (fi.isDir() ? !copyTree(fi.filePath(), dst) : !QFile::copy(fi.filePath(), dst)) return false;
+    }
+    return true;
+}
+
+// Records the longest gap between ticks of a 5 ms timer on the UI thread.
+struct StallMeter {
+    QTimer timer;
+    QElapsedTimer clock;
+    qint64 last = 0, worst = 0;
+    StallMeter()
+    {
+        timer.setInterval(5);
+        QObject::connect(&timer, &QTimer::timeout, [this] {
+            const qint64 now = clock.elapsed();
+            worst = std::max(worst, now - last);
+            last = now;
+        });
+        clock.start();
+        timer.start();
+    }
+};
+}  // namespace
+
+class TestDiffusionEditor : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_models;
+    MainWindow* m_w = nullptr;
+    QImage m_image, m_mask;
+
+    inpaint::ui::PromptPanel* panel() const { return m_w->promptPanel(); }
+    void selectModel(const QString& name)
+    {
+        // The model combo is the one whose items carry model paths.
+        for (QComboBox* c : panel()->findChildren<QComboBox*>()) {
+            const int i = c->findText(name);
+            if (i >= 0 && c->itemData(i).toString().endsWith(name)) {
+                c->setCurrentIndex(i);
+                return;
+            }
+        }
+        QFAIL("model not in the picker");
+    }
+    void setSteps(int steps)
+    {
+        for (QSpinBox* s : panel()->findChildren<QSpinBox*>())
+            if (s->maximum() == 150) s->setValue(steps);  // the steps box (1..150)
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("InpaintStudioTests"));
+        QCoreApplication::setApplicationName(QStringLiteral("test_diffusion_editor"));
+        QVERIFY(m_models.isValid());
+        QVERIFY(copyTree(kRef + "/models/tiny-sd", m_models.filePath("tiny-sd")));
+        QVERIFY(copyTree(kRef + "/models/tiny-sd-inpaint", m_models.filePath("tiny-sd-inpaint")));
+        QVERIFY(copyTree(kRef + "/models/tiny-sd", m_models.filePath("broken")));
+        QFile unet(m_models.filePath("broken/unet/diffusion_pytorch_model.safetensors"));
+        QVERIFY(unet.resize(100));
+        qputenv("INPAINT_MODELS_PATH", m_models.path().toUtf8());
+        QString err;
+        m_image = inpaint::imaging::loadImage(kRef + "/inputs/image.png", &err);
+        QVERIFY2(!m_image.isNull(), qPrintable(err));
+        m_mask = inpaint::imaging::loadMask(kRef + "/inputs/mask.png", m_image.size(), false, &err);
+        QVERIFY2(!m_mask.isNull(), qPrintable(err));
+    }
+
+    void init()
+    {
+        m_w = new MainWindow;
+        QSignalSpy scanned(m_w, &MainWindow::modelsScanned);
+        m_w->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_w));
+        QTRY_VERIFY_WITH_TIMEOUT(scanned.size() == 1, 20000);  // may already have come while the window showed
+        QVERIFY(m_w->openImage(m_image, QStringLiteral("image.png")));
+        m_w->document()->addLayerWithPixels(QStringLiteral("mask"), m_mask);
+    }
+
+    void cleanup()
+    {
+        delete m_w;  // cancels and joins the worker
+    }
+
+    void modelsFolderIsScanned()
+    {
+        const auto& models = m_w->models();
+        QCOMPARE(models.size(), 3);
+        QCOMPARE(models[0].name, QStringLiteral("broken"));
+        QVERIFY(!models[0].ok());
+        QVERIFY2(models[0].error.contains("broken"), qPrintable(models[0].error));
+        QVERIFY(models[1].ok() && models[2].ok());
+        QVERIFY(panel()->hasModels());
+        // With a model installed the neural pipeline is the default.
+        QCOMPARE(panel()->pipeline(), PipelineKind::Blend);
+        selectModel(QStringLiteral("tiny-sd-inpaint"));
+        QCOMPARE(panel()->pipeline(), PipelineKind::InpaintUnet);  // a 9-channel model runs inpaint-unet
+        selectModel(QStringLiteral("tiny-sd"));
+        QCOMPARE(panel()->pipeline(), PipelineKind::Blend);
+    }
+
+    void generatePreviewsCancelApplyUndo()
+    {
+        auto* queue = m_w->jobQueue();
+        auto* doc = m_w->document();
+        const QImage before = doc->image().copy();
+        const QImage maskBefore = doc->combinedMask();
+
+        // 1. A long job, cancelled after its second preview.
+        selectModel(QStringLiteral("tiny-sd"));
+        setSteps(150);
+        QSignalSpy steps(queue, &inpaint::jobs::JobQueue::stepDone);
+        QSignalSpy finished(queue, &inpaint::jobs::JobQueue::finished);
+        m_w->startInpaint();
+        QTRY_VERIFY_WITH_TIMEOUT(steps.size() >= 2, 60000);
+        m_w->controller()->cancel();
+        QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 1, 30000);
+        const auto canceled = finished.first().first().value<inpaint::jobs::InpaintResult>();
+        QCOMPARE(int(canceled.status), int(inpaint::jobs::JobStatus::Canceled));
+        QVERIFY(steps.size() < 150);
+        QVERIFY(!m_w->controller()->hasPendingResult());
+        QVERIFY(doc->image() == before);
+        QVERIFY(doc->combinedMask() == maskBefore);
+
+        // 2. A full job: one preview per step, in order, the UI thread ticking throughout.
+        for (const char* model : {"tiny-sd", "tiny-sd-inpaint"}) {
+            selectModel(QString::fromLatin1(model));
+            setSteps(6);
+            steps.clear();
+            finished.clear();
+            StallMeter meter;
+            QElapsedTimer clock;
+            clock.start();
+            m_w->startInpaint();
+            QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 1, 120000);
+            const auto r = finished.first().first().value<inpaint::jobs::InpaintResult>();
+            QVERIFY2(r.ok(), qPrintable(r.error));
+            // PNDM (tiny-sd's own scheduler) runs N + 1 model steps, as in diffusers: one preview each.
+            QVERIFY(!steps.isEmpty());
+            const int total = steps[0][2].toInt();
+            QCOMPARE(total, QByteArray(model) == "tiny-sd" ? 7 : 6);
+            QCOMPARE(steps.size(), total);
+            for (int i = 0; i < total; ++i) {
+                QCOMPARE(steps[i][1].toInt(), i + 1);
+                QCOMPARE(steps[i][2].toInt(), total);
+                QCOMPARE(steps[i][3].value<QImage>().size(), m_image.size());
+            }
+            qInfo("%s: 6 steps in %lld ms, longest UI-thread gap %lld ms", model, clock.elapsed(), meter.worst);
+            QVERIFY2(meter.worst < 50, qPrintable(QString::number(meter.worst)));
+            QTRY_VERIFY(m_w->controller()->hasPendingResult());
+            if (QByteArray(model) == "tiny-sd") m_w->controller()->discardPending();
+        }
+
+        // 3. Apply is one undo step; unmasked pixels are the original's; undo restores it all.
+        const int undoCount = doc->undoStack()->count();
+        QVERIFY(m_w->controller()->applyPending());
+        QCOMPARE(doc->undoStack()->count(), undoCount + 1);
+        const QImage after = doc->image().convertToFormat(QImage::Format_RGB888);
+        const QImage orig = before.convertToFormat(QImage::Format_RGB888);
+        int changedInside = 0, changedOutside = 0;
+        for (int y = 0; y < after.height(); ++y)
+            for (int x = 0; x < after.width(); ++x) {
+                const bool changed = after.pixel(x, y) != orig.pixel(x, y);
+                const int m = m_mask.constScanLine(y)[x];
+                if (m >= 128) changedInside += changed;
+                // Outside the mask and beyond the 4 px feather band nothing may change.
+                bool nearMask = false;
+                for (int dy = -6; dy <= 6 && !nearMask; ++dy)
+                    for (int dx = -6; dx <= 6 && !nearMask; ++dx) {
+                        const int xx = x + dx, yy = y + dy;
+                        nearMask = xx >= 0 && yy >= 0 && xx < after.width() && yy < after.height() &&
+                                   m_mask.constScanLine(yy)[xx] >= 128;
+                    }
+                if (!nearMask) changedOutside += changed;
+            }
+        QVERIFY(changedInside > 0);
+        QCOMPARE(changedOutside, 0);
+        doc->undoStack()->undo();
+        QVERIFY(doc->image() == before);
+    }
+};
+
+QTEST_MAIN(TestDiffusionEditor)
+#include "test_diffusion_editor.moc"

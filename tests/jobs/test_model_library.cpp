@@ -1,0 +1,91 @@
+// Model library: the reference models are found and described from headers (kind, in_channels,
+// dtype, size equal to the weight files' data), nested and direct folders are both scanned, and a
+// broken model (truncated weights, missing config) is listed with a reason naming it while the
+// good ones still come through.
+#include "core/jobs/model_library.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace inpaint::jobs;
+
+namespace {
+const QString kModels = QStringLiteral(INPAINT_TEST_DATA_DIR "/reference/models");
+
+bool copyTree(const QString& from, const QString& to)
+{
+    QDir src(from);
+    if (!QDir().mkpath(to)) return false;
+    for (const QFileInfo& fi : src.entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot)) {
+        const QString dst = QDir(to).filePath(fi.fileName());
+        if (fi.isDir() ? !copyTree(fi.filePath(), dst) : !QFile::copy(fi.filePath(), dst)) return false;
+    }
+    return true;
+}
+}  // namespace
+
+class TestModelLibrary : public QObject {
+    Q_OBJECT
+private slots:
+    void describesReferenceModels()
+    {
+        const ModelInfo sd = describeModel(kModels + "/tiny-sd");
+        QVERIFY2(sd.ok(), qPrintable(sd.error));
+        QCOMPARE(sd.name, QStringLiteral("tiny-sd"));
+        QCOMPARE(sd.unetInChannels, 4);
+        QVERIFY(!sd.inpainting());
+        QCOMPARE(sd.dtype, QStringLiteral("fp32"));
+        QCOMPARE(sd.defaultScheduler, QStringLiteral("PNDMScheduler"));
+        QCOMPARE(sd.predictionType, QStringLiteral("epsilon"));
+        // The data of the three weight files, without their JSON headers.
+        qint64 files = 0;
+        for (const char* f : {"/unet/diffusion_pytorch_model.safetensors", "/vae/diffusion_pytorch_model.safetensors",
+                              "/text_encoder/model.safetensors"})
+            files += QFileInfo(kModels + "/tiny-sd" + f).size();
+        QVERIFY(sd.bytes > files * 9 / 10 && sd.bytes < files);
+
+        const ModelInfo in = describeModel(kModels + "/tiny-sd-inpaint");
+        QVERIFY2(in.ok(), qPrintable(in.error));
+        QCOMPARE(in.unetInChannels, 9);
+        QVERIFY(in.inpainting());
+        QVERIFY(in.kind.endsWith("-inpaint"));
+        QVERIFY(in.summary().contains("inpainting"));
+    }
+
+    void scanFindsModelsAndReportsBrokenOnes()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QVERIFY(copyTree(kModels + "/tiny-sd", dir.filePath("a-good")));
+        QVERIFY(copyTree(kModels + "/tiny-sd", dir.filePath("b-truncated")));
+        QVERIFY(copyTree(kModels + "/tiny-sd", dir.filePath("c-no-unet-config")));
+        QDir().mkpath(dir.filePath("d-not-a-model"));
+        QFile t(dir.filePath("b-truncated/unet/diffusion_pytorch_model.safetensors"));
+        QVERIFY(t.resize(1000));
+        QVERIFY(QFile::remove(dir.filePath("c-no-unet-config/unet/config.json")));
+
+        const QList<ModelInfo> all = scanModelFolders({dir.path(), kModels + "/tiny-sd-inpaint", dir.filePath("missing")});
+        QCOMPARE(all.size(), 4);
+        QCOMPARE(all[0].name, QStringLiteral("a-good"));
+        QVERIFY(all[0].ok());
+        QCOMPARE(all[1].name, QStringLiteral("b-truncated"));
+        QVERIFY(!all[1].ok());
+        QVERIFY2(all[1].error.contains("b-truncated") && all[1].error.contains("diffusion_pytorch_model.safetensors"),
+                 qPrintable(all[1].error));
+        QCOMPARE(all[2].name, QStringLiteral("c-no-unet-config"));
+        QVERIFY(!all[2].ok());
+        QVERIFY2(all[2].error.contains("config.json"), qPrintable(all[2].error));
+        QCOMPARE(all[3].name, QStringLiteral("tiny-sd-inpaint"));
+        QVERIFY(all[3].ok());
+    }
+
+    void defaultFolderIsUnderXdgData()
+    {
+        QVERIFY(defaultModelsFolder().endsWith("/inpaint-studio/models"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModelLibrary)
+#include "test_model_library.moc"
