@@ -100,6 +100,7 @@ bool GenerationController::applyPending() {
     m_doc->applyResult(p.result.image, p.region,
                        tr("Inpaint (%1)").arg(jobs::pipelineName(p.settings.pipeline)));
     emit pendingResultChanged();
+    emit applied(p.settings);
     emit message(tr("Result applied. Undo (Ctrl+Z) brings the original back."));
     return true;
 }

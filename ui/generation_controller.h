@@ -57,6 +57,7 @@ signals:
     void jobStarted(quint64 jobId, const inpaint::jobs::InpaintRequest& settings);
     void jobFinished(const inpaint::jobs::InpaintResult& result);
     void pendingResultChanged();
+    void applied(const inpaint::jobs::InpaintRequest& settings);  // the recipe of the applied result
     void message(const QString& text);  // for the status bar
     void problem(const QString& text);  // something the person must read
 

@@ -4,6 +4,8 @@
 #include "core/document/document.h"
 #include "core/imaging/image_io.h"
 #include "core/jobs/job_queue.h"
+#include "core/jobs/diffusion_backend.h"
+#include "core/jobs/recipe.h"
 #include "core/tools/brush_tool.h"
 #include "ui/brush_options.h"
 #include "ui/canvas_view.h"
@@ -339,6 +341,35 @@ void MainWindow::buildMenus() {
     QMenu* models = menuBar()->addMenu(tr("&Models"));
     models->addAction(tr("&Add Models Folder…"), this, &MainWindow::addModelsFolder);
     models->addAction(tr("&Rescan Models"), this, &MainWindow::rescanModels);
+    models->addSeparator();
+    struct Choice {
+        QString key, title;
+        QList<QPair<QString, QString>> values;
+    };
+    const QList<Choice> choices = {
+        {QStringLiteral("device"), tr("&Device"),
+         {{tr("Auto (CUDA when present)"), QStringLiteral("auto")}, {tr("CPU"), QStringLiteral("cpu")}, {tr("CUDA"), QStringLiteral("cuda")}}},
+        {QStringLiteral("dtype"), tr("&Precision"),
+         {{tr("Auto (fp16 on CUDA, fp32 on CPU)"), QStringLiteral("auto")}, {QStringLiteral("fp32"), QStringLiteral("fp32")},
+          {QStringLiteral("fp16"), QStringLiteral("fp16")}, {QStringLiteral("bf16"), QStringLiteral("bf16")}}},
+        {QStringLiteral("preview"), tr("Step &Previews"),
+         {{tr("Auto (full on CUDA, approximate on CPU)"), QStringLiteral("auto")},
+          {tr("Approximate (nearly free)"), QStringLiteral("approximate")}, {tr("Full (VAE decode)"), QStringLiteral("full")},
+          {tr("Off"), QStringLiteral("none")}}},
+    };
+    for (const Choice& c : choices) {
+        QMenu* sub = models->addMenu(c.title);
+        auto* group = new QActionGroup(sub);
+        const QString current = enginePreference(c.key);
+        for (const auto& [label, value] : c.values) {
+            QAction* a = sub->addAction(label);
+            a->setCheckable(true);
+            a->setChecked(value == current);
+            a->setObjectName(QStringLiteral("engine-%1-%2").arg(c.key, value));
+            group->addAction(a);
+            connect(a, &QAction::triggered, this, [this, key = c.key, value] { setEnginePreference(key, value); });
+        }
+    }
 
     QMenu* inpaint = menuBar()->addMenu(tr("&Inpaint"));
     inpaint->addAction(action("inpaint"));
@@ -418,6 +449,26 @@ void MainWindow::buildStatusBar() {
     statusBar()->addPermanentWidget(m_sizeLabel);
     statusBar()->addPermanentWidget(m_zoomLabel);
     statusBar()->addPermanentWidget(m_posLabel);
+    m_engineLabel = new QLabel(this);
+    m_engineLabel->setObjectName(QStringLiteral("engineLabel"));
+    m_engineLabel->setToolTip(tr("Where the diffusion engine runs (Models ▸ Device / Precision)"));
+    statusBar()->addPermanentWidget(m_engineLabel);
+    updateEngineLabel();
+}
+
+QString MainWindow::enginePreference(const QString& key) const {
+    return QSettings().value(QStringLiteral("engine/") + key, QStringLiteral("auto")).toString();
+}
+
+void MainWindow::setEnginePreference(const QString& key, const QString& value) {
+    QSettings().setValue(QStringLiteral("engine/") + key, value);
+    updateEngineLabel();
+}
+
+void MainWindow::updateEngineLabel() {
+    if (m_engineLabel)
+        m_engineLabel->setText(jobs::describeEngine(enginePreference(QStringLiteral("device")),
+                                                    enginePreference(QStringLiteral("dtype"))));
 }
 
 void MainWindow::connectSignals() {
@@ -479,6 +530,8 @@ void MainWindow::connectSignals() {
         if (!r.ok() && !m_controller->hasPendingResult()) m_canvas->setPreviewImage({});  // drop step previews
     });
     connect(m_controller, &GenerationController::busyChanged, this, &MainWindow::updateActions);
+    connect(m_controller, &GenerationController::applied, this,
+            [this](const jobs::InpaintRequest& settings) { m_recipe = settings; });
     connect(m_controller, &GenerationController::pendingResultChanged, this, &MainWindow::onPendingResultChanged);
     connect(m_controller, &GenerationController::message, this, [this](const QString& t) { statusBar()->showMessage(t, 8000); });
     connect(m_controller, &GenerationController::problem, this, [this](const QString& t) {
@@ -604,12 +657,14 @@ bool MainWindow::openFile(const QString& path) {
         return false;  // the current document stays as it was
     }
     m_pastedName.clear();
+    m_recipe.reset();
     m_doc->reset(image, QFileInfo(path).absoluteFilePath());
     rememberDir(path);
     addRecentFile(path);
     statusBar()->showMessage(tr("Opened %1. Paint over what should go (B), then Inpaint (Ctrl+Return).")
                                  .arg(QFileInfo(path).fileName()),
                              8000);
+    offerRecipe(image.text(QStringLiteral("parameters")), QFileInfo(path).fileName());
     return true;
 }
 
@@ -626,6 +681,7 @@ bool MainWindow::openImage(const QImage& image, const QString& name) {
         return false;
     }
     m_pastedName = name;
+    m_recipe.reset();
     m_doc->reset(doc, QString());
     return true;
 }
@@ -658,7 +714,7 @@ bool MainWindow::writeImage(const QString& path, bool becomesSaveTarget) {
         return false;
     }
     QString error;
-    if (!imaging::saveImage(m_doc->image(), path, &error)) {
+    if (!imaging::saveImage(m_doc->image(), path, &error, 95, recipeText())) {
         m_dialogs->error(this, tr("Could not save"),
                          tr("%1\n\nNothing was lost: the image and its mask are still open here.").arg(error));
         return false;
@@ -671,6 +727,32 @@ bool MainWindow::writeImage(const QString& path, bool becomesSaveTarget) {
     rememberDir(path);
     statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 6000);
     return true;
+}
+
+QString MainWindow::recipeText() const {
+    if (!m_recipe) return {};
+    QString model;
+    for (const jobs::ModelInfo& m : m_models)
+        if (m.path == m_recipe->modelPath) model = m.name;
+    if (model.isEmpty() && !m_recipe->modelPath.isEmpty()) model = QFileInfo(m_recipe->modelPath).fileName();
+    return jobs::formatParameters(*m_recipe, m_doc->size(), model);
+}
+
+void MainWindow::offerRecipe(const QString& text, const QString& fileName) {
+    if (text.isEmpty()) return;
+    jobs::InpaintRequest r = m_prompt->settings();
+    QString model;
+    if (!jobs::parseParameters(text, &r, &model)) return;
+    const auto answer = m_dialogs->ask(this, tr("Restore the recipe?"),
+                                       tr("This image carries the settings that made it:\n\n%1\n\nLoad them into the "
+                                          "prompt panel?").arg(text.left(600)),
+                                       QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+    if (answer != QMessageBox::Yes) return;
+    for (const jobs::ModelInfo& m : m_models)
+        if (m.ok() && m.name == model) r.modelPath = m.path;
+    if (r.pipeline == jobs::PipelineKind::Auto) r.pipeline = jobs::PipelineKind::Blend;
+    m_prompt->setSettings(r);
+    statusBar()->showMessage(tr("Recipe restored from %1").arg(fileName), 6000);
 }
 
 bool MainWindow::save() {
@@ -746,7 +828,11 @@ void MainWindow::startInpaint() {
     if (m_doc->isNull()) return;
     if (m_controller->hasPendingResult()) m_controller->discardPending();  // a new run replaces it
     // Fire and forget: the coroutine owns its progress and reports through signals.
-    m_controller->generate(m_prompt->settings());
+    jobs::InpaintRequest r = m_prompt->settings();
+    r.device = enginePreference(QStringLiteral("device"));
+    r.dtype = enginePreference(QStringLiteral("dtype"));
+    r.previewMode = enginePreference(QStringLiteral("preview"));
+    m_controller->generate(r);
 }
 
 void MainWindow::paintDemoMask() {

@@ -13,6 +13,7 @@
 
 #include <QMainWindow>
 #include <memory>
+#include <optional>
 
 class QLabel;
 template <typename T>
@@ -85,6 +86,11 @@ public:
     const QList<jobs::ModelInfo>& models() const { return m_models; }
     bool addModelsFolder();  // asks for a folder
 
+    // Engine preferences (QSettings engine/device, engine/dtype, engine/preview), copied into
+    // every request: device auto|cpu|cuda, dtype auto|fp32|fp16|bf16, preview auto|approximate|full|none.
+    QString enginePreference(const QString& key) const;
+    void setEnginePreference(const QString& key, const QString& value);
+
 signals:
     void modelsScanned();
 
@@ -128,8 +134,14 @@ private:
     QLabel* m_sizeLabel = nullptr;
     QLabel* m_zoomLabel = nullptr;
     QLabel* m_posLabel = nullptr;
+    QLabel* m_engineLabel = nullptr;
+    void updateEngineLabel();
     QString m_pastedName;
     QList<jobs::ModelInfo> m_models;
+    // The recipe of the last applied result, written into saved PNGs; cleared with a new image.
+    std::optional<jobs::InpaintRequest> m_recipe;
+    QString recipeText() const;
+    void offerRecipe(const QString& text, const QString& fileName);
     QFutureWatcher<QList<jobs::ModelInfo>>* m_scan = nullptr;
     bool m_rescanQueued = false;
 };

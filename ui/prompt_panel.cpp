@@ -14,6 +14,7 @@
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QVBoxLayout>
+#include <cmath>
 #include <limits>
 
 namespace inpaint::ui {
@@ -57,6 +58,12 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     ef->addRow(m_radiusLabel, m_radius);
     ef->addRow(tr("Model"), m_model);
     ef->addRow(m_note);
+    m_removePreset = new QPushButton(tr("Remove Object preset"), engine);
+    m_removePreset->setObjectName(QStringLiteral("removeObjectPreset"));
+    m_removePreset->setToolTip(tr("Empty prompt, a negative prompt against new objects, and the best engine you "
+                                  "have: an inpainting model, else blend with a Telea pre-fill, else classical"));
+    connect(m_removePreset, &QPushButton::clicked, this, &PromptPanel::applyObjectRemovalPreset);
+    ef->addRow(m_removePreset);
 
     // --- prompt ---
     m_promptGroup = new QGroupBox(tr("Prompt"), this);
@@ -108,6 +115,49 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     sf->addRow(tr("Strength"), m_strength);
     sf->addRow(tr("Seed"), seedRow);
 
+    // --- mask ---
+    m_maskGroup = new QGroupBox(tr("Mask"), this);
+    m_maskGrow = new QSpinBox(m_maskGroup);
+    m_maskGrow->setRange(-64, 64);
+    m_maskGrow->setSuffix(tr(" px"));
+    m_maskGrow->setToolTip(tr("Grow (positive) or shrink (negative) the mask before inpainting"));
+    m_maskBlur = new QSpinBox(m_maskGroup);
+    m_maskBlur->setRange(0, 64);
+    m_maskBlur->setValue(4);
+    m_maskBlur->setSuffix(tr(" px"));
+    m_maskBlur->setToolTip(tr("Feather: how far outside the mask the result fades into the photo"));
+    m_region = new QComboBox(m_maskGroup);
+    m_region->addItem(tr("Whole image"), QStringLiteral("whole"));
+    m_region->addItem(tr("Only masked"), QStringLiteral("masked"));
+    m_region->setToolTip(tr("Only masked: work on a crop around the mask at the model's own size "
+                            "(finer detail for small edits in large photos)"));
+    m_regionPadding = new QSpinBox(m_maskGroup);
+    m_regionPadding->setRange(0, 512);
+    m_regionPadding->setValue(32);
+    m_regionPadding->setSuffix(tr(" px"));
+    m_regionPadding->setToolTip(tr("Context around the mask in Only masked mode"));
+    m_maskedContent = new QComboBox(m_maskGroup);
+    m_maskedContent->addItem(tr("Original"), QStringLiteral("original"));
+    m_maskedContent->addItem(tr("Fill (Telea)"), QStringLiteral("fill"));
+    m_maskedContent->addItem(tr("Latent noise"), QStringLiteral("latent-noise"));
+    m_maskedContent->setToolTip(tr("Blend: what the masked area starts from. Fill pre-fills the hole from its "
+                                   "surroundings, which helps ordinary models remove objects."));
+    m_pasteBack = new QCheckBox(tr("Paste back (keep unmasked pixels)"), m_maskGroup);
+    m_pasteBack->setChecked(true);
+    m_pasteBackWarning = new QLabel(tr("Off: pixels outside the mask change too (the model re-draws the whole region)."),
+                                    m_maskGroup);
+    m_pasteBackWarning->setWordWrap(true);
+    m_pasteBackWarning->setObjectName(QStringLiteral("pasteBackWarning"));
+    m_pasteBackWarning->setVisible(false);
+    auto* mf = new QFormLayout(m_maskGroup);
+    mf->addRow(tr("Grow"), m_maskGrow);
+    mf->addRow(tr("Blur"), m_maskBlur);
+    mf->addRow(tr("Region"), m_region);
+    mf->addRow(tr("Padding"), m_regionPadding);
+    mf->addRow(tr("Content"), m_maskedContent);
+    mf->addRow(m_pasteBack);
+    mf->addRow(m_pasteBackWarning);
+
     // --- run ---
     m_inpaint = new QPushButton(QIcon(QStringLiteral(":/icons/inpaint.svg")), tr("Inpaint"), this);
     m_inpaint->setObjectName(QStringLiteral("inpaintButton"));
@@ -121,12 +171,15 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     layout->addWidget(engine);
     layout->addWidget(m_promptGroup);
     layout->addWidget(m_samplingGroup);
+    layout->addWidget(m_maskGroup);
     layout->addWidget(m_inpaint);  // the main window may move it below its scroll area
     layout->addStretch(1);
 
     connect(m_pipeline, &QComboBox::currentIndexChanged, this, &PromptPanel::updateEnabled);
     connect(m_model, &QComboBox::currentIndexChanged, this, &PromptPanel::matchPipelineToModel);
     connect(m_randomSeed, &QCheckBox::toggled, this, &PromptPanel::updateEnabled);
+    connect(m_region, &QComboBox::currentIndexChanged, this, &PromptPanel::updateEnabled);
+    connect(m_pasteBack, &QCheckBox::toggled, this, &PromptPanel::updateEnabled);
     setModels({});
 }
 
@@ -175,6 +228,31 @@ void PromptPanel::setModels(const QList<ModelEntry>& models) {
     updateEnabled();
 }
 
+void PromptPanel::applyObjectRemovalPreset() {
+    m_prompt->clear();
+    m_negative->setPlainText(tr("object, person, animal, text, watermark, logo, frame, blurry, distorted, artifacts"));
+    m_guidance->setValue(7.5);
+    m_strength->setValue(1.0);
+    const ModelEntry* inpainting = nullptr;
+    const ModelEntry* ordinary = nullptr;
+    for (const ModelEntry& m : m_models) {
+        if (!m.error.isEmpty()) continue;
+        if (m.inpainting && !inpainting) inpainting = &m;
+        if (!m.inpainting && !ordinary) ordinary = &m;
+    }
+    if (inpainting) {
+        m_model->setCurrentIndex(m_model->findData(inpainting->path));
+        setPipeline(PipelineKind::InpaintUnet);
+    } else if (ordinary) {
+        m_model->setCurrentIndex(m_model->findData(ordinary->path));
+        setPipeline(PipelineKind::Blend);
+        m_maskedContent->setCurrentIndex(m_maskedContent->findData(QStringLiteral("fill")));
+    } else {
+        setPipeline(PipelineKind::ClassicalTelea);
+    }
+    updateEnabled();
+}
+
 void PromptPanel::matchPipelineToModel() {
     // A 9-channel model only runs inpaint-unet, a 4-channel one only blend.
     const QString path = m_model->currentData().toString();
@@ -211,6 +289,11 @@ void PromptPanel::updateEnabled() {
     m_promptGroup->setEnabled(neural);
     m_samplingGroup->setEnabled(neural);
     m_seed->setEnabled(neural && !m_randomSeed->isChecked());
+    m_region->setEnabled(neural);
+    m_regionPadding->setEnabled(neural && m_region->currentData().toString() == QLatin1String("masked"));
+    m_maskedContent->setEnabled(neural && pipeline() == PipelineKind::Blend);
+    m_pasteBack->setEnabled(neural);
+    m_pasteBackWarning->setVisible(neural && !m_pasteBack->isChecked());
     if (!hasModels()) {
         m_note->setText(tr("No model installed, so prompt and sampling are off. The classical engines "
                            "need none: they fill the mask from its surroundings."));
@@ -236,6 +319,12 @@ jobs::InpaintRequest PromptPanel::settings() {
     if (m_randomSeed->isChecked())
         m_seed->setValue(int(QRandomGenerator::global()->bounded(std::numeric_limits<int>::max())));
     r.seed = quint64(m_seed->value());
+    r.maskGrow = m_maskGrow->value();
+    r.maskBlur = m_maskBlur->value();
+    r.region = m_region->currentData().toString();
+    r.regionPadding = m_regionPadding->value();
+    r.maskedContent = m_maskedContent->currentData().toString();
+    r.pasteBack = m_pasteBack->isChecked();
     return r;
 }
 
@@ -251,6 +340,12 @@ void PromptPanel::setSettings(const jobs::InpaintRequest& s) {
     m_strength->setValue(s.strength);
     m_randomSeed->setChecked(false);
     m_seed->setValue(int(std::min<quint64>(s.seed, quint64(std::numeric_limits<int>::max()))));
+    m_maskGrow->setValue(s.maskGrow);
+    m_maskBlur->setValue(int(std::lround(s.maskBlur)));
+    if (const int i = m_region->findData(s.region); i >= 0) m_region->setCurrentIndex(i);
+    m_regionPadding->setValue(s.regionPadding);
+    if (const int i = m_maskedContent->findData(s.maskedContent); i >= 0) m_maskedContent->setCurrentIndex(i);
+    m_pasteBack->setChecked(s.pasteBack);
     updateEnabled();
 }
 

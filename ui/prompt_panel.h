@@ -43,6 +43,10 @@ public:
     // Loads a recipe back into the controls (e.g. from a result).
     void setSettings(const jobs::InpaintRequest& s);
 
+    // "Remove object": empty prompt, a negative prompt against new objects, and the best engine
+    // installed (an inpainting model; else blend with a Telea pre-fill; else classical).
+    void applyObjectRemovalPreset();
+
     jobs::PipelineKind pipeline() const;
     void setPipeline(jobs::PipelineKind kind);
     QPushButton* inpaintButton() const { return m_inpaint; }
@@ -74,6 +78,15 @@ private:
     QSpinBox* m_seed;
     QCheckBox* m_randomSeed;
     QPushButton* m_inpaint;
+    QPushButton* m_removePreset;
+    QGroupBox* m_maskGroup;
+    QSpinBox* m_maskGrow;
+    QSpinBox* m_maskBlur;
+    QComboBox* m_region;
+    QSpinBox* m_regionPadding;
+    QComboBox* m_maskedContent;
+    QCheckBox* m_pasteBack;
+    QLabel* m_pasteBackWarning;
 };
 
 }  // namespace inpaint::ui

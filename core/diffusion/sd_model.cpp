@@ -114,6 +114,11 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
 int64_t SdModel::unetInChannels() const { return m_nets->unet->config().inChannels; }
 int64_t SdModel::latentChannels() const { return m_nets->vae->config().latentChannels; }
 int64_t SdModel::vaeScaleFactor() const { return m_nets->vae->vaeScaleFactor(); }
+int64_t SdModel::nativeSize() const
+{
+    const int64_t s = m_nets->unet->config().sampleSize;
+    return s > 0 ? s * vaeScaleFactor() : 512;
+}
 double SdModel::scalingFactor() const { return m_nets->vae->scalingFactor(); }
 
 torch::Tensor SdModel::tokenize(const std::string& text) const

@@ -52,6 +52,9 @@ public:
     int64_t unetInChannels() const;
     int64_t latentChannels() const;
     int64_t vaeScaleFactor() const;
+    // diffusers' default output size: unet.config.sample_size * vae_scale_factor (512 for SD 1.x
+    // and 2.x inpainting, 768 for SD 2.x 768-v); 512 when the config has no sample_size.
+    int64_t nativeSize() const;
     double scalingFactor() const;
 
     // Token ids [1, 77] for one prompt (CPU, int64).

@@ -358,7 +358,14 @@ bool isSupportedSavePath(const QString& path)
     return !saveFormatFor(path).isEmpty();
 }
 
-bool saveImage(const QImage& image, const QString& path, QString* error, int quality)
+QString readImageParameters(const QString& path)
+{
+    // QImageReader::text() flattens line breaks; the decoded image keeps the chunk as written.
+    QImageReader reader(path);
+    return reader.canRead() ? reader.read().text(QStringLiteral("parameters")) : QString();
+}
+
+bool saveImage(const QImage& image, const QString& path, QString* error, int quality, const QString& parameters)
 {
     auto fail = [&](const QString& msg) {
         if (error) *error = msg;
@@ -384,7 +391,7 @@ bool saveImage(const QImage& image, const QString& path, QString* error, int qua
         return fail(QStringLiteral("Cannot save %1: %2 is not a folder.").arg(name, quoted(dir.filePath())));
 
     try {
-        const QImage pixels = prepareForFormat(toDocumentFormat(image), fmt);
+        QImage pixels = prepareForFormat(toDocumentFormat(image), fmt);
         if (pixels.isNull()) return fail(QStringLiteral("There is not enough memory to save %1.").arg(name));
 
         QSaveFile file(path);
@@ -393,6 +400,8 @@ bool saveImage(const QImage& image, const QString& path, QString* error, int qua
         QImageWriter writer(&file, fmt.toLatin1());
         if (fmt == QLatin1String("jpeg") || fmt == QLatin1String("webp")) writer.setQuality(quality);
         if (fmt == QLatin1String("tiff")) writer.setCompression(1);  // LZW: lossless, much smaller
+        // QImageWriter::setText() would flatten line breaks; the image's own text is written as is.
+        if (fmt == QLatin1String("png") && !parameters.isEmpty()) pixels.setText(QStringLiteral("parameters"), parameters);
         if (!writer.write(pixels)) {
             file.cancelWriting();
             return fail(QStringLiteral("Cannot save %1: %2.").arg(name, writer.errorString()));

@@ -40,7 +40,14 @@ QImage loadMask(const QString& path, QSize expected, bool resizeToFit, QString* 
 // it (PNG, TIFF). Returns false and sets *error (naming the path) on failure.
 // JPEG and BMP cannot hold alpha: such images are flattened onto white first. JPEG, BMP and
 // WebP are 8-bit: 16-bit images are rounded to 8 bits. WebP with quality >= 100 is lossless.
-bool saveImage(const QImage& image, const QString& path, QString* error, int quality = 95);
+// `parameters`, when set, goes into a PNG as the `parameters` text chunk (the recipe, in the
+// format AUTOMATIC1111 writes; other formats ignore it).
+bool saveImage(const QImage& image, const QString& path, QString* error, int quality = 95,
+               const QString& parameters = {});
+
+// The `parameters` text of a PNG (empty when there is none or the file cannot be read). Decodes
+// the file; an image from loadImage() carries the same text as image.text("parameters").
+QString readImageParameters(const QString& path);
 
 // True when saveImage() knows the extension of `path` (png, jpg, jpeg, webp, tif, tiff, bmp).
 bool isSupportedSavePath(const QString& path);

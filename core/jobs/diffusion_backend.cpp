@@ -59,6 +59,19 @@ QStringList schedulerNames()
     return names;
 }
 
+QString describeEngine(const QString& device, const QString& dtype)
+{
+    try {
+        const torch::Device d = diffusion::parseDevice(device.toStdString());
+        const torch::ScalarType t = diffusion::parseDtype(dtype.toStdString(), d);
+        const QString type = QString::fromStdString(diffusion::dtypeName(t));
+        if (d.is_cuda()) return QStringLiteral("CUDA · %1").arg(type);
+        return QStringLiteral("CPU · %1 · %2 threads").arg(type).arg(std::max(1u, std::thread::hardware_concurrency()));
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+}
+
 void configureTorchThreads()
 {
     const unsigned n = std::max(1u, std::thread::hardware_concurrency());
@@ -161,6 +174,7 @@ InpaintResult DiffusionBackend::run(const InpaintRequest& req, const StepSink& o
             throw models::ConfigError("unknown region '" + req.region.toStdString() + "' (use whole or masked)");
         ro.padding = std::max(0, req.regionPadding);
         ro.multiple = static_cast<int>(model->vaeScaleFactor());
+        ro.nativeSize = static_cast<int>(model->nativeSize());
         const imaging::RegionPlan plan = imaging::planRegion(req.image.size(), box, ro);
         QImage work = imaging::extractWorkImage(req.image, plan);
         const QImage workMask = imaging::binarizeMask(imaging::extractWorkMask(req.mask, plan));

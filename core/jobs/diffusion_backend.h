@@ -38,6 +38,10 @@ private:
 // The scheduler names the engine understands ("default" first), for the CLI and the prompt panel.
 QStringList schedulerNames();
 
+// What the engine will run on for these preferences, for the status bar: "CPU · fp32 · 2 threads",
+// "CUDA · fp16", or the reason they cannot be used ("CUDA asked for, but ...").
+QString describeEngine(const QString& device, const QString& dtype);
+
 // Sets LibTorch's intra-op threads to the machine's cores (LibTorch defaults to 1 here).
 void configureTorchThreads();
 

@@ -1,6 +1,8 @@
 // InferenceWorker: the body of every job, on the worker thread.
 #include "core/jobs/inference_worker.h"
 
+#include "core/imaging/mask_ops.h"
+
 #include <QElapsedTimer>
 
 #include <exception>
@@ -30,8 +32,14 @@ void InferenceWorker::process(const InpaintRequest& request, CancelFlag cancel)
             result.error = error.isEmpty() ? QStringLiteral("No engine can run this pipeline.") : error;
         } else {
             const quint64 id = request.id;
+            InpaintRequest grown;
+            if (request.maskGrow != 0) {
+                grown = request;
+                grown.mask = imaging::growMask(request.mask, request.maskGrow);
+                if (grown.mask.isNull()) throw std::bad_alloc();
+            }
             result = backend->run(
-                request,
+                request.maskGrow != 0 ? grown : request,
                 [this, id](const StepReport& r) { emit stepDone(id, r.step, r.total, r.preview); },
                 *cancel);
             result.jobId = id;

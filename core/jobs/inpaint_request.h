@@ -44,6 +44,7 @@ struct InpaintRequest {
     QString region = QStringLiteral("whole");            // whole | masked
     int regionPadding = 32;    // pixels around the mask's box in "masked" region mode
     double maskBlur = 4.0;     // feather of the paste-back edge, pixels
+    int maskGrow = 0;          // grow (> 0) or shrink (< 0) the mask by this many pixels first
     bool pasteBack = true;     // off: pixels outside the mask may change (the model's own output)
     QString device = QStringLiteral("auto");             // auto | cpu | cuda
     QString dtype = QStringLiteral("auto");              // auto | fp32 | fp16 | bf16

@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include <QDir>
 #include <QImage>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -141,6 +142,45 @@ private slots:
             }
         QCOMPARE(unmaskedDiffs, 0);
         QVERIFY(maskedChanged > 0);
+    }
+
+    // Odd sizes (not a multiple of 8) and the only-masked region keep the size, and with paste-back
+    // every unmasked pixel is the input's.
+    void oddSizesAndMaskedRegion_data()
+    {
+        QTest::addColumn<QSize>("size");
+        QTest::addColumn<QString>("region");
+        QTest::newRow("61x47 whole") << QSize(61, 47) << "whole";
+        QTest::newRow("203x150 masked") << QSize(203, 150) << "masked";
+    }
+
+    void oddSizesAndMaskedRegion()
+    {
+        QFETCH(QSize, size);
+        QFETCH(QString, region);
+        const QImage src = QImage(image()).convertToFormat(QImage::Format_RGB888).scaled(size);
+        QImage m(size, QImage::Format_Grayscale8);
+        m.fill(0);
+        for (int y = size.height() / 3; y < size.height() / 2; ++y)
+            for (int x = size.width() / 4; x < size.width() / 2; ++x) m.scanLine(y)[x] = 255;
+        const QString in = path(QStringLiteral("odd-%1.png").arg(size.width()));
+        const QString mk = path(QStringLiteral("odd-%1-mask.png").arg(size.width()));
+        const QString out = path(QStringLiteral("odd-%1-out.png").arg(size.width()));
+        QVERIFY(src.save(in) && m.save(mk));
+        const Run r = cli({"--model", model("tiny-sd"), "--image", in, "--mask", mk, "--out", out, "--steps", "3",
+                           "--seed", "5", "--mask-blur", "0", "--region", region, "--region-padding", "8"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QImage res = QImage(out).convertToFormat(QImage::Format_RGB888);
+        QCOMPARE(res.size(), size);
+        int outside = 0, inside = 0;
+        for (int y = 0; y < size.height(); ++y)
+            for (int x = 0; x < size.width(); ++x) {
+                const bool same = res.pixel(x, y) == src.pixel(x, y);
+                if (m.constScanLine(y)[x]) inside += !same;
+                else outside += !same;
+            }
+        QCOMPARE(outside, 0);
+        QVERIFY(inside > 0);
     }
 
     void previewDirHasOnePngPerStep()

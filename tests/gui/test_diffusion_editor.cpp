@@ -6,6 +6,8 @@
 #include "core/document/document.h"
 #include "core/imaging/image_io.h"
 #include "core/jobs/job_queue.h"
+#include "core/jobs/recipe.h"
+#include "ui/dialogs.h"
 #include "ui/generation_controller.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
@@ -39,6 +41,24 @@ bool copyTree(const QString& from, const QString& to)
     return true;
 }
 
+class ScriptedDialogs : public inpaint::ui::Dialogs {
+public:
+    QStringList saveAnswers;
+    QStringList asked;
+    QString saveImageFile(QWidget*, const QString&, const QString&) override
+    {
+        return saveAnswers.isEmpty() ? QString() : saveAnswers.takeFirst();
+    }
+    QMessageBox::StandardButton ask(QWidget*, const QString& title, const QString&, QMessageBox::StandardButtons,
+                                    QMessageBox::StandardButton) override
+    {
+        asked << title;
+        return QMessageBox::Yes;
+    }
+    void error(QWidget*, const QString&, const QString& text) override { asked << text; }
+    void information(QWidget*, const QString&, const QString& text) override { asked << text; }
+};
+
 // Records the longest gap between ticks of a 5 ms timer on the UI thread.
 struct StallMeter {
     QTimer timer;
@@ -63,6 +83,7 @@ class TestDiffusionEditor : public QObject {
     QTemporaryDir m_models;
     MainWindow* m_w = nullptr;
     QImage m_image, m_mask;
+    ScriptedDialogs* m_dialogs = nullptr;
 
     inpaint::ui::PromptPanel* panel() const { return m_w->promptPanel(); }
     void selectModel(const QString& name)
@@ -106,6 +127,9 @@ private slots:
     void init()
     {
         m_w = new MainWindow;
+        auto dialogs = std::make_unique<ScriptedDialogs>();
+        m_dialogs = dialogs.get();
+        m_w->setDialogs(std::move(dialogs));
         QSignalSpy scanned(m_w, &MainWindow::modelsScanned);
         m_w->show();
         QVERIFY(QTest::qWaitForWindowExposed(m_w));
@@ -134,6 +158,47 @@ private slots:
         QCOMPARE(panel()->pipeline(), PipelineKind::InpaintUnet);  // a 9-channel model runs inpaint-unet
         selectModel(QStringLiteral("tiny-sd"));
         QCOMPARE(panel()->pipeline(), PipelineKind::Blend);
+    }
+
+    // The applied result's recipe goes into the saved PNG in A1111's format, and opening that PNG
+    // offers it back to the prompt panel.
+    void recipeRoundTripThroughPng()
+    {
+        QTemporaryDir out;
+        inpaint::jobs::InpaintRequest r = panel()->settings();
+        r.pipeline = PipelineKind::Blend;
+        r.modelPath = m_models.filePath("tiny-sd");
+        r.prompt = QStringLiteral("a small red cat");
+        r.negativePrompt = QStringLiteral("blurry");
+        r.scheduler = QStringLiteral("euler");
+        r.steps = 3;
+        r.seed = 42;
+        panel()->setSettings(r);
+        QCOMPARE(panel()->settings().modelPath, QDir(m_models.filePath("tiny-sd")).absolutePath());
+        m_w->startInpaint();
+        QTRY_VERIFY_WITH_TIMEOUT(m_w->controller()->hasPendingResult(), 60000);
+        QVERIFY(m_w->controller()->applyPending());
+        const QString png = out.filePath("result.png");
+        m_dialogs->saveAnswers = {png};
+        QVERIFY(m_w->saveAs());
+        const QString text = inpaint::imaging::readImageParameters(png);
+        QVERIFY2(text.startsWith("a small red cat\nNegative prompt: blurry\nSteps: 3, Sampler: Euler, CFG scale: 7.5, "
+                                 "Seed: 42, Size: 64x64, Model: tiny-sd,"),
+                 qPrintable(text));
+
+        r.prompt = QStringLiteral("something else");
+        r.seed = 7;
+        panel()->setSettings(r);
+        m_dialogs->asked.clear();
+        QVERIFY(m_w->openFile(png));
+        QVERIFY(m_dialogs->asked.contains(QStringLiteral("Restore the recipe?")));
+        const auto back = panel()->settings();
+        QCOMPARE(back.prompt, QStringLiteral("a small red cat"));
+        QCOMPARE(back.negativePrompt, QStringLiteral("blurry"));
+        QCOMPARE(back.seed, quint64(42));
+        QCOMPARE(back.steps, 3);
+        QCOMPARE(back.scheduler, QStringLiteral("euler"));
+        QCOMPARE(back.modelPath, QDir(m_models.filePath("tiny-sd")).absolutePath());
     }
 
     void generatePreviewsCancelApplyUndo()

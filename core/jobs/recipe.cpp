@@ -1,0 +1,176 @@
+// A1111-style `parameters` text (see recipe.h).
+#include "core/jobs/recipe.h"
+
+#include <QMap>
+#include <QRegularExpression>
+#include <QStringList>
+
+namespace inpaint::jobs {
+
+namespace {
+
+struct SamplerName {
+    const char* scheduler;
+    const char* a1111;
+};
+constexpr SamplerName kSamplers[] = {
+    {"ddim", "DDIM"},           {"pndm", "PLMS"},         {"euler", "Euler"},
+    {"euler-a", "Euler a"},     {"dpmpp-2m", "DPM++ 2M"}, {"dpmpp-2m-karras", "DPM++ 2M Karras"},
+    {"lms", "LMS"},
+};
+
+QString quoteIfNeeded(const QString& v)
+{
+    if (!v.contains(QLatin1Char(',')) && !v.contains(QLatin1Char(':')) && !v.contains(QLatin1Char('"'))) return v;
+    QString e = v;
+    e.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('"'), QStringLiteral("\\\""));
+    return QLatin1Char('"') + e + QLatin1Char('"');
+}
+
+QString number(double v) { return QString::number(v, 'g', 6); }
+
+// "Key: value, Key: "quoted, value", ..." -> map (keys as written).
+QMap<QString, QString> parseSettingsLine(const QString& line)
+{
+    QMap<QString, QString> out;
+    int i = 0;
+    const int n = int(line.size());
+    while (i < n) {
+        while (i < n && (line[i] == QLatin1Char(' ') || line[i] == QLatin1Char(','))) ++i;
+        const int colon = int(line.indexOf(QLatin1Char(':'), i));
+        if (colon < 0) break;
+        const QString key = line.mid(i, colon - i).trimmed();
+        i = colon + 1;
+        while (i < n && line[i] == QLatin1Char(' ')) ++i;
+        QString value;
+        if (i < n && line[i] == QLatin1Char('"')) {
+            ++i;
+            while (i < n && line[i] != QLatin1Char('"')) {
+                if (line[i] == QLatin1Char('\\') && i + 1 < n) ++i;
+                value += line[i++];
+            }
+            ++i;  // closing quote
+        } else {
+            const int comma = int(line.indexOf(QLatin1Char(','), i));
+            const int end = comma < 0 ? n : comma;
+            value = line.mid(i, end - i).trimmed();
+            i = end;
+        }
+        if (!key.isEmpty()) out.insert(key, value);
+    }
+    return out;
+}
+
+bool looksLikeSettings(const QString& line)
+{
+    static const QRegularExpression re(QStringLiteral("^\\s*Steps: \\d+"));
+    return re.match(line).hasMatch();
+}
+
+}  // namespace
+
+QString samplerLabel(const QString& scheduler)
+{
+    for (const auto& s : kSamplers)
+        if (scheduler == QLatin1String(s.scheduler)) return QString::fromLatin1(s.a1111);
+    return {};
+}
+
+QString formatParameters(const InpaintRequest& r, QSize size, const QString& modelName)
+{
+    QStringList lines;
+    lines << r.prompt;
+    if (!r.negativePrompt.isEmpty()) lines << QStringLiteral("Negative prompt: ") + r.negativePrompt;
+    QStringList kv;
+    auto add = [&](const QString& k, const QString& v) { kv << k + QStringLiteral(": ") + quoteIfNeeded(v); };
+    if (isClassical(r.pipeline)) {
+        add(QStringLiteral("Pipeline"), pipelineName(r.pipeline));
+        add(QStringLiteral("Radius"), QString::number(r.classicalRadius));
+        add(QStringLiteral("Size"), QStringLiteral("%1x%2").arg(size.width()).arg(size.height()));
+        // A1111 readers need "Steps:" to recognise the line; classical runs have none.
+        return QStringLiteral("%1\nSteps: 0, %2").arg(r.prompt, kv.join(QStringLiteral(", ")));
+    }
+    add(QStringLiteral("Steps"), QString::number(r.steps));
+    const QString sampler = samplerLabel(r.scheduler);
+    if (!sampler.isEmpty()) add(QStringLiteral("Sampler"), sampler);
+    add(QStringLiteral("CFG scale"), number(r.guidance));
+    add(QStringLiteral("Seed"), QString::number(r.seed));
+    add(QStringLiteral("Size"), QStringLiteral("%1x%2").arg(size.width()).arg(size.height()));
+    if (!modelName.isEmpty()) add(QStringLiteral("Model"), modelName);
+    add(QStringLiteral("Denoising strength"), number(r.strength));
+    add(QStringLiteral("Mask blur"), number(r.maskBlur));
+    if (r.maskGrow != 0) add(QStringLiteral("Mask grow"), QString::number(r.maskGrow));
+    add(QStringLiteral("Inpaint area"), r.region == QLatin1String("masked") ? QStringLiteral("Only masked")
+                                                                             : QStringLiteral("Whole picture"));
+    if (r.region == QLatin1String("masked"))
+        add(QStringLiteral("Masked area padding"), QString::number(r.regionPadding));
+    add(QStringLiteral("Masked content"), r.maskedContent == QLatin1String("latent-noise") ? QStringLiteral("latent noise")
+                                                                                            : r.maskedContent);
+    add(QStringLiteral("Pipeline"), pipelineName(r.pipeline));
+    if (r.pipeline == PipelineKind::Blend) add(QStringLiteral("Blend timing"), r.blendTiming);
+    if (r.scheduler == QLatin1String("ddim") && r.eta > 0) add(QStringLiteral("Eta"), number(r.eta));
+    if (!r.pasteBack) add(QStringLiteral("Paste back"), QStringLiteral("off"));
+    lines << kv.join(QStringLiteral(", "));
+    return lines.join(QLatin1Char('\n'));
+}
+
+bool parseParameters(const QString& text, InpaintRequest* out, QString* modelName)
+{
+    const QStringList lines = text.split(QLatin1Char('\n'));
+    int settingsLine = -1;
+    for (int i = int(lines.size()) - 1; i >= 0; --i)
+        if (looksLikeSettings(lines[i])) {
+            settingsLine = i;
+            break;
+        }
+    if (settingsLine < 0) return false;
+    QStringList prompt, negative;
+    bool inNegative = false;
+    for (int i = 0; i < settingsLine; ++i) {
+        QString l = lines[i];
+        if (l.startsWith(QStringLiteral("Negative prompt:"))) {
+            inNegative = true;
+            l = l.mid(16).trimmed();
+        }
+        (inNegative ? negative : prompt) << l;
+    }
+    const QMap<QString, QString> kv = parseSettingsLine(lines[settingsLine]);
+    InpaintRequest r = *out;
+    r.prompt = prompt.join(QLatin1Char('\n'));
+    r.negativePrompt = negative.join(QLatin1Char('\n'));
+    bool ok = false;
+    if (const QString p = kv.value(QStringLiteral("Pipeline")); !p.isEmpty()) {
+        PipelineKind k;
+        if (parsePipelineName(p, &k)) r.pipeline = k;
+    } else {
+        r.pipeline = PipelineKind::Auto;  // an A1111 image: let the model decide
+    }
+    if (const int v = kv.value(QStringLiteral("Steps")).toInt(&ok); ok && v > 0) r.steps = v;
+    if (const QString s = kv.value(QStringLiteral("Sampler")); !s.isEmpty()) {
+        r.scheduler = QStringLiteral("default");
+        for (const auto& n : kSamplers)
+            if (s == QLatin1String(n.a1111)) r.scheduler = QString::fromLatin1(n.scheduler);
+    }
+    if (const double v = kv.value(QStringLiteral("CFG scale")).toDouble(&ok); ok) r.guidance = v;
+    if (const quint64 v = kv.value(QStringLiteral("Seed")).toULongLong(&ok); ok) r.seed = v;
+    if (const double v = kv.value(QStringLiteral("Denoising strength")).toDouble(&ok); ok) r.strength = v;
+    if (const double v = kv.value(QStringLiteral("Mask blur")).toDouble(&ok); ok) r.maskBlur = v;
+    if (const int v = kv.value(QStringLiteral("Mask grow")).toInt(&ok); ok) r.maskGrow = v;
+    if (const int v = kv.value(QStringLiteral("Radius")).toInt(&ok); ok) r.classicalRadius = v;
+    if (const QString a = kv.value(QStringLiteral("Inpaint area")); !a.isEmpty())
+        r.region = a == QLatin1String("Only masked") ? QStringLiteral("masked") : QStringLiteral("whole");
+    if (const int v = kv.value(QStringLiteral("Masked area padding")).toInt(&ok); ok) r.regionPadding = v;
+    if (const QString c = kv.value(QStringLiteral("Masked content")); !c.isEmpty()) {
+        if (c == QLatin1String("latent noise")) r.maskedContent = QStringLiteral("latent-noise");
+        else if (c == QLatin1String("fill") || c == QLatin1String("original")) r.maskedContent = c;
+    }
+    if (const QString t = kv.value(QStringLiteral("Blend timing")); t == QLatin1String("next") || t == QLatin1String("current"))
+        r.blendTiming = t;
+    if (const double v = kv.value(QStringLiteral("Eta")).toDouble(&ok); ok) r.eta = v;
+    r.pasteBack = kv.value(QStringLiteral("Paste back")) != QLatin1String("off");
+    if (modelName) *modelName = kv.value(QStringLiteral("Model"));
+    *out = r;
+    return true;
+}
+
+}  // namespace inpaint::jobs

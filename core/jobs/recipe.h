@@ -1,0 +1,27 @@
+// The recipe of a result as the `parameters` text that AUTOMATIC1111's web UI writes into PNGs
+// (and that other Stable Diffusion tools read):
+//   <prompt>
+//   Negative prompt: <negative prompt>
+//   Steps: 30, Sampler: Euler a, CFG scale: 7.5, Seed: 1234, Size: 512x512, Model: name, ...
+// Keys this editor adds use the same "Key: value" form (Pipeline, Blend timing); values with a
+// comma or colon are quoted as A1111 does.
+#pragma once
+
+#include "core/jobs/inpaint_request.h"
+
+#include <QSize>
+
+namespace inpaint::jobs {
+
+// A1111's sampler name for a scheduler name ("euler-a" -> "Euler a"); "" for "default".
+QString samplerLabel(const QString& scheduler);
+
+// `size` is the image's size, `modelName` what the Model key shows (the folder's name).
+QString formatParameters(const InpaintRequest& r, QSize size, const QString& modelName);
+
+// Reads a parameters text back into `out` (only the recipe fields; image, mask and model path are
+// left as they are). `modelName` receives the Model value. False when the text has no settings
+// line (then nothing is changed).
+bool parseParameters(const QString& text, InpaintRequest* out, QString* modelName = nullptr);
+
+}  // namespace inpaint::jobs
