@@ -7,6 +7,8 @@
 #include "ui/job_watcher.h"
 
 #include <QPointer>
+#include <algorithm>
+#include <cmath>
 #include <qcoro/qcorosignal.h>
 
 namespace inpaint::ui {
@@ -27,10 +29,24 @@ QCoro::Task<> GenerationController::generate(jobs::InpaintRequest settings) {
     }
     m_doc->commitActiveStroke();
     const QImage mask = m_doc->combinedMask();
-    const QRect region = imaging::maskBoundingBox(mask);
+    QRect region = imaging::maskBoundingBox(mask);
     if (region.isEmpty()) {
         emit problem(tr("Paint a mask first: brush over what should be replaced (B), then press Inpaint."));
         co_return;
+    }
+
+    // What a result may change: the mask's box, grown by the mask growth and the feathered band
+    // (featherMask's Gaussian reaches 1.5 x the blur radius), or everything without paste-back.
+    if (!jobs::isClassical(settings.pipeline)) {
+        if (!settings.pasteBack) {
+            region = m_doc->rect();
+        } else {
+            const int margin = std::max(0, settings.maskGrow) + int(std::ceil(1.5 * std::max(0.0, settings.maskBlur))) + 1;
+            region = region.adjusted(-margin, -margin, margin, margin).intersected(m_doc->rect());
+        }
+    } else if (settings.maskGrow > 0) {
+        region = region.adjusted(-settings.maskGrow, -settings.maskGrow, settings.maskGrow, settings.maskGrow)
+                     .intersected(m_doc->rect());
     }
 
     // The snapshot: implicitly shared copies, so later painting or applying detaches the
@@ -79,6 +95,7 @@ QCoro::Task<> GenerationController::generate(jobs::InpaintRequest settings) {
         co_return;
     }
     m_pending = PendingResult{result, recipe, region, serial, imageState};
+    emit resultReady(*m_pending);
     emit pendingResultChanged();
     emit message(tr("Result ready in %1 s: Apply keeps it, Discard drops it, hold \\ to compare.")
                      .arg(result.seconds, 0, 'f', 2));
@@ -103,6 +120,11 @@ bool GenerationController::applyPending() {
     emit applied(p.settings);
     emit message(tr("Result applied. Undo (Ctrl+Z) brings the original back."));
     return true;
+}
+
+void GenerationController::setPending(const PendingResult& result) {
+    m_pending = result;
+    emit pendingResultChanged();
 }
 
 void GenerationController::discardPending() {

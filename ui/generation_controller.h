@@ -29,7 +29,7 @@ namespace inpaint::ui {
 struct PendingResult {
     jobs::InpaintResult result;
     jobs::InpaintRequest settings;  // what produced it (image and mask left out)
-    QRect region;                   // bounding box of the mask it was made with
+    QRect region;                   // what it may change: the mask's box plus grow and feather
     quint64 docSerial = 0;          // the document it belongs to
     quint64 imageState = 0;         // the base pixels it was computed from
 };
@@ -51,6 +51,10 @@ public:
     const PendingResult* pendingResult() const { return m_pending ? &*m_pending : nullptr; }
     bool applyPending();    // one undo step; false (and a problem() message) when it cannot
     void discardPending();
+    // Makes an earlier result (e.g. from the results strip) the pending one again.
+    void setPending(const PendingResult& result);
+    // Emitted once per successful job with the new pending result (the strip keeps them all).
+    Q_SIGNAL void resultReady(const inpaint::ui::PendingResult& result);
 
 signals:
     void busyChanged(bool busy);

@@ -15,6 +15,8 @@
 #include "ui/progress_panel.h"
 #include "ui/prompt_panel.h"
 #include "ui/result_bar.h"
+#include "ui/results_strip.h"
+#include "core/imaging/heatmap.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -34,6 +36,8 @@
 #include <QMenuBar>
 #include <QMimeData>
 #include <QPushButton>
+#include <QRandomGenerator>
+#include <limits>
 #include <QScrollArea>
 #include <QSettings>
 #include <QShortcut>
@@ -82,6 +86,7 @@ MainWindow::MainWindow(jobs::BackendFactory factory, QWidget* parent)
     m_layers = new LayerPanel(m_doc, m_dialogs.get(), this);
     m_prompt = new PromptPanel(this);
     m_progress = new ProgressPanel(this);
+    m_strip = new ResultsStrip(this);
     m_brushOptions = new BrushOptions(this);
     m_brushOptions->setSettings(m_canvas->brushSettings());
 
@@ -435,6 +440,13 @@ void MainWindow::buildDocks() {
     inpaintDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::RightDockWidgetArea, inpaintDock);
     resizeDocks({layersDock, inpaintDock}, {150, 700}, Qt::Vertical);
+
+    auto* resultsDock = new QDockWidget(tr("Results"), this);
+    resultsDock->setObjectName(QStringLiteral("resultsDock"));
+    resultsDock->setWidget(m_strip);
+    resultsDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
+                             QDockWidget::DockWidgetClosable);
+    addDockWidget(Qt::BottomDockWidgetArea, resultsDock);
 }
 
 void MainWindow::buildStatusBar() {
@@ -530,6 +542,27 @@ void MainWindow::connectSignals() {
         if (!r.ok() && !m_controller->hasPendingResult()) m_canvas->setPreviewImage({});  // drop step previews
     });
     connect(m_controller, &GenerationController::busyChanged, this, &MainWindow::updateActions);
+    // Results strip.
+    connect(m_controller, &GenerationController::resultReady, m_strip, &ResultsStrip::addResult);
+    connect(m_doc, &document::Document::documentReset, m_strip, &ResultsStrip::clear);
+    connect(m_strip, &ResultsStrip::selected, this, [this](const PendingResult& r) {
+        if (r.docSerial == m_doc->serial()) m_controller->setPending(r);
+    });
+    connect(m_strip, &ResultsStrip::applyRequested, this, [this](const PendingResult& r) {
+        m_controller->setPending(r);
+        m_controller->applyPending();
+    });
+    connect(m_strip, &ResultsStrip::removed, this, [this](const PendingResult& r) {
+        if (const PendingResult* p = m_controller->pendingResult(); p && p->result.jobId == r.result.jobId)
+            m_controller->discardPending();
+    });
+    connect(m_strip, &ResultsStrip::rerunRequested, this, [this](jobs::InpaintRequest s, bool newSeed) {
+        if (newSeed) s.seed = QRandomGenerator::global()->bounded(std::numeric_limits<int>::max());
+        m_prompt->setSettings(s);
+        startInpaint();
+    });
+    connect(m_strip, &ResultsStrip::loadSettingsRequested, m_prompt, &PromptPanel::setSettings);
+    connect(m_strip, &ResultsStrip::heatmapToggled, this, &MainWindow::onPendingResultChanged);
     connect(m_controller, &GenerationController::applied, this,
             [this](const jobs::InpaintRequest& settings) { m_recipe = settings; });
     connect(m_controller, &GenerationController::pendingResultChanged, this, &MainWindow::onPendingResultChanged);
@@ -548,7 +581,12 @@ void MainWindow::connectSignals() {
 
 void MainWindow::onPendingResultChanged() {
     if (const PendingResult* p = m_controller->pendingResult()) {
-        m_canvas->setPreviewImage(p->result.image);
+        imaging::ChangeStats stats;
+        const QImage heat = m_strip->heatmapShown() ? imaging::changeHeatmap(m_doc->image(), p->result.image, &stats) : QImage();
+        m_canvas->setPreviewImage(heat.isNull() ? p->result.image : heat);
+        if (!heat.isNull())
+            statusBar()->showMessage(tr("%L1 pixels changed, by up to %2 levels").arg(stats.changedPixels).arg(stats.maxDifference),
+                                     6000);
         m_resultBar->setSummary(tr("Result ready · %1 · %2 s")
                                     .arg(jobs::pipelineName(p->settings.pipeline))
                                     .arg(p->result.seconds, 0, 'f', 2));

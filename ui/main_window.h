@@ -38,6 +38,7 @@ class LayerPanel;
 class ProgressPanel;
 class PromptPanel;
 class ResultBar;
+class ResultsStrip;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -74,6 +75,7 @@ public:
     PromptPanel* promptPanel() const { return m_prompt; }
     ProgressPanel* progressPanel() const { return m_progress; }
     ResultBar* resultBar() const { return m_resultBar; }
+    ResultsStrip* resultsStrip() const { return m_strip; }
     // Actions by object name ("open", "save", "undo", "brush", "inpaint", ...), for tests.
     QAction* action(const QString& name) const;
     QString displayName() const;
@@ -126,6 +128,7 @@ private:
     QWidget* m_centre = nullptr;
     CanvasView* m_canvas = nullptr;
     ResultBar* m_resultBar = nullptr;
+    ResultsStrip* m_strip = nullptr;
     LayerPanel* m_layers = nullptr;
     PromptPanel* m_prompt = nullptr;
     ProgressPanel* m_progress = nullptr;

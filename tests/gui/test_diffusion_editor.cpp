@@ -11,6 +11,10 @@
 #include "ui/generation_controller.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
+#include "ui/results_strip.h"
+
+#include <QListWidget>
+#include <QPushButton>
 
 #include <QComboBox>
 #include <QDir>
@@ -49,11 +53,11 @@ public:
     {
         return saveAnswers.isEmpty() ? QString() : saveAnswers.takeFirst();
     }
-    QMessageBox::StandardButton ask(QWidget*, const QString& title, const QString&, QMessageBox::StandardButtons,
+    QMessageBox::StandardButton ask(QWidget*, const QString& title, const QString&, QMessageBox::StandardButtons buttons,
                                     QMessageBox::StandardButton) override
     {
         asked << title;
-        return QMessageBox::Yes;
+        return buttons.testFlag(QMessageBox::Discard) ? QMessageBox::Discard : QMessageBox::Yes;
     }
     void error(QWidget*, const QString&, const QString& text) override { asked << text; }
     void information(QWidget*, const QString&, const QString& text) override { asked << text; }
@@ -199,6 +203,48 @@ private slots:
         QCOMPARE(back.steps, 3);
         QCOMPARE(back.scheduler, QStringLiteral("euler"));
         QCOMPARE(back.modelPath, QDir(m_models.filePath("tiny-sd")).absolutePath());
+    }
+
+    // Every result stays in the strip; an older one can be shown and applied, re-run with the same
+    // seed (same pixels), and its settings loaded back; a new image clears the strip.
+    void resultsStripKeepsEveryResult()
+    {
+        auto* strip = m_w->resultsStrip();
+        auto click = [strip](const QString& text) {
+            for (QPushButton* b : strip->findChildren<QPushButton*>())
+                if (b->text() == text) return b->click(), true;
+            return false;
+        };
+        inpaint::jobs::InpaintRequest r = panel()->settings();
+        r.pipeline = PipelineKind::Blend;
+        r.modelPath = m_models.filePath("tiny-sd");
+        r.scheduler = QStringLiteral("ddim");
+        r.steps = 2;
+        for (quint64 seed : {1, 2}) {
+            r.seed = seed;
+            panel()->setSettings(r);
+            m_w->startInpaint();
+            QTRY_VERIFY_WITH_TIMEOUT(strip->count() == int(seed), 60000);
+        }
+        QCOMPARE(strip->result(0).settings.seed, quint64(2));
+        QCOMPARE(strip->result(1).settings.seed, quint64(1));
+        const QImage first = strip->result(1).result.image;
+        QVERIFY(first != strip->result(0).result.image);
+
+        strip->setCurrentRow(1);
+        QVERIFY(m_w->controller()->pendingResult()->result.image == first);
+        QVERIFY(click(QStringLiteral("Re-run")));
+        QTRY_VERIFY_WITH_TIMEOUT(strip->count() == 3, 60000);
+        QCOMPARE(strip->result(0).settings.seed, quint64(1));
+        QVERIFY(strip->result(0).result.image == first);  // same seed, same pixels
+
+        strip->setCurrentRow(2);
+        QVERIFY(click(QStringLiteral("Load settings")));
+        QCOMPARE(panel()->settings().seed, quint64(1));
+        QVERIFY(click(QStringLiteral("Apply")));
+        QVERIFY(m_w->document()->image() == first);
+        QVERIFY(m_w->openImage(m_image, QStringLiteral("again.png")));
+        QCOMPARE(strip->count(), 0);
     }
 
     void generatePreviewsCancelApplyUndo()
