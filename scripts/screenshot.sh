@@ -3,8 +3,10 @@
 # screenshot of the window. The editor renders the picture itself (--screenshot), so no window
 # manager or screen grabber is needed.
 #   scripts/screenshot.sh [OUT.png]          default: build/screenshot.png
-#   MODE=plain|mask|inpaint|split            what to show (default: split = mask painted, classical
-#                                            result pending, split view against the original)
+#   MODE=plain|mask|inpaint|split|midrun     what to show (default: split = mask painted, classical
+#                                            result pending, split view against the original;
+#                                            midrun = the first model of INPAINT_MODELS_PATH running,
+#                                            shot after step 8 with its live preview)
 #   BUILD_DIR=build                          where the editor was built (scripts/build.sh)
 set -euo pipefail
 OUT=$(realpath -m "${1:-${BUILD_DIR:-build}/screenshot.png}")
@@ -24,7 +26,8 @@ case "$MODE" in
   mask) args+=(--demo-mask) ;;
   inpaint) args+=(--demo-inpaint) ;;
   split) args+=(--demo-inpaint --split 0.55) ;;
-  *) echo "screenshot: unknown MODE '$MODE' (plain, mask, inpaint, split)" >&2; exit 1 ;;
+  midrun) args+=(--demo-midrun 8) ;;
+  *) echo "screenshot: unknown MODE '$MODE' (plain, mask, inpaint, split, midrun)" >&2; exit 1 ;;
 esac
 mkdir -p "$(dirname "$OUT")"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}

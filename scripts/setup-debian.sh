@@ -12,6 +12,8 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread
   # OpenCV (classical inpainting), QCoro (coroutines over Qt signals), JSON
   libopencv-dev qcoro-qt6-dev nlohmann-json3-dev
+  # animated WebP export of the denoising steps
+  libwebp-dev
   # GUI tests and screenshots without a display
   xvfb xauth
 )

@@ -16,6 +16,7 @@
 #include "ui/prompt_panel.h"
 #include "ui/result_bar.h"
 #include "ui/results_strip.h"
+#include "core/imaging/animation.h"
 #include "core/imaging/heatmap.h"
 
 #include <QAction>
@@ -205,6 +206,9 @@ void MainWindow::buildActions() {
     connect(makeAction("export", "export", tr("&Export Image…"), tr("Write a copy of the image (PNG, JPEG, WebP, TIFF, BMP)"),
                        QKeySequence(Qt::CTRL | Qt::Key_E)),
             &QAction::triggered, this, &MainWindow::exportImage);
+    connect(makeAction("exportAnimation", QString(), tr("Export &Denoising Animation…"),
+                       tr("Write the shown result's step previews as an animated WebP")),
+            &QAction::triggered, this, &MainWindow::exportAnimation);
     connect(makeAction("quit", QString(), tr("&Quit"), tr("Close Inpaint Studio"), QKeySequence::Quit),
             &QAction::triggered, this, &QWidget::close);
 
@@ -299,6 +303,7 @@ void MainWindow::buildMenus() {
     file->addAction(action("save"));
     file->addAction(action("saveAs"));
     file->addAction(action("export"));
+    file->addAction(action("exportAnimation"));
     file->addSeparator();
     file->addAction(m_layers->importAction());
     file->addAction(m_layers->exportAction());
@@ -531,8 +536,17 @@ void MainWindow::connectSignals() {
     connect(m_progress, &ProgressPanel::cancelRequested, m_controller, &GenerationController::cancel);
     connect(m_controller, &GenerationController::jobStarted, m_progress, &ProgressPanel::jobQueued);
     connect(m_queue, &jobs::JobQueue::started, m_progress, &ProgressPanel::jobRunning);
+    connect(m_queue, &jobs::JobQueue::status, m_progress, &ProgressPanel::status);
     connect(m_queue, &jobs::JobQueue::stepDone, this, [this](quint64 id, int step, int total, const QImage& preview) {
         m_progress->stepDone(id, step, total);
+        // Kept (scaled down) for the denoising animation of this job's result.
+        if (!preview.isNull()) {
+            QList<QImage>& frames = m_frames[id];
+            if (step == 1) frames.clear();
+            frames << (std::max(preview.width(), preview.height()) > kFrameSide
+                           ? preview.scaled(kFrameSide, kFrameSide, Qt::KeepAspectRatio, Qt::SmoothTransformation)
+                           : preview);
+        }
         // A step preview of the whole image goes straight to the canvas.
         if (!preview.isNull() && preview.size() == m_doc->size() && !m_controller->hasPendingResult())
             m_canvas->setPreviewImage(preview);
@@ -545,6 +559,10 @@ void MainWindow::connectSignals() {
     // Results strip.
     connect(m_controller, &GenerationController::resultReady, m_strip, &ResultsStrip::addResult);
     connect(m_doc, &document::Document::documentReset, m_strip, &ResultsStrip::clear);
+    connect(m_doc, &document::Document::documentReset, this, [this] { m_frames.clear(); });
+    connect(m_controller, &GenerationController::jobFinished, this, [this](const jobs::InpaintResult& r) {
+        if (!r.ok()) m_frames.remove(r.jobId);  // frames of cancelled or failed jobs go
+    });
     connect(m_strip, &ResultsStrip::selected, this, [this](const PendingResult& r) {
         if (r.docSerial == m_doc->serial()) m_controller->setPending(r);
     });
@@ -555,6 +573,7 @@ void MainWindow::connectSignals() {
     connect(m_strip, &ResultsStrip::removed, this, [this](const PendingResult& r) {
         if (const PendingResult* p = m_controller->pendingResult(); p && p->result.jobId == r.result.jobId)
             m_controller->discardPending();
+        m_frames.remove(r.result.jobId);
     });
     connect(m_strip, &ResultsStrip::rerunRequested, this, [this](jobs::InpaintRequest s, bool newSeed) {
         if (newSeed) s.seed = QRandomGenerator::global()->bounded(std::numeric_limits<int>::max());
@@ -610,6 +629,8 @@ void MainWindow::updateActions() {
     action("apply")->setEnabled(pending);
     action("discard")->setEnabled(pending);
     action("split")->setEnabled(pending);
+    const PendingResult* p = m_controller->pendingResult();
+    action("exportAnimation")->setEnabled(p && !m_frames.value(p->result.jobId).isEmpty());
     m_prompt->inpaintButton()->setEnabled(open);
 }
 
@@ -791,6 +812,23 @@ void MainWindow::offerRecipe(const QString& text, const QString& fileName) {
     if (r.pipeline == jobs::PipelineKind::Auto) r.pipeline = jobs::PipelineKind::Blend;
     m_prompt->setSettings(r);
     statusBar()->showMessage(tr("Recipe restored from %1").arg(fileName), 6000);
+}
+
+bool MainWindow::exportAnimation() {
+    const PendingResult* p = m_controller->pendingResult();
+    if (!p || m_frames.value(p->result.jobId).isEmpty()) return false;
+    QList<QImage> frames = m_frames.value(p->result.jobId);
+    frames << p->result.image;  // the final image, pasted back, held at the end
+    const QString path = m_dialogs->saveImageFile(this, tr("Export Denoising Animation"),
+                                                  suggestedSavePath(QStringLiteral("-steps.webp")));
+    if (path.isEmpty()) return false;
+    QString error;
+    if (!imaging::saveAnimatedWebp(frames, path, &error)) {
+        m_dialogs->error(this, tr("Could not export the animation"), error);
+        return false;
+    }
+    statusBar()->showMessage(tr("Wrote %1 frames to %2").arg(frames.size()).arg(QDir::toNativeSeparators(path)), 6000);
+    return true;
 }
 
 bool MainWindow::save() {

@@ -11,6 +11,8 @@
 #include "core/jobs/backend.h"
 #include "core/jobs/model_library.h"
 
+#include <QHash>
+#include <QImage>
 #include <QMainWindow>
 #include <memory>
 #include <optional>
@@ -58,6 +60,7 @@ public:
     bool save();
     bool saveAs();
     bool exportImage();
+    bool exportAnimation();  // the pending result's step previews as an animated WebP
     bool importMask();
     bool exportMask();
     // True when the current document may be replaced or closed (asks if needed).
@@ -143,6 +146,9 @@ private:
     QList<jobs::ModelInfo> m_models;
     // The recipe of the last applied result, written into saved PNGs; cleared with a new image.
     std::optional<jobs::InpaintRequest> m_recipe;
+    // Step previews per job id (scaled to at most kFrameSide), for the denoising animation.
+    static constexpr int kFrameSide = 768;
+    QHash<quint64, QList<QImage>> m_frames;
     QString recipeText() const;
     void offerRecipe(const QString& text, const QString& fileName);
     QFutureWatcher<QList<jobs::ModelInfo>>* m_scan = nullptr;

@@ -61,12 +61,20 @@ void ProgressPanel::jobRunning(quint64 jobId) {
     m_cancel->setEnabled(true);
 }
 
+void ProgressPanel::status(quint64 jobId, const QString& text) {
+    if (jobId != m_job) return;
+    m_bar->setRange(0, 0);  // busy
+    m_detail->setText(text);
+}
+
 void ProgressPanel::stepDone(quint64 jobId, int step, int total) {
     if (jobId != m_job || total <= 0) return;
     m_bar->setRange(0, total);
     m_bar->setValue(step);
+    // Seconds per step from step 1 on, so loading the model does not count as denoising.
     const double elapsed = m_clock.nsecsElapsed() / 1e9;
-    const double perStep = step > 0 ? elapsed / step : 0.0;
+    if (step <= 1) m_firstStepAt = elapsed;
+    const double perStep = step > 1 ? (elapsed - m_firstStepAt) / (step - 1) : elapsed;
     const double left = perStep * (total - step);
     m_detail->setText(tr("Step %1 / %2 · %3 s/step · about %4 s left")
                           .arg(step)

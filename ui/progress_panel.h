@@ -25,6 +25,7 @@ public:
     // The worker began running it (JobQueue::started).
     void jobRunning(quint64 jobId);
     void stepDone(quint64 jobId, int step, int total);
+    void status(quint64 jobId, const QString& text);  // e.g. model loading, before the first step
     void jobFinished(const jobs::InpaintResult& result);
 
     QPushButton* cancelButton() const { return m_cancel; }
@@ -39,6 +40,7 @@ private:
     QProgressBar* m_bar;
     QPushButton* m_cancel;
     QElapsedTimer m_clock;
+    double m_firstStepAt = 0.0;  // seconds from start to step 1 (model loading, encoding, step 1)
     quint64 m_job = 0;
     QHash<quint64, QString> m_names;  // submitted and not finished: job id -> pipeline name
 };

@@ -5,6 +5,7 @@
 #include "flop_count.h"
 #include "text_encoder_bench.h"
 
+#include "core/diffusion/latent_preview.h"
 #include "models/errors.h"
 #include "models/nn/attention.h"
 #include "models/nn/layers.h"
@@ -246,6 +247,29 @@ int main(int argc, char** argv)
                               ("VAE decode " + std::to_string(px) + "x" + std::to_string(px)).c_str(), tm.median, gf,
                               gf / tm.median, runsText(tm).c_str());
                 log(buf);
+            }
+            // Step previews: the approximate decoder (a fixed latent->RGB map) and the full one
+            // (the VAE decode above) against one CFG step of the UNet at the same size.
+            {
+                auto z = torch::randn({1, vaeCfg.latentChannels, 64, 64}, topts);
+                Timing tm = measure([&] { (void)diffusion::approximateDecode(z, f); }, o.device, std::max(o.runs, 5));
+                result["preview_approx_512_s"] = tm.median;
+                std::snprintf(buf, sizeof buf, "%-44s %8.4f s", "approximate preview 512x512", tm.median);
+                log(buf);
+                const auto& step = result["unet_b2_64x64_s"];
+                if (step.is_number()) {
+                    const double s = step.get<double>();
+                    result["preview_approx_ratio"] = tm.median / s;
+                    std::snprintf(buf, sizeof buf, "%-44s %8.4f (approximate)", "preview cost / CFG step at 512x512",
+                                  tm.median / s);
+                    log(buf);
+                    if (result["vae_decode_512_s"].is_number()) {
+                        result["preview_full_ratio"] = result["vae_decode_512_s"].get<double>() / s;
+                        std::snprintf(buf, sizeof buf, "%-44s %8.4f (full VAE decode)", "preview cost / CFG step at 512x512",
+                                      result["preview_full_ratio"].get<double>());
+                        log(buf);
+                    }
+                }
             }
         }
 

@@ -4,7 +4,9 @@
 #include "core/document/document.h"
 #include "ui/canvas_view.h"
 #include "ui/generation_controller.h"
+#include "core/jobs/job_queue.h"
 #include "ui/main_window.h"
+#include "ui/prompt_panel.h"
 #include "ui/result_bar.h"
 #include "ui/theme.h"
 
@@ -41,7 +43,11 @@ int main(int argc, char** argv) {
                                    QStringLiteral("With --demo-inpaint: show the result in split view, line at F (0..1)."),
                                    QStringLiteral("F"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1360x860."), QStringLiteral("WxH"));
-    cli.addOptions({demoMask, demoInpaint, split, screenshot, size});
+    const QCommandLineOption demoMidrun(QStringLiteral("demo-midrun"),
+                                        QStringLiteral("Paint the demo mask, run the first installed model for 30 steps "
+                                                       "and take the screenshot after step N (a job mid-run)."),
+                                        QStringLiteral("N"));
+    cli.addOptions({demoMask, demoInpaint, demoMidrun, split, screenshot, size});
     cli.process(app);
 
     MainWindow window;
@@ -57,7 +63,7 @@ int main(int argc, char** argv) {
         QTimer::singleShot(0, &window, [&window, path = args.first()] { window.openFile(path); });
     }
 
-    const bool wantMask = cli.isSet(demoMask) || cli.isSet(demoInpaint);
+    const bool wantMask = cli.isSet(demoMask) || cli.isSet(demoInpaint) || cli.isSet(demoMidrun);
     const QString shotPath = cli.value(screenshot);
     const double splitAt = cli.isSet(split) ? cli.value(split).toDouble() : -1.0;
     auto takeShot = [&window, shotPath, splitAt] {
@@ -78,7 +84,28 @@ int main(int argc, char** argv) {
 
     QTimer::singleShot(50, &window, [&] {
         if (wantMask) window.paintDemoMask();
-        if (cli.isSet(demoInpaint)) {
+        if (cli.isSet(demoMidrun)) {
+            const int shotAt = std::max(1, cli.value(demoMidrun).toInt());
+            auto run = [&window, shotAt, takeShot] {
+                inpaint::jobs::InpaintRequest r = window.promptPanel()->settings();
+                r.steps = 30;
+                r.scheduler = QStringLiteral("euler-a");
+                r.prompt = QStringLiteral("a wooden table top");
+                r.region = QStringLiteral("masked");  // the model's own size around the mask
+                window.promptPanel()->setSettings(r);
+                QObject::connect(window.jobQueue(), &inpaint::jobs::JobQueue::stepDone, &window,
+                                 [takeShot, shotAt](quint64, int step, int, const QImage&) {
+                                     if (step == shotAt) takeShot();
+                                 });
+                QObject::connect(window.controller(), &inpaint::ui::GenerationController::problem, &window, takeShot,
+                                 Qt::SingleShotConnection);
+                window.startInpaint();
+            };
+            if (window.models().isEmpty())
+                QObject::connect(&window, &MainWindow::modelsScanned, &window, run, Qt::SingleShotConnection);
+            else
+                run();
+        } else if (cli.isSet(demoInpaint)) {
             QObject::connect(window.controller(), &inpaint::ui::GenerationController::pendingResultChanged, &window,
                              takeShot, Qt::SingleShotConnection);
             QObject::connect(window.controller(), &inpaint::ui::GenerationController::problem, &window, takeShot,

@@ -200,6 +200,9 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
             latents = (1.0 - maskLatent) * known + maskLatent * latents;
             if (x0.defined()) x0 = (1.0 - maskLatent) * imageLatents + maskLatent * x0;
         }
+        // After the last step the estimate of the final image is what gets decoded, so the last
+        // preview shows exactly the result.
+        if (i + 1 == numSteps) x0 = latents;
         if (onStep) onStep(StepInfo{static_cast<int>(i + 1), static_cast<int>(numSteps), t, latents, x0});
     }
 

@@ -114,6 +114,18 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
 int64_t SdModel::unetInChannels() const { return m_nets->unet->config().inChannels; }
 int64_t SdModel::latentChannels() const { return m_nets->vae->config().latentChannels; }
 int64_t SdModel::vaeScaleFactor() const { return m_nets->vae->vaeScaleFactor(); }
+int64_t SdModel::memoryBytes() const
+{
+    int64_t total = 0;
+    for (torch::nn::Module* mod : {static_cast<torch::nn::Module*>(m_nets->unet.get()),
+                                   static_cast<torch::nn::Module*>(m_nets->vae.get()),
+                                   static_cast<torch::nn::Module*>(m_nets->textEncoder.get())}) {
+        for (const auto& p : mod->parameters()) total += p.numel() * static_cast<int64_t>(p.element_size());
+        for (const auto& b : mod->buffers()) total += b.numel() * static_cast<int64_t>(b.element_size());
+    }
+    return total;
+}
+
 int64_t SdModel::nativeSize() const
 {
     const int64_t s = m_nets->unet->config().sampleSize;

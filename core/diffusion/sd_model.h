@@ -56,6 +56,8 @@ public:
     // and 2.x inpainting, 768 for SD 2.x 768-v); 512 when the config has no sample_size.
     int64_t nativeSize() const;
     double scalingFactor() const;
+    // Bytes held by the networks' parameters and buffers (what caching this model costs).
+    int64_t memoryBytes() const;
 
     // Token ids [1, 77] for one prompt (CPU, int64).
     torch::Tensor tokenize(const std::string& text) const;

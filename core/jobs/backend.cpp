@@ -9,7 +9,7 @@ namespace inpaint::jobs {
 BackendFactory defaultBackendFactory()
 {
     // One cache for the factory's lifetime: a loaded model is reused by the next job.
-    auto cache = std::make_shared<ModelCache>(1);
+    auto cache = std::make_shared<ModelCache>();
     return [cache](const InpaintRequest& request, QString* error) -> std::unique_ptr<Backend> {
         if (isClassical(request.pipeline)) return std::make_unique<ClassicalBackend>();
         if (request.pipeline == PipelineKind::Auto && request.modelPath.isEmpty())

@@ -14,6 +14,7 @@ struct StepReport {
     int step = 0;        // 1-based
     int total = 0;
     QImage preview;      // may be null when the backend has nothing to show
+    QString status;      // when set (step 0), a stage before the steps: "Loading model ..."
 };
 
 using StepSink = std::function<void(const StepReport&)>;

@@ -10,11 +10,15 @@
 #include "core/imaging/mask_ops.h"
 #include "core/imaging/region_plan.h"
 #include "models/errors.h"
+#include "models/io/diffusers_folder.h"
 #include "models/io/safetensors.h"
 
 #include <torch/torch.h>
 
 #include <QElapsedTimer>
+#include <QFileInfo>
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <list>
@@ -28,11 +32,33 @@ struct ModelCache::Private {
     struct Entry {
         std::string key;
         std::shared_ptr<SdModel> model;
+        qint64 bytes = 0;
     };
-    int capacity = 1;
+    qint64 budget = 0;
     std::list<Entry> entries;  // most recent first
 
-    std::shared_ptr<SdModel> get(const std::string& path, const diffusion::ModelLoadOptions& o)
+    qint64 used() const
+    {
+        qint64 n = 0;
+        for (const Entry& e : entries) n += e.bytes;
+        return n;
+    }
+
+    static qint64 weightFileBytes(const std::string& path)
+    {
+        qint64 n = 0;
+        try {
+            const auto folder = models::DiffusersFolder::open(path);
+            for (const char* c : {"unet", "vae", "text_encoder"})
+                for (const auto& f : folder.weightFiles(c).files) n += static_cast<qint64>(std::filesystem::file_size(f));
+        } catch (const std::exception&) {
+            // The load itself reports what is wrong.
+        }
+        return n;
+    }
+
+    std::shared_ptr<SdModel> get(const std::string& path, const diffusion::ModelLoadOptions& o,
+                                 const diffusion::LoadProgress& progress)
     {
         const std::string key = path + "|" + o.device.str() + "|" + diffusion::dtypeName(o.dtype);
         for (auto it = entries.begin(); it != entries.end(); ++it) {
@@ -41,16 +67,36 @@ struct ModelCache::Private {
                 return entries.front().model;
             }
         }
-        // Free the oldest first so two big models never sit in memory at once when capacity is 1.
-        while (static_cast<int>(entries.size()) >= capacity && !entries.empty()) entries.pop_back();
-        auto m = SdModel::load(path, o);
-        entries.push_front({key, m});
+        // Make room first, so the new model and the old ones never exceed the budget together.
+        const qint64 estimate = weightFileBytes(path);
+        while (!entries.empty() && used() + estimate > budget) entries.pop_back();
+        auto m = SdModel::load(path, o, progress);
+        entries.push_front({key, m, static_cast<qint64>(m->memoryBytes())});
+        while (entries.size() > 1 && used() > budget) entries.pop_back();
         return m;
     }
 };
 
-ModelCache::ModelCache(int capacity) : m_d(std::make_unique<Private>()) { m_d->capacity = std::max(1, capacity); }
+namespace {
+qint64 defaultCacheBudget()
+{
+    bool ok = false;
+    const qint64 mb = qEnvironmentVariableIntValue("INPAINT_MODEL_CACHE_MB", &ok);
+    if (ok && mb > 0) return mb * 1024 * 1024;
+    const long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGE_SIZE);
+    if (pages > 0 && pageSize > 0) return static_cast<qint64>(pages) * pageSize / 2;
+    return qint64(4) * 1024 * 1024 * 1024;
+}
+}  // namespace
+
+ModelCache::ModelCache(qint64 budgetBytes) : m_d(std::make_unique<Private>())
+{
+    m_d->budget = budgetBytes > 0 ? budgetBytes : defaultCacheBudget();
+}
 ModelCache::~ModelCache() = default;
+qint64 ModelCache::budgetBytes() const { return m_d->budget; }
+int ModelCache::size() const { return static_cast<int>(m_d->entries.size()); }
+qint64 ModelCache::usedBytes() const { return m_d->used(); }
 
 QStringList schedulerNames()
 {
@@ -163,7 +209,20 @@ InpaintResult DiffusionBackend::run(const InpaintRequest& req, const StepSink& o
             result.status = JobStatus::Canceled;
             return result;
         }
-        std::shared_ptr<SdModel> model = m_cache->d()->get(req.modelPath.toStdString(), lo);
+        const QString modelName = QFileInfo(req.modelPath).fileName();
+        std::shared_ptr<SdModel> model;
+        try {
+            model = m_cache->d()->get(req.modelPath.toStdString(), lo, [&](const std::string& stage, double fraction) {
+                if (onStep && stage != "done")
+                    onStep(StepReport{0, 0, {},
+                                      QStringLiteral("Loading %1: %2 (%3 %)")
+                                          .arg(modelName, QString::fromStdString(stage))
+                                          .arg(int(fraction * 100))});
+            });
+        } catch (const models::ModelError& e) {
+            throw models::ModelError("The model '" + modelName.toStdString() + "' could not be loaded: " + e.what() +
+                                     " Pick another model, or check its folder with 'inpaint-cli info --model DIR'.");
+        }
         diffusion::PipelineParams params = paramsFor(req, model->unetInChannels(), model->latentChannels());
         diffusion::validateParams(params);
 

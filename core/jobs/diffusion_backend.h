@@ -11,10 +11,16 @@
 
 namespace inpaint::jobs {
 
-// Loaded models, kept between jobs on the worker thread (the most recent `capacity` models).
+// Loaded models, kept between jobs on the worker thread: the most recently used ones whose
+// parameters fit in `budgetBytes` together (the newest is always kept). Before a load, older
+// models are dropped so the new one (estimated from its weight files) fits beside the rest.
 class ModelCache {
 public:
-    explicit ModelCache(int capacity = 1);
+    // budgetBytes <= 0: half of the machine's memory ($INPAINT_MODEL_CACHE_MB overrides).
+    explicit ModelCache(qint64 budgetBytes = 0);
+    qint64 budgetBytes() const;
+    int size() const;
+    qint64 usedBytes() const;
     ~ModelCache();
     ModelCache(const ModelCache&) = delete;
     ModelCache& operator=(const ModelCache&) = delete;

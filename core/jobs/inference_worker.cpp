@@ -40,7 +40,10 @@ void InferenceWorker::process(const InpaintRequest& request, CancelFlag cancel)
             }
             result = backend->run(
                 request.maskGrow != 0 ? grown : request,
-                [this, id](const StepReport& r) { emit stepDone(id, r.step, r.total, r.preview); },
+                [this, id](const StepReport& r) {
+                    if (!r.status.isEmpty()) emit status(id, r.status);
+                    else emit stepDone(id, r.step, r.total, r.preview);
+                },
                 *cancel);
             result.jobId = id;
         }

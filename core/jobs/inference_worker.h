@@ -22,6 +22,7 @@ public:
 signals:
     void started(quint64 jobId);
     void stepDone(quint64 jobId, int step, int total, const QImage& preview);
+    void status(quint64 jobId, const QString& text);  // a stage before the steps (model loading)
     void finished(const inpaint::jobs::InpaintResult& result);
 
 private:

@@ -31,6 +31,7 @@ JobQueue::JobQueue(BackendFactory factory, QObject* parent) : QObject(parent), d
     // Worker signals arrive on this (UI) thread through queued connections.
     connect(d->worker, &InferenceWorker::started, this, &JobQueue::started, Qt::QueuedConnection);
     connect(d->worker, &InferenceWorker::stepDone, this, &JobQueue::stepDone, Qt::QueuedConnection);
+    connect(d->worker, &InferenceWorker::status, this, &JobQueue::status, Qt::QueuedConnection);
     connect(d->worker, &InferenceWorker::finished, this,
             [this](const InpaintResult& r) {
                 d->flags.remove(r.jobId);

@@ -29,6 +29,7 @@ public:
 signals:
     void started(quint64 jobId);
     void stepDone(quint64 jobId, int step, int total, const QImage& preview);
+    void status(quint64 jobId, const QString& text);
     void finished(const inpaint::jobs::InpaintResult& result);
     void idle();  // the queue ran dry
 

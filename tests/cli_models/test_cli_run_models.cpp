@@ -194,6 +194,32 @@ private slots:
         QCOMPARE(QImage(QDir(dir).filePath(files.last())).size(), QSize(64, 64));
     }
 
+    // With the full (VAE) preview decoder, the last step's preview is the final image: equal inside
+    // the mask (outside it the preview is composited over the original).
+    void lastFullPreviewIsTheResult()
+    {
+        const QString dir = path("full-previews");
+        const QString out = path("full.png");
+        const Run r = cli({"--model", model("tiny-sd-inpaint"), "--image", image(), "--mask", mask(), "--out", out,
+                           "--steps", "3", "--scheduler", "pndm", "--preview", "full", "--preview-dir", dir,
+                           "--no-paste-back"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QStringList files = QDir(dir).entryList({"*.png"}, QDir::Files, QDir::Name);
+        QVERIFY(!files.isEmpty());
+        const QImage last = QImage(QDir(dir).filePath(files.last())).convertToFormat(QImage::Format_RGB888);
+        const QImage result = QImage(out).convertToFormat(QImage::Format_RGB888);
+        const QImage m = QImage(mask()).convertToFormat(QImage::Format_Grayscale8);
+        int inside = 0, differ = 0;
+        for (int y = 0; y < m.height(); ++y)
+            for (int x = 0; x < m.width(); ++x)
+                if (m.constScanLine(y)[x] >= 128) {
+                    ++inside;
+                    differ += last.pixel(x, y) != result.pixel(x, y);
+                }
+        QVERIFY(inside > 0);
+        QCOMPARE(differ, 0);
+    }
+
     void everySchedulerRunsOnBothModels()
     {
         for (const char* m : {"tiny-sd", "tiny-sd-inpaint"}) {

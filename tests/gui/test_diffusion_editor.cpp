@@ -20,6 +20,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QImageReader>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardItemModel>
@@ -181,6 +182,17 @@ private slots:
         QCOMPARE(panel()->settings().modelPath, QDir(m_models.filePath("tiny-sd")).absolutePath());
         m_w->startInpaint();
         QTRY_VERIFY_WITH_TIMEOUT(m_w->controller()->hasPendingResult(), 60000);
+
+        // The denoising process: 3 step previews and the final image, as an animated WebP.
+        const QString webp = out.filePath("steps.webp");
+        m_dialogs->saveAnswers = {webp};
+        QVERIFY(m_w->exportAnimation());
+        QImageReader anim(webp);
+        // 3 previews + the final image; libwebp merges the last preview into the final frame when they
+        // are equal (the last preview is the result).
+        QVERIFY2(anim.imageCount() == 3 || anim.imageCount() == 4, qPrintable(QString::number(anim.imageCount())));
+        QCOMPARE(anim.read().size(), m_image.size());
+
         QVERIFY(m_w->controller()->applyPending());
         const QString png = out.filePath("result.png");
         m_dialogs->saveAnswers = {png};

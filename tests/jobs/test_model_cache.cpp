@@ -1,0 +1,91 @@
+// The diffusion backend's model cache: loading reports its stages before the first step, a
+// cached model is not loaded again, and the byte budget decides how many models stay (the newest
+// always does). Runs the real backend on the reference models.
+#include "core/imaging/image_io.h"
+#include "core/jobs/diffusion_backend.h"
+
+#include <QTest>
+
+using namespace inpaint::jobs;
+
+namespace {
+const QString kRef = QStringLiteral(INPAINT_TEST_DATA_DIR "/reference");
+}
+
+class TestModelCache : public QObject {
+    Q_OBJECT
+    InpaintRequest m_req;
+
+    struct Run {
+        InpaintResult result;
+        QStringList statuses;
+        int steps = 0;
+    };
+    Run run(DiffusionBackend& backend, const QString& model)
+    {
+        InpaintRequest r = m_req;
+        r.modelPath = kRef + "/models/" + model;
+        Run out;
+        const std::atomic<bool> cancel{false};
+        out.result = backend.run(r, [&](const StepReport& s) {
+            if (!s.status.isEmpty()) {
+                QCOMPARE(out.steps, 0);  // stages come before the steps
+                out.statuses << s.status;
+            } else {
+                ++out.steps;
+            }
+        }, cancel);
+        return out;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QString err;
+        m_req.image = inpaint::imaging::loadImage(kRef + "/inputs/image.png", &err);
+        m_req.mask = inpaint::imaging::loadMask(kRef + "/inputs/mask.png", m_req.image.size(), false, &err);
+        QVERIFY(!m_req.image.isNull() && !m_req.mask.isNull());
+        m_req.pipeline = PipelineKind::Auto;
+        m_req.steps = 2;
+        m_req.scheduler = QStringLiteral("ddim");
+        m_req.previewMode = QStringLiteral("none");
+    }
+
+    void loadsOnceAndReportsStages()
+    {
+        auto cache = std::make_shared<ModelCache>(qint64(1) << 40);
+        DiffusionBackend backend(cache);
+        const Run first = run(backend, "tiny-sd");
+        QVERIFY2(first.result.ok(), qPrintable(first.result.error));
+        QVERIFY(first.statuses.size() >= 3);
+        QVERIFY2(first.statuses.first().startsWith("Loading tiny-sd:"), qPrintable(first.statuses.first()));
+        QVERIFY(first.statuses.join(' ').contains("unet"));
+        QCOMPARE(first.steps, 2);
+        QCOMPARE(cache->size(), 1);
+        const qint64 used = cache->usedBytes();
+        QVERIFY(used > 5'000'000 && used < 20'000'000);  // ~9.8 MB of fp32 weights
+
+        const Run again = run(backend, "tiny-sd");
+        QVERIFY(again.statuses.isEmpty());  // cached: no load
+        QCOMPARE(again.result.image, first.result.image);
+        QCOMPARE(cache->usedBytes(), used);
+
+        QVERIFY(run(backend, "tiny-sd-inpaint").result.ok());
+        QCOMPARE(cache->size(), 2);  // both fit the budget
+    }
+
+    void budgetKeepsOnlyWhatFits()
+    {
+        auto cache = std::make_shared<ModelCache>(qint64(1));  // nothing fits: only the newest stays
+        DiffusionBackend backend(cache);
+        QVERIFY(run(backend, "tiny-sd").result.ok());
+        QCOMPARE(cache->size(), 1);
+        QVERIFY(run(backend, "tiny-sd-inpaint").result.ok());
+        QCOMPARE(cache->size(), 1);
+        const Run reloaded = run(backend, "tiny-sd");
+        QVERIFY(!reloaded.statuses.isEmpty());  // it had been dropped, so it loads again
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModelCache)
+#include "test_model_cache.moc"
