@@ -14,7 +14,8 @@ PACKAGES=(
   libopencv-dev qcoro-qt6-dev nlohmann-json3-dev
   # animated WebP export of the denoising steps
   libwebp-dev
-  # GUI tests and screenshots without a display
+  # fonts for the comparison sheet; GUI tests and screenshots without a display
+  fonts-dejavu-core
   xvfb xauth
 )
 

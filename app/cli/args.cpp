@@ -24,6 +24,12 @@ ArgParser& ArgParser::option(const std::string& name, const std::string& valueNa
     return *this;
 }
 
+ArgParser& ArgParser::repeatable(const std::string& name, const std::string& valueName, const std::string& help)
+{
+    m_specs.push_back({name, true, valueName, help, {}, true});
+    return *this;
+}
+
 ArgParser& ArgParser::positionals(const std::string& valueName, const std::string& help)
 {
     m_allowPositionals = true;
@@ -42,6 +48,7 @@ const ArgParser::Spec* ArgParser::find(const std::string& name) const
 bool ArgParser::parse(const Args& args)
 {
     m_given.clear();
+    m_repeated.clear();
     m_positionals.clear();
     m_error.clear();
     const std::string where = "inpaint-cli " + m_command + ": ";
@@ -74,7 +81,7 @@ bool ArgParser::parse(const Args& args)
             m_error = where + "unknown option '" + name + "'";
             return false;
         }
-        if (m_given.count(name)) {
+        if (m_given.count(name) && !spec->repeatable) {
             m_error = where + "option '" + name + "' is given more than once";
             return false;
         }
@@ -88,6 +95,7 @@ bool ArgParser::parse(const Args& args)
         }
         if (hasInline) {
             m_given[name] = inlineValue;
+            m_repeated[name].push_back(inlineValue);
             continue;
         }
         // A following "--something" is taken as a forgotten value, not as the value itself
@@ -97,6 +105,7 @@ bool ArgParser::parse(const Args& args)
             return false;
         }
         m_given[name] = args[++i];
+        m_repeated[name].push_back(m_given[name]);
     }
     return true;
 }
@@ -110,6 +119,12 @@ std::string ArgParser::value(const std::string& name) const
 {
     if (auto it = m_given.find(name); it != m_given.end()) return it->second;
     if (const Spec* s = find(name)) return s->defaultValue;
+    return {};
+}
+
+std::vector<std::string> ArgParser::values(const std::string& name) const
+{
+    if (auto it = m_repeated.find(name); it != m_repeated.end()) return it->second;
     return {};
 }
 

@@ -25,6 +25,8 @@ public:
     ArgParser& flag(const std::string& name, const std::string& help);
     ArgParser& option(const std::string& name, const std::string& valueName, const std::string& help,
                       const std::string& defaultValue = {});
+    // An option that may be given several times; values() returns them in order.
+    ArgParser& repeatable(const std::string& name, const std::string& valueName, const std::string& help);
     ArgParser& positionals(const std::string& valueName, const std::string& help);
 
     // False on an unknown option, a missing value, a repeated option or an unexpected
@@ -34,6 +36,7 @@ public:
 
     bool has(const std::string& name) const;          // given on the command line
     std::string value(const std::string& name) const;  // given value, else the default
+    std::vector<std::string> values(const std::string& name) const;  // every value of a repeatable option
     const std::vector<std::string>& positionalValues() const { return m_positionals; }
 
     // Typed values with range checks; false with *error set ("--radius must be ...").
@@ -53,6 +56,7 @@ private:
         std::string valueName;
         std::string help;
         std::string defaultValue;
+        bool repeatable = false;
     };
     const Spec* find(const std::string& name) const;
 
@@ -62,6 +66,7 @@ private:
     std::string m_positionalName;
     std::string m_positionalHelp;
     std::map<std::string, std::string> m_given;
+    std::map<std::string, std::vector<std::string>> m_repeated;
     std::vector<std::string> m_positionals;
     std::string m_error;
 };

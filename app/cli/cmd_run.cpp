@@ -6,6 +6,7 @@
 // the input image or the mask unless --overwrite is given (and even then the original is only
 // replaced once the new file is complete).
 #include "app/cli/args.h"
+#include "app/cli/cli_io.h"
 #include "app/cli/commands.h"
 
 #include "core/imaging/image_io.h"
@@ -29,53 +30,6 @@
 namespace inpaint::cli {
 
 namespace {
-
-// libpng and libtiff print their errors straight to stderr (fd 2), and Qt's decoders add
-// qWarning lines, all next to our one-line error. While files are decoded and encoded, fd 2
-// goes to a temporary file instead; --verbose prints what was collected.
-class StderrCapture {
-public:
-    StderrCapture()
-    {
-        std::fflush(stderr);
-        m_tmp = std::tmpfile();
-        m_saved = m_tmp ? ::dup(STDERR_FILENO) : -1;
-        if (m_saved >= 0) ::dup2(::fileno(m_tmp), STDERR_FILENO);
-    }
-    ~StderrCapture() { release(); }
-    // Restores stderr and returns what was written meanwhile.
-    std::string release()
-    {
-        std::string text;
-        if (m_saved >= 0) {
-            std::fflush(stderr);
-            ::dup2(m_saved, STDERR_FILENO);
-            ::close(m_saved);
-            m_saved = -1;
-        }
-        if (m_tmp) {
-            std::rewind(m_tmp);
-            char buf[4096];
-            size_t n;
-            while ((n = std::fread(buf, 1, sizeof buf, m_tmp)) > 0) text.append(buf, n);
-            std::fclose(m_tmp);
-            m_tmp = nullptr;
-        }
-        return text;
-    }
-
-private:
-    std::FILE* m_tmp = nullptr;
-    int m_saved = -1;
-};
-
-bool sameFile(const QString& a, const QString& b)
-{
-    std::error_code ec;
-    const bool same = std::filesystem::equivalent(std::filesystem::path(a.toStdString()),
-                                                  std::filesystem::path(b.toStdString()), ec);
-    return !ec && same;
-}
 
 std::string str(const QString& s) { return s.toStdString(); }
 
@@ -193,23 +147,8 @@ int runInpaint(const ArgParser& p, jobs::InpaintRequest request, std::string* er
     QElapsedTimer timer;
     timer.start();
     QString err;
-    request.image = imaging::loadImage(in, &err);
-    if (request.image.isNull()) return fail(err);
-
-    // The mask's size is compared here rather than in loadMask() so the message can name both
-    // files and point at --resize-mask.
-    QImage mask = imaging::loadMask(maskPath, QSize(), false, &err);
-    if (mask.isNull()) return fail(err);
-    if (mask.size() != request.image.size()) {
-        if (!p.has("--resize-mask")) {
-            return fail(QStringLiteral("The mask '%1' is %2x%3 pixels but the image '%4' is %5x%6 pixels; "
-                                       "add --resize-mask to scale the mask to the image.")
-                            .arg(maskPath).arg(mask.width()).arg(mask.height())
-                            .arg(in).arg(request.image.width()).arg(request.image.height()));
-        }
-        mask = imaging::resizeMask(mask, request.image.size());
-        if (mask.isNull()) return fail(QStringLiteral("Not enough memory to resize the mask '%1'.").arg(maskPath));
-    }
+    QImage mask;
+    if (!loadImageAndMask(in, maskPath, p.has("--resize-mask"), &request.image, &mask, &err)) return fail(err);
     request.mask = mask;
     const qint64 covered = imaging::maskCoverage(mask);
 

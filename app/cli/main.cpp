@@ -1,9 +1,11 @@
 // inpaint-cli: the command-line front end; shares core/ and models/ with the editor.
 #include "app/cli/commands.h"
 
-#include <QCoreApplication>
+#include <QGuiApplication>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <cstring>
 #include <string>
 
@@ -17,6 +19,8 @@ void printUsage(std::FILE* out)
         "  run       inpaint an image: --image IN --mask MASK --out OUT [--model DIR] [--prompt TEXT]\n"
         "            [--pipeline auto|blend|inpaint-unet|classical-telea|classical-ns] [--scheduler NAME]\n"
         "            [--steps N] [--guidance G] [--strength S] [--seed N] ... (inpaint-cli run --help)\n"
+        "  compare   the same image, mask, prompt and seed through 2-4 slots, as one sheet:\n"
+        "            --image IN --mask MASK --slot MODEL_DIR[:pipeline[:scheduler]] --slot ... --out SHEET.png\n"
         "  info      describe a diffusers model folder as JSON: --model DIR\n"
         "  tokenize  CLIP token ids (padded to 77) as JSON: --model DIR TEXT...\n"
         "  help      this text\n",
@@ -27,8 +31,27 @@ void printUsage(std::FILE* out)
 
 int main(int argc, char** argv)
 {
-    // QCoreApplication gives QImage its format plugins (WebP, TIFF) without a display.
-    QCoreApplication app(argc, argv);
+    // A QGuiApplication on the offscreen platform: image format plugins (WebP, TIFF) and fonts for
+    // the comparison sheet, without a display.
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    // Without XDG_RUNTIME_DIR Qt warns on stderr (which must hold one line on failure): give it a
+    // private folder of its own, as Qt would, quietly.
+    struct RuntimeDir {
+        std::string path;
+        ~RuntimeDir()
+        {
+            std::error_code ec;
+            if (!path.empty()) std::filesystem::remove_all(path, ec);
+        }
+    } runtimeDir;
+    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+        char tmpl[] = "/tmp/inpaint-cli-runtime-XXXXXX";
+        if (const char* dir = ::mkdtemp(tmpl)) {
+            runtimeDir.path = dir;
+            qputenv("XDG_RUNTIME_DIR", dir);
+        }
+    }
+    QGuiApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("inpaint-cli"));
 
     if (argc < 2) {
@@ -43,6 +66,7 @@ int main(int argc, char** argv)
     }
     if (cmd == "run") return inpaint::cli::cmdRun(args);
     if (cmd == "info") return inpaint::cli::cmdInfo(args);
+    if (cmd == "compare") return inpaint::cli::cmdCompare(args);
     if (cmd == "tokenize") return inpaint::cli::cmdTokenize(args);
     std::fprintf(stderr, "inpaint-cli: unknown command '%s' (try 'inpaint-cli help')\n", cmd.c_str());
     return 2;
