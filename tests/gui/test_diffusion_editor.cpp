@@ -291,6 +291,10 @@ private slots:
             StallMeter meter;
             QElapsedTimer clock;
             clock.start();
+            qint64 firstPreviewMs = -1;
+            QMetaObject::Connection first = connect(queue, &inpaint::jobs::JobQueue::stepDone, this, [&] {
+                if (firstPreviewMs < 0) firstPreviewMs = clock.elapsed();
+            });
             m_w->startInpaint();
             QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 1, 120000);
             const auto r = finished.first().first().value<inpaint::jobs::InpaintResult>();
@@ -305,7 +309,9 @@ private slots:
                 QCOMPARE(steps[i][2].toInt(), total);
                 QCOMPARE(steps[i][3].value<QImage>().size(), m_image.size());
             }
-            qInfo("%s: 6 steps in %lld ms, longest UI-thread gap %lld ms", model, clock.elapsed(), meter.worst);
+            disconnect(first);
+            qInfo("%s: Generate to first preview %lld ms, whole job %lld ms, longest UI-thread gap %lld ms", model,
+                  firstPreviewMs, clock.elapsed(), meter.worst);
             QVERIFY2(meter.worst < 50, qPrintable(QString::number(meter.worst)));
             QTRY_VERIFY(m_w->controller()->hasPendingResult());
             if (QByteArray(model) == "tiny-sd") m_w->controller()->discardPending();
