@@ -6,7 +6,8 @@
 #   MODE=plain|mask|inpaint|split|midrun     what to show (default: split = mask painted, classical
 #                                            result pending, split view against the original;
 #                                            midrun = the first model of INPAINT_MODELS_PATH running,
-#                                            shot after step 8 with its live preview)
+#                                            shot after step 8 with its live preview;
+#                                            compare = the object-removal comparison of those models)
 #   BUILD_DIR=build                          where the editor was built (scripts/build.sh)
 set -euo pipefail
 OUT=$(realpath -m "${1:-${BUILD_DIR:-build}/screenshot.png}")
@@ -27,7 +28,8 @@ case "$MODE" in
   inpaint) args+=(--demo-inpaint) ;;
   split) args+=(--demo-inpaint --split 0.55) ;;
   midrun) args+=(--demo-midrun 8) ;;
-  *) echo "screenshot: unknown MODE '$MODE' (plain, mask, inpaint, split, midrun)" >&2; exit 1 ;;
+  compare) args+=(--demo-compare) ;;
+  *) echo "screenshot: unknown MODE '$MODE' (plain, mask, inpaint, split, midrun, compare)" >&2; exit 1 ;;
 esac
 mkdir -p "$(dirname "$OUT")"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}

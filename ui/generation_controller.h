@@ -46,6 +46,7 @@ public:
     void cancel();  // every job this controller started
     bool isBusy() const { return !m_running.isEmpty(); }
     int runningJobs() const { return int(m_running.size()); }
+    bool ownsJob(quint64 jobId) const { return m_running.contains(jobId); }
 
     bool hasPendingResult() const { return m_pending.has_value(); }
     const PendingResult* pendingResult() const { return m_pending ? &*m_pending : nullptr; }

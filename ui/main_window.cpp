@@ -16,6 +16,7 @@
 #include "ui/prompt_panel.h"
 #include "ui/result_bar.h"
 #include "ui/results_strip.h"
+#include "ui/compare_window.h"
 #include "core/imaging/animation.h"
 #include "core/imaging/heatmap.h"
 
@@ -209,6 +210,9 @@ void MainWindow::buildActions() {
     connect(makeAction("exportAnimation", QString(), tr("Export &Denoising Animation…"),
                        tr("Write the shown result's step previews as an animated WebP")),
             &QAction::triggered, this, &MainWindow::exportAnimation);
+    connect(makeAction("compare", QString(), tr("C&ompare Models…"),
+                       tr("Run the same image, mask, prompt and seed through 2 to 4 models or pipelines")),
+            &QAction::triggered, this, &MainWindow::showCompare);
     connect(makeAction("quit", QString(), tr("&Quit"), tr("Close Inpaint Studio"), QKeySequence::Quit),
             &QAction::triggered, this, &QWidget::close);
 
@@ -383,6 +387,7 @@ void MainWindow::buildMenus() {
 
     QMenu* inpaint = menuBar()->addMenu(tr("&Inpaint"));
     inpaint->addAction(action("inpaint"));
+    inpaint->addAction(action("compare"));
     inpaint->addAction(action("cancel"));
     inpaint->addSeparator();
     inpaint->addAction(action("apply"));
@@ -538,6 +543,7 @@ void MainWindow::connectSignals() {
     connect(m_queue, &jobs::JobQueue::started, m_progress, &ProgressPanel::jobRunning);
     connect(m_queue, &jobs::JobQueue::status, m_progress, &ProgressPanel::status);
     connect(m_queue, &jobs::JobQueue::stepDone, this, [this](quint64 id, int step, int total, const QImage& preview) {
+        if (!m_controller->ownsJob(id)) return;  // e.g. a compare slot: its window shows it
         m_progress->stepDone(id, step, total);
         // Kept (scaled down) for the denoising animation of this job's result.
         if (!preview.isNull()) {
@@ -812,6 +818,33 @@ void MainWindow::offerRecipe(const QString& text, const QString& fileName) {
     if (r.pipeline == jobs::PipelineKind::Auto) r.pipeline = jobs::PipelineKind::Blend;
     m_prompt->setSettings(r);
     statusBar()->showMessage(tr("Recipe restored from %1").arg(fileName), 6000);
+}
+
+CompareWindow* MainWindow::showCompare() {
+    if (!m_compare) {
+        m_compare = new CompareWindow(m_doc, m_queue, m_dialogs.get(), this);
+        connect(m_compare, &CompareWindow::useResult, this,
+                [this](const jobs::InpaintResult& result, const jobs::InpaintRequest& settings) {
+                    if (m_compare->runSerial() != m_doc->serial() || result.image.size() != m_doc->size()) {
+                        m_dialogs->information(this, tr("Compare"), tr("That result was made for another image."));
+                        return;
+                    }
+                    const PendingResult p{result, settings, m_doc->rect(), m_compare->runSerial(), m_compare->runImageState()};
+                    m_strip->addResult(p);
+                    m_controller->setPending(p);
+                });
+    }
+    QList<ModelEntry> entries;
+    for (const jobs::ModelInfo& m : m_models) entries.append({m.name, m.path, m.summary(), m.error, m.inpainting()});
+    m_compare->setModels(entries);
+    jobs::InpaintRequest r = m_prompt->settings();
+    r.device = enginePreference(QStringLiteral("device"));
+    r.dtype = enginePreference(QStringLiteral("dtype"));
+    r.previewMode = enginePreference(QStringLiteral("preview"));
+    m_compare->setSharedSettings(r);
+    m_compare->show();
+    m_compare->raise();
+    return m_compare;
 }
 
 bool MainWindow::exportAnimation() {

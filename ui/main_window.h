@@ -41,6 +41,7 @@ class ProgressPanel;
 class PromptPanel;
 class ResultBar;
 class ResultsStrip;
+class CompareWindow;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -60,7 +61,9 @@ public:
     bool save();
     bool saveAs();
     bool exportImage();
-    bool exportAnimation();  // the pending result's step previews as an animated WebP
+    bool exportAnimation();
+    // Opens the compare window with the prompt panel's settings and the installed models.
+    CompareWindow* showCompare();  // the pending result's step previews as an animated WebP
     bool importMask();
     bool exportMask();
     // True when the current document may be replaced or closed (asks if needed).
@@ -132,6 +135,7 @@ private:
     CanvasView* m_canvas = nullptr;
     ResultBar* m_resultBar = nullptr;
     ResultsStrip* m_strip = nullptr;
+    CompareWindow* m_compare = nullptr;
     LayerPanel* m_layers = nullptr;
     PromptPanel* m_prompt = nullptr;
     ProgressPanel* m_progress = nullptr;

@@ -5,6 +5,7 @@
 #include "ui/canvas_view.h"
 #include "ui/generation_controller.h"
 #include "core/jobs/job_queue.h"
+#include "ui/compare_window.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
 #include "ui/result_bar.h"
@@ -47,7 +48,10 @@ int main(int argc, char** argv) {
                                         QStringLiteral("Paint the demo mask, run the first installed model for 30 steps "
                                                        "and take the screenshot after step N (a job mid-run)."),
                                         QStringLiteral("N"));
-    cli.addOptions({demoMask, demoInpaint, demoMidrun, split, screenshot, size});
+    const QCommandLineOption demoCompare(QStringLiteral("demo-compare"),
+                                         QStringLiteral("Paint the demo mask, run the object-removal comparison of the "
+                                                        "installed models and save a picture of the compare window."));
+    cli.addOptions({demoMask, demoInpaint, demoMidrun, demoCompare, split, screenshot, size});
     cli.process(app);
 
     MainWindow window;
@@ -63,7 +67,7 @@ int main(int argc, char** argv) {
         QTimer::singleShot(0, &window, [&window, path = args.first()] { window.openFile(path); });
     }
 
-    const bool wantMask = cli.isSet(demoMask) || cli.isSet(demoInpaint) || cli.isSet(demoMidrun);
+    const bool wantMask = cli.isSet(demoMask) || cli.isSet(demoInpaint) || cli.isSet(demoMidrun) || cli.isSet(demoCompare);
     const QString shotPath = cli.value(screenshot);
     const double splitAt = cli.isSet(split) ? cli.value(split).toDouble() : -1.0;
     auto takeShot = [&window, shotPath, splitAt] {
@@ -84,7 +88,30 @@ int main(int argc, char** argv) {
 
     QTimer::singleShot(50, &window, [&] {
         if (wantMask) window.paintDemoMask();
-        if (cli.isSet(demoMidrun)) {
+        if (cli.isSet(demoCompare)) {
+            auto run = [&window, shotPath] {
+                inpaint::jobs::InpaintRequest r = window.promptPanel()->settings();
+                r.steps = 12;
+                r.region = QStringLiteral("masked");
+                window.promptPanel()->setSettings(r);
+                inpaint::ui::CompareWindow* c = window.showCompare();
+                c->applyObjectRemovalPreset();
+                QObject::connect(c, &inpaint::ui::CompareWindow::finished, c, [c, shotPath] {
+                    c->stepSlider()->setValue(c->stepSlider()->maximum() / 2);
+                    QTimer::singleShot(400, c, [c, shotPath] {
+                        const bool ok = c->grab().save(shotPath);
+                        std::fprintf(ok ? stdout : stderr, ok ? "screenshot: %s\n" : "screenshot: could not write %s\n",
+                                     qPrintable(shotPath));
+                        QApplication::exit(ok ? 0 : 1);
+                    });
+                });
+                c->run();
+            };
+            if (window.models().isEmpty())
+                QObject::connect(&window, &MainWindow::modelsScanned, &window, run, Qt::SingleShotConnection);
+            else
+                run();
+        } else if (cli.isSet(demoMidrun)) {
             const int shotAt = std::max(1, cli.value(demoMidrun).toInt());
             auto run = [&window, shotAt, takeShot] {
                 inpaint::jobs::InpaintRequest r = window.promptPanel()->settings();

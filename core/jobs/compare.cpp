@@ -60,6 +60,7 @@ QString slotLabel(const CompareSlot& slot, const InpaintRequest& r, const Inpain
         parts << pipelineName(r.pipeline);
     } else {
         parts << QFileInfo(slot.modelPath).fileName() << pipelineName(r.pipeline) << r.scheduler;
+        if (r.pipeline != PipelineKind::InpaintUnet && r.maskedContent != QLatin1String("original")) parts << r.maskedContent;
     }
     if (result.ok() && !isClassical(r.pipeline) && r.steps > 0)
         parts << QStringLiteral("%1 s/step").arg(result.seconds / r.steps, 0, 'f', 2);

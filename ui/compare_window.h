@@ -1,0 +1,101 @@
+// CompareWindow: the same image, mask, prompt, negative prompt and seed through 2 to 4 slots (a
+// model + pipeline + scheduler each), run one after another on the worker through the editor's job
+// queue. A grid of views with synchronised zoom and pan shows each slot with its label (model,
+// pipeline, scheduler, seconds per step); a step slider scrubs every slot to the same step; a
+// difference view shows |slot - slot 1| as a heatmap; the sheet (original, mask, slots) exports as
+// a PNG with the recipe; any slot's result can be sent to the results strip.
+#pragma once
+
+#include "core/jobs/compare.h"
+#include "ui/prompt_panel.h"
+
+#include <QHash>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QSlider;
+class QGridLayout;
+
+namespace inpaint::document {
+class Document;
+}
+namespace inpaint::jobs {
+class JobQueue;
+}
+
+namespace inpaint::ui {
+
+class Dialogs;
+class SyncedImageView;
+
+class CompareWindow : public QWidget {
+    Q_OBJECT
+public:
+    CompareWindow(document::Document* doc, jobs::JobQueue* queue, Dialogs* dialogs, QWidget* parent = nullptr);
+    ~CompareWindow() override;
+
+    void setModels(const QList<ModelEntry>& models);
+    void setSharedSettings(const jobs::InpaintRequest& settings);  // prompt, seed, steps, ...
+
+    int slotCount() const;
+    void setSlotCount(int n);  // 2..4
+    // modelPath empty with a classical pipeline for the classical engine.
+    void setSlot(int i, const QString& modelPath, jobs::PipelineKind pipeline, const QString& scheduler = QStringLiteral("default"));
+    jobs::CompareSlot slotAt(int i) const;
+
+    // Presets from the seed article: "object removal" (ordinary model through blend with original
+    // and with fill, the inpainting model through inpaint-unet, the classical engine) and "same
+    // model, every scheduler" (the first usable model with up to 4 schedulers).
+    void applyObjectRemovalPreset();
+    void applySchedulerPreset();
+
+    bool run();      // false (with a message) when there is no image or mask
+    void cancelAll();
+    void cancelSlot(int i);
+    bool isRunning() const { return !m_jobs.isEmpty(); }
+
+    SyncedImageView* view(int i) const;
+    QSlider* stepSlider() const { return m_stepSlider; }
+    QCheckBox* differenceCheck() const { return m_difference; }
+    const jobs::InpaintResult& result(int i) const;
+    QString noiseNote() const;
+    // The document state the last run was made from (results only fit that image).
+    quint64 runSerial() const { return m_runSerial; }
+    quint64 runImageState() const { return m_runImageState; }
+    bool exportSheet(const QString& path, QString* error) const;
+    bool exportSheet();  // asks for the file
+
+signals:
+    void finished();  // every slot of a run is done (ok, failed or cancelled)
+    void useResult(const inpaint::jobs::InpaintResult& result, const inpaint::jobs::InpaintRequest& settings);
+
+private:
+    struct Slot;
+    void onStep(quint64 id, int step, int total, const QImage& preview);
+    void onFinished(const jobs::InpaintResult& r);
+    void refreshViews();
+    void updateNoiseNote();
+    jobs::InpaintRequest slotRequest(int i) const;
+
+    document::Document* m_doc;
+    jobs::JobQueue* m_queue;
+    Dialogs* m_dialogs;
+    QList<ModelEntry> m_models;
+    jobs::InpaintRequest m_shared;
+    jobs::InpaintRequest m_runShared;  // what the last run used (image and mask included)
+    QList<Slot*> m_slots;
+    quint64 m_runSerial = 0, m_runImageState = 0;
+    QHash<quint64, int> m_jobs;  // running or queued job -> slot
+    QGridLayout* m_grid;
+    QComboBox* m_count;
+    QSlider* m_stepSlider;
+    QCheckBox* m_difference;
+    QLabel* m_note;
+    QLabel* m_status;
+    QPushButton *m_run, *m_cancel, *m_export;
+};
+
+}  // namespace inpaint::ui
