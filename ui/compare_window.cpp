@@ -248,24 +248,20 @@ void CompareWindow::applySchedulerPreset() {
 QString CompareWindow::noiseNote() const { return m_note->text(); }
 
 void CompareWindow::updateNoiseNote() {
-    // Same seed everywhere. Blend draws the image's VAE sample before the noise, inpaint-unet (at
-    // strength 1) the noise first, as diffusers does, so only slots of one kind share their noise.
-    QSet<int> kinds;
+    // Every slot starts from the seed's first draw (shared noise); only the latent size can differ,
+    // when a slot's model has another VAE scale or latent channel count than the others.
+    QSet<QString> shapes;
     for (int i = 0; i < slotCount() && i < m_slots.size(); ++i) {
         const jobs::CompareSlot c = slotAt(i);
         if (jobs::isClassical(c.pipeline)) continue;
-        const bool inpaint = c.pipeline == PipelineKind::InpaintUnet ||
-                             (c.pipeline == PipelineKind::Auto && [&] {
-                                 for (const ModelEntry& m : m_models)
-                                     if (m.path == c.modelPath) return m.inpainting;
-                                 return false;
-                             }());
-        kinds.insert(inpaint ? 1 : 0);
+        QString kind = QStringLiteral("sd");
+        for (const ModelEntry& m : m_models)
+            if (m.path == c.modelPath) kind = m.latentShape;
+        shapes.insert(kind);
     }
-    m_note->setText(kinds.size() > 1
-                        ? tr("Every slot uses the same seed, but blend and inpaint-unet draw their noise in a different "
-                             "order (as in diffusers), so their starting noise differs. Slots of the same pipeline "
-                             "start from identical noise.")
+    m_note->setText(shapes.size() > 1
+                        ? tr("These models have different latent sizes, so their slots cannot start from the same noise "
+                             "(each still uses the same seed).")
                         : tr("Every slot uses the same seed and starts from identical noise."));
 }
 

@@ -169,7 +169,7 @@ void MainWindow::rescanModels() {
             QList<ModelEntry> entries;
             int broken = 0;
             for (const jobs::ModelInfo& m : m_models) {
-                entries.append({m.name, m.path, m.summary(), m.error, m.inpainting()});
+                entries.append({m.name, m.path, m.summary(), m.error, m.inpainting(), m.latentShape});
                 broken += !m.ok();
             }
             m_prompt->setModels(entries);
@@ -835,7 +835,7 @@ CompareWindow* MainWindow::showCompare() {
                 });
     }
     QList<ModelEntry> entries;
-    for (const jobs::ModelInfo& m : m_models) entries.append({m.name, m.path, m.summary(), m.error, m.inpainting()});
+    for (const jobs::ModelInfo& m : m_models) entries.append({m.name, m.path, m.summary(), m.error, m.inpainting(), m.latentShape});
     m_compare->setModels(entries);
     jobs::InpaintRequest r = m_prompt->settings();
     r.device = enginePreference(QStringLiteral("device"));

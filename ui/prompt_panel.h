@@ -26,6 +26,7 @@ struct ModelEntry {
     QString description;
     QString error;  // why it cannot be used; such entries are listed but cannot be picked
     bool inpainting = false;  // a 9-channel inpainting UNet (inpaint-unet), else blend
+    QString latentShape;      // "4ch/8x": latent channels and VAE scale (compare mode's noise note)
 };
 
 class PromptPanel : public QWidget {

@@ -64,6 +64,8 @@ ArgParser makeParser()
         .option("--preview-dir", "DIR", "write each step's preview as step-NNN.png there")
         .option("--preview", "KIND", "preview decoder for --preview-dir: approximate or full", "approximate")
         .option("--latents-out", "FILE", "write the final latents (tensor 'latents') as .safetensors")
+        .flag("--shared-noise", "start from the seed's first draw whatever the pipeline (what compare slots do); "
+                                "default: diffusers' draw order")
         .option("--radius", "R", "classical inpainting radius in pixels, 1-100", "5")
         .flag("--resize-mask", "scale a mask of another size to the image (nearest neighbour)")
         .flag("--overwrite", "allow OUT to be the input image or the mask")
@@ -129,6 +131,7 @@ bool readDiffusionOptions(const ArgParser& p, jobs::InpaintRequest* r, std::stri
     if (!oneOf(preview, {"approximate", "full"})) return bad("--preview", "approximate or full");
     r->previewMode = p.has("--preview-dir") ? QString::fromStdString(preview) : QStringLiteral("none");
     r->latentsOut = QString::fromStdString(p.value("--latents-out"));
+    r->sharedNoise = p.has("--shared-noise");
     return true;
 }
 

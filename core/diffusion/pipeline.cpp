@@ -130,15 +130,21 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
 
     // 4. Initial latents, drawing in diffusers' order.
     torch::Tensor imageLatents, noise, latents;
+    auto drawNoise = [&] {
+        torch::Tensor n = random.randn(latentShape, drawOpts);
+        if (!p.sharedNoise) return n;
+        GeneratorRandomSource fresh(p.noiseSeed);
+        return fresh.randn(latentShape, drawOpts);
+    };
     if (p.mode == PipelineMode::Img2Img || (blend && p.blendTiming == BlendTiming::Current)) {
         // StableDiffusionImg2ImgPipeline.prepare_latents: VAE sample, then noise, always add_noise.
         imageLatents = encodeImageLatents(model, image, random);
-        noise = random.randn(latentShape, drawOpts);
+        noise = drawNoise();
         latents = scheduler->addNoise(imageLatents, noise, t0);
     } else {
         // StableDiffusionInpaintPipeline.prepare_latents (+ prepare_mask_latents below).
         if (blend || !strengthMax) imageLatents = encodeImageLatents(model, image, random);
-        noise = random.randn(latentShape, drawOpts);
+        noise = drawNoise();
         latents = strengthMax ? noise * scheduler->initNoiseSigma() : scheduler->addNoise(imageLatents, noise, t0);
     }
     torch::Tensor maskedImageLatents;

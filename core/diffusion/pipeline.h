@@ -41,6 +41,12 @@ struct PipelineParams {
     double guidance = 7.5;                      // > 1 enables classifier-free guidance
     double strength = 1.0;                      // (0, 1]
     double eta = 0.0;                           // DDIM only
+    // When true, the starting noise is the first draw of a fresh generator with `noiseSeed`
+    // (shape [1, C, h, w]) whatever the pipeline, instead of the draw at the pipeline's place in
+    // diffusers' order (which is still made, so every other draw stays where diffusers has it).
+    // Compare mode uses it so slots of different pipelines start from the same noise.
+    bool sharedNoise = false;
+    uint64_t noiseSeed = 0;
 };
 
 // Checks params against diffusers' limits; throws models::ConfigError with a clear sentence.

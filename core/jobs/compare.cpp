@@ -50,6 +50,7 @@ InpaintRequest slotRequest(const InpaintRequest& shared, const CompareSlot& slot
     if (slot.guidance) r.guidance = *slot.guidance;
     if (slot.strength) r.strength = *slot.strength;
     if (isClassical(r.pipeline)) r.modelPath.clear();
+    r.sharedNoise = true;  // every slot of one latent size starts from the same noise
     return r;
 }
 

@@ -172,6 +172,8 @@ diffusion::PipelineParams paramsFor(const InpaintRequest& r, int64_t unetChannel
     p.guidance = r.guidance;
     p.strength = r.strength;
     p.eta = r.eta;
+    p.sharedNoise = r.sharedNoise;
+    p.noiseSeed = r.seed;
     return p;
 }
 

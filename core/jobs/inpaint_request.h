@@ -50,6 +50,9 @@ struct InpaintRequest {
     QString dtype = QStringLiteral("auto");              // auto | fp32 | fp16 | bf16
     QString previewMode = QStringLiteral("auto");        // auto | approximate | full | none
     QString latentsOut;        // when set, the final latents are written there (safetensors)
+    // The starting noise is the seed's first draw whatever the pipeline (compare mode: every slot
+    // with the same latent size starts from identical noise). Off: diffusers' draw order.
+    bool sharedNoise = false;
 };
 
 enum class JobStatus { Ok, Canceled, Failed };

@@ -55,6 +55,11 @@ ModelInfo describeModel(const QString& folder)
         info.kind = QString::fromStdString(models::toString(f.detectKind()));
         info.unetInChannels = f.componentConfig("unet").value("in_channels", 4);
         info.defaultScheduler = QString::fromStdString(f.defaultScheduler());
+        const auto vae = f.componentConfig("vae");
+        const int blocks = vae.contains("block_out_channels") && vae["block_out_channels"].is_array()
+                               ? int(vae["block_out_channels"].size())
+                               : 1;
+        info.latentShape = QStringLiteral("%1ch/%2x").arg(vae.value("latent_channels", 4)).arg(1 << std::max(0, blocks - 1));
         info.predictionType = QString::fromStdString(f.predictionType());
         std::map<std::string, int64_t> unetDtypes;
         for (const char* c : {"unet", "vae", "text_encoder"}) {

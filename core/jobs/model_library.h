@@ -17,6 +17,7 @@ struct ModelInfo {
     QString defaultScheduler; // scheduler_config.json _class_name
     QString predictionType;   // epsilon or v_prediction
     int unetInChannels = 0;   // 4 (ordinary) or 9 (inpainting)
+    QString latentShape;      // "4ch/8x": the VAE's latent channels and scale factor
     qint64 bytes = 0;         // all weight files of the used components
     QString error;            // why it cannot be used; empty when it can
 

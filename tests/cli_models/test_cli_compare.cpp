@@ -85,13 +85,26 @@ private slots:
                      .exitCode,
                  0);
         QCOMPARE(cli(single + QStringList{"--model", model("tiny-sd"), "--pipeline", "blend", "--scheduler", "euler",
-                                          "--out", m_dir.filePath("single3.png")})
+                                          "--shared-noise", "--out", m_dir.filePath("single3.png")})
                      .exitCode,
                  0);
         const qint64 singleMs = clock.elapsed();
         qInfo("3-slot compare %lld ms, three single runs %lld ms", compareMs, singleMs);
         QCOMPARE(differingPixels(s1, QImage(m_dir.filePath("single1.png"))), 0);
         QCOMPARE(differingPixels(s3, QImage(m_dir.filePath("single3.png"))), 0);
+        // Slots share their starting noise (the seed's first draw): for inpaint-unet at strength 1
+        // that is diffusers' own noise (same image with or without --shared-noise); blend draws its
+        // VAE sample first in diffusers' order, so there the flag changes the noise and the image.
+        QCOMPARE(cli(single + QStringList{"--model", model("tiny-sd-inpaint"), "--pipeline", "inpaint-unet", "--scheduler",
+                                          "ddim", "--shared-noise", "--out", m_dir.filePath("shared1.png")})
+                     .exitCode,
+                 0);
+        QCOMPARE(differingPixels(s1, QImage(m_dir.filePath("shared1.png"))), 0);
+        QCOMPARE(cli(single + QStringList{"--model", model("tiny-sd"), "--pipeline", "blend", "--scheduler", "euler",
+                                          "--out", m_dir.filePath("plain3.png")})
+                     .exitCode,
+                 0);
+        QVERIFY(differingPixels(s3, QImage(m_dir.filePath("plain3.png"))) > 0);
 
         // The sheet: title, then original, mask and three slots in 128 px cells with labels.
         const QImage sh(sheet);

@@ -78,7 +78,7 @@ private slots:
         m_c->setSlot(0, inp, PipelineKind::InpaintUnet, QStringLiteral("ddim"));
         m_c->setSlot(1, inp, PipelineKind::InpaintUnet, QStringLiteral("ddim"));
         m_c->setSlot(2, kRef + "/models/tiny-sd", PipelineKind::Blend, QStringLiteral("euler"));
-        QVERIFY(m_c->noiseNote().contains("differs"));
+        QVERIFY(m_c->noiseNote().contains("identical noise"));
         runAndWait();
         for (int i = 0; i < 3; ++i) QVERIFY2(m_c->result(i).ok(), qPrintable(m_c->result(i).error));
         QVERIFY(m_c->result(0).image == m_c->result(1).image);
@@ -95,6 +95,15 @@ private slots:
         m_w->jobQueue()->submit(single);
         QVERIFY(finished.wait(60000));
         QVERIFY(finished.first().first().value<inpaint::jobs::InpaintResult>().image == m_c->result(0).image);
+        // The blend slot equals a single blend run with the shared starting noise.
+        single.pipeline = PipelineKind::Blend;
+        single.modelPath = kRef + "/models/tiny-sd";
+        single.scheduler = QStringLiteral("euler");
+        single.sharedNoise = true;
+        finished.clear();
+        m_w->jobQueue()->submit(single);
+        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.first().first().value<inpaint::jobs::InpaintResult>().image == m_c->result(2).image);
 
         // Zoom one view: the others follow; pan likewise.
         auto* v1 = m_c->view(0);

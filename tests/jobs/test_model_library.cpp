@@ -39,6 +39,7 @@ private slots:
         QCOMPARE(sd.dtype, QStringLiteral("fp32"));
         QCOMPARE(sd.defaultScheduler, QStringLiteral("PNDMScheduler"));
         QCOMPARE(sd.predictionType, QStringLiteral("epsilon"));
+        QCOMPARE(sd.latentShape, QStringLiteral("4ch/2x"));  // tiny VAE: two blocks
         // The data of the three weight files, without their JSON headers.
         qint64 files = 0;
         for (const char* f : {"/unet/diffusion_pytorch_model.safetensors", "/vae/diffusion_pytorch_model.safetensors",
