@@ -18,6 +18,7 @@
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPainter>
 #include <QPushButton>
 #include <QSlider>
 #include <QVBoxLayout>
@@ -65,6 +66,21 @@ CompareWindow::CompareWindow(document::Document* doc, jobs::JobQueue* queue, Dia
     m_stepSlider->setObjectName(QStringLiteral("stepSlider"));
     m_stepSlider->setRange(0, 0);
     m_stepSlider->setToolTip(tr("Scrub every slot to the same step (right end: the results)"));
+    m_ab = new QCheckBox(tr("A/B split"), this);
+    m_abA = new QComboBox(this);
+    m_abB = new QComboBox(this);
+    for (QComboBox* b : {m_abA, m_abB}) {
+        b->addItem(tr("Original"), -1);
+        for (int i = 0; i < kMaxSlots; ++i) b->addItem(tr("Slot %1").arg(i + 1), i);
+    }
+    m_abA->setCurrentIndex(1);
+    m_abSplit = new QSlider(Qt::Horizontal, this);
+    m_abSplit->setRange(0, 1000);
+    m_abSplit->setValue(500);
+    m_abSplit->setToolTip(tr("Where the split line is: A on the left, B on the right"));
+    m_abView = new SyncedImageView(this);
+    m_abView->setObjectName(QStringLiteral("splitView"));
+    m_abView->hide();
     m_note = new QLabel(this);
     m_note->setWordWrap(true);
     m_status = new QLabel(this);
@@ -81,11 +97,16 @@ CompareWindow::CompareWindow(document::Document* doc, jobs::JobQueue* queue, Dia
     bottom->addWidget(new QLabel(tr("Step"), this));
     bottom->addWidget(m_stepSlider, 1);
     bottom->addWidget(m_difference);
+    bottom->addWidget(m_ab);
+    bottom->addWidget(m_abA);
+    bottom->addWidget(m_abB);
+    bottom->addWidget(m_abSplit, 1);
     m_grid = new QGridLayout;
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(m_note);
     layout->addLayout(m_grid, 1);
+    layout->addWidget(m_abView, 1);
     layout->addLayout(bottom);
     layout->addWidget(m_status);
 
@@ -136,6 +157,17 @@ CompareWindow::CompareWindow(document::Document* doc, jobs::JobQueue* queue, Dia
     connect(m_export, &QPushButton::clicked, this, qOverload<>(&CompareWindow::exportSheet));
     connect(m_stepSlider, &QSlider::valueChanged, this, &CompareWindow::refreshViews);
     connect(m_difference, &QCheckBox::toggled, this, &CompareWindow::refreshViews);
+    connect(m_ab, &QCheckBox::toggled, this, [this](bool on) {
+        for (int i = 0; i < m_slots.size(); ++i) m_slots[i]->box->setVisible(!on && i < slotCount());
+        m_abView->setVisible(on);
+        refreshViews();
+    });
+    connect(m_abA, &QComboBox::currentIndexChanged, this, &CompareWindow::refreshViews);
+    connect(m_abB, &QComboBox::currentIndexChanged, this, &CompareWindow::refreshViews);
+    connect(m_abSplit, &QSlider::valueChanged, this, &CompareWindow::refreshViews);
+    connect(m_abView, &SyncedImageView::viewChanged, this, [this](double z, QPointF c) {
+        for (Slot* s : m_slots) s->view->setView(z, c);
+    });
     connect(m_queue, &jobs::JobQueue::stepDone, this, &CompareWindow::onStep);
     connect(m_queue, &jobs::JobQueue::finished, this, &CompareWindow::onFinished);
     setSlotCount(2);
@@ -348,17 +380,41 @@ void CompareWindow::onFinished(const jobs::InpaintResult& r) {
     }
 }
 
-void CompareWindow::refreshViews() {
+QImage CompareWindow::shownImage(int i) const {
+    if (i < 0 || i >= m_slots.size()) return m_runShared.image;
     const int step = m_stepSlider->value();
-    const bool atEnd = step == m_stepSlider->maximum();
-    QList<QImage> shown;
-    for (int i = 0; i < slotCount(); ++i) {
-        const Slot* s = m_slots[i];
-        QImage img;
-        if (atEnd && s->result.ok()) img = s->result.image;
-        else if (!s->frames.isEmpty()) img = s->frames.at(std::clamp(step, 1, int(s->frames.size())) - 1);
-        shown << (img.isNull() ? m_runShared.image : img);
+    const Slot* s = m_slots[i];
+    QImage img;
+    if (step == m_stepSlider->maximum() && s->result.ok()) img = s->result.image;
+    else if (!s->frames.isEmpty()) img = s->frames.at(std::clamp(step, 1, int(s->frames.size())) - 1);
+    return img.isNull() ? m_runShared.image : img;
+}
+
+void CompareWindow::setSplit(bool on, int a, int b, double position) {
+    m_abA->setCurrentIndex(m_abA->findData(a));
+    m_abB->setCurrentIndex(m_abB->findData(b));
+    m_abSplit->setValue(int(std::lround(std::clamp(position, 0.0, 1.0) * 1000)));
+    m_ab->setChecked(on);
+    refreshViews();
+}
+
+void CompareWindow::refreshViews() {
+    if (m_ab->isChecked()) {
+        const QImage a = shownImage(m_abA->currentData().toInt());
+        const QImage b = shownImage(m_abB->currentData().toInt());
+        if (!a.isNull() && !b.isNull() && a.size() == b.size()) {
+            QImage split = b.convertToFormat(QImage::Format_RGB888);
+            const int x = int(std::lround(split.width() * m_abSplit->value() / 1000.0));
+            QPainter p(&split);
+            p.drawImage(QRect(0, 0, x, split.height()), a, QRect(0, 0, x, a.height()));
+            p.setPen(QPen(QColor(255, 255, 255, 200), 0));
+            if (x > 0 && x < split.width()) p.drawLine(x, 0, x, split.height() - 1);
+            p.end();
+            m_abView->setImage(split);
+        }
     }
+    QList<QImage> shown;
+    for (int i = 0; i < slotCount(); ++i) shown << shownImage(i);
     for (int i = 0; i < shown.size(); ++i) {
         QImage img = shown[i];
         if (m_difference->isChecked() && i > 0 && !shown[0].isNull()) {

@@ -60,6 +60,9 @@ public:
     SyncedImageView* view(int i) const;
     QSlider* stepSlider() const { return m_stepSlider; }
     QCheckBox* differenceCheck() const { return m_difference; }
+    // A/B split: one view, `a` left of the split line and `b` right of it; -1 is the original.
+    void setSplit(bool on, int a = 0, int b = -1, double position = 0.5);
+    SyncedImageView* splitView() const { return m_abView; }
     const jobs::InpaintResult& result(int i) const;
     QString noiseNote() const;
     // The document state the last run was made from (results only fit that image).
@@ -94,6 +97,11 @@ private:
     QSlider* m_stepSlider;
     QCheckBox* m_difference;
     QLabel* m_note;
+    QCheckBox* m_ab;
+    QComboBox *m_abA, *m_abB;
+    QSlider* m_abSplit;
+    SyncedImageView* m_abView;
+    QImage shownImage(int slot) const;  // what a slot shows at the current step (-1: the original)
     QLabel* m_status;
     QPushButton *m_run, *m_cancel, *m_export;
 };

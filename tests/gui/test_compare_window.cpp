@@ -133,6 +133,16 @@ private slots:
         QVERIFY(v2->image() != m_c->result(1).image);  // the heatmap is shown
         m_c->differenceCheck()->setChecked(false);
 
+        // A/B split: slot 1 left of the line, the original right of it.
+        m_c->setSplit(true, 0, -1, 0.5);
+        const QImage split = m_c->splitView()->image().convertToFormat(QImage::Format_RGB888);
+        const QImage a = m_c->result(0).image.convertToFormat(QImage::Format_RGB888);
+        const QImage b = m_w->document()->image().convertToFormat(QImage::Format_RGB888);
+        QCOMPARE(split.size(), a.size());
+        QCOMPARE(split.copy(0, 0, 32, 64), a.copy(0, 0, 32, 64));
+        QCOMPARE(split.copy(33, 0, 31, 64), b.copy(33, 0, 31, 64));
+        m_c->setSplit(false);
+
         // The sheet: 5 cells of 384 px and the recipe.
         QTemporaryDir dir;
         QString err;
