@@ -17,7 +17,9 @@
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
+#include <QDoubleSpinBox>
 #include <QLabel>
+#include <QSpinBox>
 #include <QPainter>
 #include <QPushButton>
 #include <QSlider>
@@ -32,6 +34,9 @@ struct CompareWindow::Slot {
     QComboBox* model = nullptr;
     QComboBox* pipeline = nullptr;
     QComboBox* scheduler = nullptr;
+    QSpinBox* steps = nullptr;          // 0: the shared value
+    QDoubleSpinBox* guidance = nullptr; // below 0: the shared value
+    QDoubleSpinBox* strength = nullptr; // 0: the shared value
     QPushButton* use = nullptr;
     QPushButton* cancel = nullptr;
     SyncedImageView* view = nullptr;
@@ -119,6 +124,21 @@ CompareWindow::CompareWindow(document::Document* doc, jobs::JobQueue* queue, Dia
             s->pipeline->addItem(jobs::pipelineName(k), int(k));
         s->scheduler = new QComboBox(s->box);
         for (const QString& n : jobs::schedulerNames()) s->scheduler->addItem(n, n);
+        s->steps = new QSpinBox(s->box);
+        s->steps->setRange(0, 150);
+        s->steps->setSpecialValueText(tr("steps"));
+        s->steps->setToolTip(tr("This slot's steps (\"steps\": the shared value)"));
+        s->guidance = new QDoubleSpinBox(s->box);
+        s->guidance->setRange(-0.5, 30.0);
+        s->guidance->setSingleStep(0.5);
+        s->guidance->setValue(-0.5);
+        s->guidance->setSpecialValueText(tr("cfg"));
+        s->guidance->setToolTip(tr("This slot's guidance (\"cfg\": the shared value)"));
+        s->strength = new QDoubleSpinBox(s->box);
+        s->strength->setRange(0.0, 1.0);
+        s->strength->setSingleStep(0.05);
+        s->strength->setSpecialValueText(tr("strength"));
+        s->strength->setToolTip(tr("This slot's strength (\"strength\": the shared value)"));
         s->use = new QPushButton(tr("Use"), s->box);
         s->use->setToolTip(tr("Send this result to the results strip of the image"));
         s->use->setEnabled(false);
@@ -130,6 +150,9 @@ CompareWindow::CompareWindow(document::Document* doc, jobs::JobQueue* queue, Dia
         row->addWidget(s->model, 2);
         row->addWidget(s->pipeline, 1);
         row->addWidget(s->scheduler, 1);
+        row->addWidget(s->steps);
+        row->addWidget(s->guidance);
+        row->addWidget(s->strength);
         row->addWidget(s->use);
         row->addWidget(s->cancel);
         auto* col = new QVBoxLayout(s->box);
@@ -204,6 +227,15 @@ void CompareWindow::setSlotCount(int n) {
     updateNoiseNote();
 }
 
+void CompareWindow::setSlotOverrides(int i, std::optional<int> steps, std::optional<double> guidance,
+                                     std::optional<double> strength) {
+    if (i < 0 || i >= m_slots.size()) return;
+    Slot* s = m_slots[i];
+    s->steps->setValue(steps.value_or(0));
+    s->guidance->setValue(guidance.value_or(-0.5));
+    s->strength->setValue(strength.value_or(0.0));
+}
+
 void CompareWindow::setSlot(int i, const QString& modelPath, PipelineKind pipeline, const QString& scheduler) {
     if (i < 0 || i >= m_slots.size()) return;
     Slot* s = m_slots[i];
@@ -226,6 +258,9 @@ jobs::CompareSlot CompareWindow::slotAt(int i) const {
         c.modelPath = data;
         c.pipeline = PipelineKind(s->pipeline->currentData().toInt());
         c.scheduler = s->scheduler->currentData().toString();
+        if (s->steps->value() > 0) c.steps = s->steps->value();
+        if (s->guidance->value() >= 0.0) c.guidance = s->guidance->value();
+        if (s->strength->value() > 0.0) c.strength = s->strength->value();
     }
     return c;
 }
@@ -248,7 +283,10 @@ void CompareWindow::applyObjectRemovalPreset() {
     }
     m_shared.prompt.clear();
     int n = 0;
-    for (Slot* s : m_slots) s->pipeline->setProperty("fill", false);
+    for (int i = 0; i < m_slots.size(); ++i) {
+        m_slots[i]->pipeline->setProperty("fill", false);
+        setSlotOverrides(i, {});
+    }
     if (ordinary) {
         setSlot(n++, ordinary->path, PipelineKind::Blend);
         setSlot(n, ordinary->path, PipelineKind::Blend);
@@ -272,6 +310,7 @@ void CompareWindow::applySchedulerPreset() {
                             QStringLiteral("lms")};
     for (int i = 0; i < kMaxSlots; ++i) {
         m_slots[i]->pipeline->setProperty("fill", false);
+        setSlotOverrides(i, {});
         setSlot(i, model, PipelineKind::Auto, names[i]);
     }
     setSlotCount(kMaxSlots);

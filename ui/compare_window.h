@@ -10,6 +10,7 @@
 #include "ui/prompt_panel.h"
 
 #include <QHash>
+#include <optional>
 #include <QWidget>
 
 class QCheckBox;
@@ -44,6 +45,9 @@ public:
     void setSlotCount(int n);  // 2..4
     // modelPath empty with a classical pipeline for the classical engine.
     void setSlot(int i, const QString& modelPath, jobs::PipelineKind pipeline, const QString& scheduler = QStringLiteral("default"));
+    // A slot's own steps / guidance / strength (nullopt: the shared value).
+    void setSlotOverrides(int i, std::optional<int> steps, std::optional<double> guidance = {},
+                          std::optional<double> strength = {});
     jobs::CompareSlot slotAt(int i) const;
 
     // Presets from the seed article: "object removal" (ordinary model through blend with original

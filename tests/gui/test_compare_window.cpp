@@ -153,6 +153,27 @@ private slots:
         QVERIFY2(meta.contains("Slot 3: tiny-sd · blend · euler"), qPrintable(meta));
     }
 
+    void slotOverridesTakeEffect()
+    {
+        inpaint::jobs::InpaintRequest shared;
+        shared.seed = 3;
+        shared.steps = 3;
+        m_c->setSharedSettings(shared);
+        m_c->setSlotCount(2);
+        m_c->setSlot(0, kRef + "/models/tiny-sd", PipelineKind::Blend, QStringLiteral("ddim"));
+        m_c->setSlot(1, kRef + "/models/tiny-sd", PipelineKind::Blend, QStringLiteral("ddim"));
+        m_c->setSlotOverrides(1, 5, 2.0, 0.6);
+        const auto a = m_c->slotAt(0), b = m_c->slotAt(1);
+        QVERIFY(!a.steps && !a.guidance && !a.strength);
+        QCOMPARE(b.steps.value_or(0), 5);
+        QCOMPARE(b.guidance.value_or(0), 2.0);
+        QCOMPARE(b.strength.value_or(0), 0.6);
+        runAndWait();
+        QVERIFY(m_c->result(0).ok() && m_c->result(1).ok());
+        QVERIFY(m_c->result(0).image != m_c->result(1).image);
+        m_c->setSlotOverrides(1, {});
+    }
+
     void failingSlotAndUseResult()
     {
         m_c->setSlotCount(2);
