@@ -220,7 +220,8 @@ void CanvasView::setOverlaysShown(bool shown) {
     update();
 }
 
-void CanvasView::setPreviewImage(const QImage& image) {
+void CanvasView::setPreviewImage(const QImage& image, bool stepPreview) {
+    m_previewIsStep = stepPreview;
     m_preview = image;
     m_previewPyramid.reset();
     m_overlaysOverPreview = false;
@@ -386,7 +387,8 @@ void CanvasView::paintEvent(QPaintEvent* e) {
                 label(tr("Result"), Qt::AlignRight, 0, sx);
                 label(tr("Original"), Qt::AlignLeft, sx, width());
             } else {
-                label(tr("Result (hold \\ to compare)"), Qt::AlignLeft, 0, width());
+                label(m_previewIsStep ? tr("Step preview") : tr("Result (hold \\ to compare)"), Qt::AlignLeft, 0,
+                      width());
             }
         }
 

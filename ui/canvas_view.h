@@ -73,7 +73,8 @@ public:
     void setOverlaysShown(bool shown);
     // An image of the document's size and format shown instead of the base image (a
     // pending result or a step preview). Null clears it.
-    void setPreviewImage(const QImage& image);
+    // `stepPreview`: a job's live step preview (labelled as such), not a finished result.
+    void setPreviewImage(const QImage& image, bool stepPreview = false);
     bool hasPreview() const { return !m_preview.isNull(); }
     // While true the original is shown even if there is a preview (hold-to-compare).
     void setShowOriginal(bool on);
@@ -148,6 +149,7 @@ private:
     bool m_showOverlays = true;
     bool m_overlaysOverPreview = false;  // the person painted while a preview is shown
     QImage m_preview;
+    bool m_previewIsStep = false;
     bool m_showOriginal = false;
     bool m_split = false;
     qreal m_splitFraction = 0.5;

@@ -555,7 +555,7 @@ void MainWindow::connectSignals() {
         }
         // A step preview of the whole image goes straight to the canvas.
         if (!preview.isNull() && preview.size() == m_doc->size() && !m_controller->hasPendingResult())
-            m_canvas->setPreviewImage(preview);
+            m_canvas->setPreviewImage(preview, true);
     });
     connect(m_controller, &GenerationController::jobFinished, m_progress, &ProgressPanel::jobFinished);
     connect(m_controller, &GenerationController::jobFinished, this, [this](const jobs::InpaintResult& r) {
