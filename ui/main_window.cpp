@@ -39,6 +39,7 @@
 #include <QMimeData>
 #include <QPushButton>
 #include <QRandomGenerator>
+#include <algorithm>
 #include <limits>
 #include <QScrollArea>
 #include <QSettings>
@@ -166,13 +167,9 @@ void MainWindow::rescanModels() {
         m_scan = new QFutureWatcher<QList<jobs::ModelInfo>>(this);
         connect(m_scan, &QFutureWatcherBase::finished, this, [this] {
             m_models = m_scan->result();
-            QList<ModelEntry> entries;
-            int broken = 0;
-            for (const jobs::ModelInfo& m : m_models) {
-                entries.append({m.name, m.path, m.summary(), m.error, m.inpainting(), m.latentShape});
-                broken += !m.ok();
-            }
-            m_prompt->setModels(entries);
+            const int broken = int(std::count_if(m_models.cbegin(), m_models.cend(),
+                                                 [](const jobs::ModelInfo& m) { return !m.ok(); }));
+            m_prompt->setModels(modelEntries());
             const int usable = int(m_models.size()) - broken;
             if (!m_models.isEmpty())
                 statusBar()->showMessage(broken ? tr("%n model(s) ready, %1 cannot be loaded (see the model list)", "", usable).arg(broken)
@@ -834,14 +831,8 @@ CompareWindow* MainWindow::showCompare() {
                     m_controller->setPending(p);
                 });
     }
-    QList<ModelEntry> entries;
-    for (const jobs::ModelInfo& m : m_models) entries.append({m.name, m.path, m.summary(), m.error, m.inpainting(), m.latentShape});
-    m_compare->setModels(entries);
-    jobs::InpaintRequest r = m_prompt->settings();
-    r.device = enginePreference(QStringLiteral("device"));
-    r.dtype = enginePreference(QStringLiteral("dtype"));
-    r.previewMode = enginePreference(QStringLiteral("preview"));
-    m_compare->setSharedSettings(r);
+    m_compare->setModels(modelEntries());
+    m_compare->setSharedSettings(jobSettings());
     m_compare->show();
     m_compare->raise();
     return m_compare;
@@ -937,11 +928,22 @@ void MainWindow::startInpaint() {
     if (m_doc->isNull()) return;
     if (m_controller->hasPendingResult()) m_controller->discardPending();  // a new run replaces it
     // Fire and forget: the coroutine owns its progress and reports through signals.
+    m_controller->generate(jobSettings());
+}
+
+jobs::InpaintRequest MainWindow::jobSettings() {
     jobs::InpaintRequest r = m_prompt->settings();
     r.device = enginePreference(QStringLiteral("device"));
     r.dtype = enginePreference(QStringLiteral("dtype"));
     r.previewMode = enginePreference(QStringLiteral("preview"));
-    m_controller->generate(r);
+    return r;
+}
+
+QList<ModelEntry> MainWindow::modelEntries() const {
+    QList<ModelEntry> entries;
+    for (const jobs::ModelInfo& m : m_models)
+        entries.append({m.name, m.path, m.summary(), m.error, m.inpainting(), m.latentShape});
+    return entries;
 }
 
 void MainWindow::paintDemoMask() {

@@ -40,6 +40,7 @@ class LayerPanel;
 class ProgressPanel;
 class PromptPanel;
 class ResultBar;
+struct ModelEntry;
 class ResultsStrip;
 class CompareWindow;
 
@@ -145,6 +146,9 @@ private:
     QLabel* m_zoomLabel = nullptr;
     QLabel* m_posLabel = nullptr;
     QLabel* m_engineLabel = nullptr;
+    // The prompt panel's settings with the engine preferences (draws the seed when it is random).
+    jobs::InpaintRequest jobSettings();
+    QList<ModelEntry> modelEntries() const;  // m_models as the pickers list them
     void updateEngineLabel();
     QString m_pastedName;
     QList<jobs::ModelInfo> m_models;
