@@ -12,8 +12,6 @@
 // this port runs the same LibTorch kernels in the same op order, so the expected difference is 0.
 // The bound allows float32 re-association anyway: |ours - ref| <= 1e-4 + 1e-5 * |ref|. The measured
 // maxima are printed per class.
-#include "check.h"
-
 #include "core/diffusion/schedulers/ddim_scheduler.h"
 #include "core/diffusion/schedulers/dpm_solver_multistep_scheduler.h"
 #include "core/diffusion/schedulers/lms_discrete_scheduler.h"
@@ -24,6 +22,7 @@
 #include "models/errors.h"
 #include "models/io/json_config.h"
 #include "models/io/safetensors.h"
+#include "tests/common/reference.h"
 
 #include <torch/types.h>
 
@@ -40,32 +39,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kRef = fs::path(INPAINT_TEST_DATA_DIR) / "reference";
+const fs::path kRef = inpaint::test::referenceDir();  // $INPAINT_TEST_DATA_DIR/reference
 constexpr double kAtol = 1e-4;
 constexpr double kRtol = 1e-5;
 
-struct Diff {
-    double maxAbs = 0;
-    double maxRel = 0;  // |d| / max(|ref|, 1e-3)
-    bool ok = true;
-};
-
-Diff compare(const torch::Tensor& oursIn, const torch::Tensor& refIn)
+// ok: same shape, finite, |ours - ref| <= kAtol + kRtol * |ref| everywhere; maxAbs, maxRel measured.
+inpaint::test::TensorDiff compare(const torch::Tensor& ours, const torch::Tensor& ref)
 {
-    Diff d;
-    if (oursIn.sizes() != refIn.sizes()) {
-        d.ok = false;
-        d.maxAbs = INFINITY;
-        return d;
-    }
-    auto ours = oursIn.to(torch::kCPU, torch::kFloat64);
-    auto ref = refIn.to(torch::kCPU, torch::kFloat64);
-    auto diff = (ours - ref).abs();
-    if (diff.numel() == 0) return d;
-    d.maxAbs = diff.max().item<double>();
-    d.maxRel = (diff / ref.abs().clamp_min(1e-3)).max().item<double>();
-    d.ok = (diff <= kAtol + kRtol * ref.abs()).all().item<bool>() && std::isfinite(d.maxAbs);
-    return d;
+    return inpaint::test::compareTensors(ours, ref, {kAtol, kRtol});
 }
 
 struct Golden {
@@ -274,7 +255,7 @@ const std::vector<std::string> kSubCases = {"N20_full", "N20_img2img", "N50_full
 // ---------------------------------------------------------------------------------------------
 // Golden rollouts
 
-TEST(goldenCoversEveryCase)
+TEST_CASE(goldenCoversEveryCase)
 {
     const auto& g = schedulerGolden();
     size_t expected = 1;  // "common"
@@ -289,7 +270,7 @@ TEST(goldenCoversEveryCase)
     EXPECT_EQ(g.cases.size(), expected);  // nothing in the golden goes untested
 }
 
-TEST(goldenResolvedConfigs)
+TEST_CASE(goldenResolvedConfigs)
 {
     const auto& g = schedulerGolden();
     for (const auto& top : kTopCases) {
@@ -314,28 +295,29 @@ TEST(goldenResolvedConfigs)
     }
 }
 
-TEST(goldenRolloutsSeeded)
+TEST_CASE(goldenRolloutsSeeded)
 {
     for (const auto& top : kTopCases)
         for (const auto& sub : kSubCases) runRollout(top, sub, /*injectNoise=*/false);
 }
 
-TEST(goldenRolloutsInjectedNoise)
+TEST_CASE(goldenRolloutsInjectedNoise)
 {
     // Same rollouts with diffusers' stored step draws replayed (only the stochastic classes differ).
     for (const auto& top : {"EulerDiscrete", "EulerAncestralDiscrete"})
         for (const auto& sub : kSubCases) runRollout(top, sub, /*injectNoise=*/true);
 }
 
-TEST(printMeasuredDifferences)
+TEST_CASE(printMeasuredDifferences)
 {
     // Runs last (registration order): the max abs differences measured above, per golden case.
+    EXPECT_EQ(stats().size(), kTopCases.size());
     for (const auto& [name, s] : stats())
         std::cout << "  measured max|diff| " << name << ": samples " << s.samples << ", model_input " << s.modelInput
                   << ", start " << s.start << ", sigmas/alphas " << s.schedule << std::endl;
 }
 
-TEST(comparisonCanFail)
+TEST_CASE(comparisonCanFail)
 {
     // The comparison itself can fail: a perturbation just above the bound is caught.
     const auto ref = schedulerGolden().t("EulerDiscrete/N20_full/samples");
@@ -347,12 +329,11 @@ TEST(comparisonCanFail)
 // ---------------------------------------------------------------------------------------------
 // from_config rule against the end-to-end scheduler cases
 
-TEST(e2eSchedulerConfigsAndTimesteps)
+TEST_CASE(e2eSchedulerConfigsAndTimesteps)
 {
     const auto j = inpaint::models::readConfigJson(kRef / "golden/e2e_schedulers.json");
     const auto file = inpaint::models::SafetensorsFile::open(kRef / "golden/e2e_schedulers.safetensors");
-    int cases = 0;
-    for (const auto& c : j.at("cases")) {
+    for (const auto& c : inpaint::test::goldenCases(j, "", 14)) {
         const std::string name = c.at("name").get<std::string>();
         const json& p = c.at("params");
         const auto src = modelSource(p.at("model").get<std::string>());
@@ -391,12 +372,10 @@ TEST(e2eSchedulerConfigsAndTimesteps)
         const bool draws = sched->stepDrawsNoise(StepOptions{});
         const int64_t expectDraws = 3 + (draws ? r.timesteps.size(0) : 0);
         EXPECT_EQ(static_cast<int64_t>(p.at("randn_draws").size()), expectDraws);
-        ++cases;
     }
-    EXPECT_EQ(cases, 14);
 }
 
-TEST(fromConfigRuleSynthetic)
+TEST_CASE(fromConfigRuleSynthetic)
 {
     // A source that set only a few keys: unset keys take the NEW class's defaults.
     auto src = SchedulerConfigSource::fromJson(
@@ -438,7 +417,7 @@ TEST(fromConfigRuleSynthetic)
     EXPECT_EQ(dpm.solverType, std::string("midpoint"));
 }
 
-TEST(realCheckpointConfigsResolve)
+TEST_CASE(realCheckpointConfigsResolve)
 {
     for (const auto& model : {"stable-diffusion-v1-5", "stable-diffusion-inpainting", "stable-diffusion-2-inpainting"}) {
         const auto src = SchedulerConfigSource::fromFile(kRef / "configs" / model / "scheduler/scheduler_config.json");
@@ -467,7 +446,7 @@ SchedulerConfigSource sdSource(const json& extra)
 
 }  // namespace
 
-TEST(vPredictionRecoversX0)
+TEST_CASE(vPredictionRecoversX0)
 {
     // x_t from add_noise(x0, eps, t); the exact v target of the variance-preserving process at t is
     // v = alpha_t * eps - sigma_t * x0 (alpha_t^2 = a_t, sigma_t^2 = 1 - a_t). Every scheduler's x0
@@ -526,7 +505,7 @@ TEST(vPredictionRecoversX0)
     }
 }
 
-TEST(samplePredictionAndClipping)
+TEST_CASE(samplePredictionAndClipping)
 {
     torch::manual_seed(3);
     const auto x = torch::randn({1, 4, 8, 8}) * 3;
@@ -557,7 +536,7 @@ TEST(samplePredictionAndClipping)
     EXPECT(r.predOriginalSample.abs().max().item<double>() > 0.99);
 }
 
-TEST(ddimEtaDrawsNoise)
+TEST_CASE(ddimEtaDrawsNoise)
 {
     auto s = createScheduler("ddim", modelSource("tiny-sd-inpaint"));
     s->setTimesteps(10);
@@ -589,7 +568,7 @@ TEST(ddimEtaDrawsNoise)
     EXPECT(s->step(mo, t, x, o).prevSample.isfinite().all().item<bool>());
 }
 
-TEST(quadratureIsAccurate)
+TEST_CASE(quadratureIsAccurate)
 {
     using inpaint::diffusion::detail::integrate;
     // Polynomials up to degree 31 are exact for the 21-point Kronrod rule.
@@ -619,7 +598,7 @@ TEST(quadratureIsAccurate)
 // ---------------------------------------------------------------------------------------------
 // Bad input
 
-TEST(badSchedulerName)
+TEST_CASE(badSchedulerName)
 {
     const auto src = modelSource("tiny-sd");
     EXPECT_THROWS(createScheduler("heun", src), ConfigError, "unknown scheduler 'heun'");
@@ -630,7 +609,7 @@ TEST(badSchedulerName)
     EXPECT(createScheduler("euler", unipc)->kind() == SchedulerKind::EulerDiscrete);
 }
 
-TEST(badStepCounts)
+TEST_CASE(badStepCounts)
 {
     for (const auto& name : schedulerNames()) {
         auto s = createScheduler(name, modelSource("tiny-sd"));
@@ -648,7 +627,7 @@ TEST(badStepCounts)
     }
 }
 
-TEST(badStrength)
+TEST_CASE(badStrength)
 {
     auto s = createScheduler("ddim", modelSource("tiny-sd"));
     s->setTimesteps(20);
@@ -666,7 +645,7 @@ TEST(badStrength)
     EXPECT_EQ(one.timesteps.numel(), 1);
 }
 
-TEST(badConfigValues)
+TEST_CASE(badConfigValues)
 {
     auto bad = [](const json& extra) { return sdSource(extra); };
     EXPECT_THROWS(createScheduler("euler", bad(json{{"beta_schedule", "sigmoid"}})), ConfigError, "'beta_schedule'");
@@ -695,7 +674,7 @@ TEST(badConfigValues)
     EXPECT(createScheduler("ddim", bad(json{{"some_future_key", 3}}))->kind() == SchedulerKind::Ddim);
 }
 
-TEST(badTimestepsAndDraws)
+TEST_CASE(badTimestepsAndDraws)
 {
     auto euler = createScheduler("euler", modelSource("tiny-sd"));
     euler->setTimesteps(10);
@@ -726,7 +705,7 @@ TEST(badTimestepsAndDraws)
     EXPECT_THROWS(ea->step(y, ts[1].item<double>(), y, o), SchedulerError, "every step of the schedule");
 }
 
-TEST(prkWarmupRuns)
+TEST_CASE(prkWarmupRuns)
 {
     // PNDM without skip_prk_steps: 12 Runge-Kutta calls, then PLMS. The schedule has 2 * 4 - 2 + ...
     auto src = SchedulerConfigSource::fromJson(

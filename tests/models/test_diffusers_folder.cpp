@@ -4,12 +4,11 @@
 #include "models/errors.h"
 #include "models/io/diffusers_folder.h"
 #include "models/io/safetensors.h"
-#include "tests/models/check.h"
+#include "tests/common/numeric_check.h"
 
 #include <torch/torch.h>
 
 #include <fstream>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace inpaint::models;
@@ -18,14 +17,11 @@ namespace {
 
 const fs::path kRef = fs::path(INPAINT_TEST_DATA_DIR) / "reference";
 
+// This process's scratch folder, removed at exit.
 fs::path tempRoot()
 {
-    static const fs::path d = [] {
-        auto p = fs::temp_directory_path() / ("inpaint_test_folder_" + std::to_string(::getpid()));
-        fs::create_directories(p);
-        return p;
-    }();
-    return d;
+    static const inpaint::test::ScratchDir d("inpaint_test_folder");
+    return d.path();
 }
 
 void writeText(const fs::path& p, const std::string& text)
@@ -46,84 +42,84 @@ fs::path makeModel(const std::string& name)
     return root;
 }
 
-void testReferenceModels()
+TEST_CASE(testReferenceModels)
 {
     const auto f = DiffusersFolder::open(kRef / "models" / "tiny-sd");
-    VERIFY_EQ(f.pipelineClass(), std::string("StableDiffusionPipeline"));
+    EXPECT_EQ(f.pipelineClass(), std::string("StableDiffusionPipeline"));
     const auto comps = f.components();
-    VERIFY_EQ(comps.size(), 5u);  // scheduler, text_encoder, tokenizer, unet, vae (null entries skipped)
-    VERIFY(f.hasComponent("unet"));
-    VERIFY(!f.hasComponent("safety_checker"));
-    VERIFY_EQ(f.componentClass("text_encoder"), std::string("CLIPTextModel"));
-    VERIFY_EQ(toString(f.detectKind()), std::string("sd1"));
-    VERIFY_EQ(f.defaultScheduler(), std::string("PNDMScheduler"));
-    VERIFY_EQ(f.predictionType(), std::string("epsilon"));
-    VERIFY_EQ(f.componentConfig("unet")["in_channels"].get<int>(), 4);
-    VERIFY_EQ(f.componentConfig("scheduler")["steps_offset"].get<int>(), 1);
-    VERIFY_EQ(f.componentConfig("tokenizer")["model_max_length"].get<int>(), 77);
+    EXPECT_EQ(comps.size(), 5u);  // scheduler, text_encoder, tokenizer, unet, vae (null entries skipped)
+    EXPECT(f.hasComponent("unet"));
+    EXPECT(!f.hasComponent("safety_checker"));
+    EXPECT_EQ(f.componentClass("text_encoder"), std::string("CLIPTextModel"));
+    EXPECT_EQ(toString(f.detectKind()), std::string("sd1"));
+    EXPECT_EQ(f.defaultScheduler(), std::string("PNDMScheduler"));
+    EXPECT_EQ(f.predictionType(), std::string("epsilon"));
+    EXPECT_EQ(f.componentConfig("unet")["in_channels"].get<int>(), 4);
+    EXPECT_EQ(f.componentConfig("scheduler")["steps_offset"].get<int>(), 1);
+    EXPECT_EQ(f.componentConfig("tokenizer")["model_max_length"].get<int>(), 77);
 
     const auto w = f.weightFiles("text_encoder");
-    VERIFY_EQ(w.files.size(), 1u);
-    VERIFY_EQ(w.files[0].filename().string(), std::string("model.safetensors"));
-    VERIFY(!w.fp16Variant);
+    EXPECT_EQ(w.files.size(), 1u);
+    EXPECT_EQ(w.files[0].filename().string(), std::string("model.safetensors"));
+    EXPECT(!w.fp16Variant);
     const auto te = f.loadWeights("text_encoder");
-    VERIFY(te.count("text_model.embeddings.token_embedding.weight") == 1);
-    VERIFY_EQ(te.at("text_model.embeddings.token_embedding.weight").size(0), 49408);
-    VERIFY_EQ(f.weightFiles("unet").files[0].filename().string(), std::string("diffusion_pytorch_model.safetensors"));
+    EXPECT(te.count("text_model.embeddings.token_embedding.weight") == 1);
+    EXPECT_EQ(te.at("text_model.embeddings.token_embedding.weight").size(0), 49408);
+    EXPECT_EQ(f.weightFiles("unet").files[0].filename().string(), std::string("diffusion_pytorch_model.safetensors"));
 
     const auto inp = DiffusersFolder::open(kRef / "models" / "tiny-sd-inpaint");
-    VERIFY_EQ(toString(inp.detectKind()), std::string("sd1-inpaint"));
-    VERIFY_EQ(inp.defaultScheduler(), std::string("DDIMScheduler"));
-    VERIFY_EQ(inp.componentConfig("unet")["in_channels"].get<int>(), 9);
+    EXPECT_EQ(toString(inp.detectKind()), std::string("sd1-inpaint"));
+    EXPECT_EQ(inp.defaultScheduler(), std::string("DDIMScheduler"));
+    EXPECT_EQ(inp.componentConfig("unet")["in_channels"].get<int>(), 9);
 
     // The real checkpoints' configs (no weights in the repo).
-    VERIFY_EQ(toString(DiffusersFolder::open(kRef / "configs" / "stable-diffusion-v1-5").detectKind()),
+    EXPECT_EQ(toString(DiffusersFolder::open(kRef / "configs" / "stable-diffusion-v1-5").detectKind()),
               std::string("sd1"));
-    VERIFY_EQ(toString(DiffusersFolder::open(kRef / "configs" / "stable-diffusion-inpainting").detectKind()),
+    EXPECT_EQ(toString(DiffusersFolder::open(kRef / "configs" / "stable-diffusion-inpainting").detectKind()),
               std::string("sd1-inpaint"));
     const auto sd2 = DiffusersFolder::open(kRef / "configs" / "stable-diffusion-2-inpainting");
-    VERIFY_EQ(toString(sd2.detectKind()), std::string("sd2-inpaint"));
-    VERIFY_EQ(sd2.defaultScheduler(), std::string("PNDMScheduler"));
-    VERIFY_EQ(DiffusersFolder::open(kRef / "configs" / "stable-diffusion-inpainting").defaultScheduler(),
+    EXPECT_EQ(toString(sd2.detectKind()), std::string("sd2-inpaint"));
+    EXPECT_EQ(sd2.defaultScheduler(), std::string("PNDMScheduler"));
+    EXPECT_EQ(DiffusersFolder::open(kRef / "configs" / "stable-diffusion-inpainting").defaultScheduler(),
               std::string("DDIMScheduler"));
-    VERIFY_THROWS(WeightsError, sd2.weightFiles("unet"), "has no weights");
+    EXPECT_THROWS(sd2.weightFiles("unet"), WeightsError, "has no weights");
 
     // SD2 base (4 channels, 1024 cross-attention) and an unknown channel count.
     auto root = makeModel("sd2base");
     writeText(root / "unet" / "config.json", R"({"in_channels": 4, "cross_attention_dim": 1024})");
-    VERIFY_EQ(toString(DiffusersFolder::open(root).detectKind()), std::string("sd2"));
+    EXPECT_EQ(toString(DiffusersFolder::open(root).detectKind()), std::string("sd2"));
     writeText(root / "unet" / "config.json", R"({"in_channels": 8, "cross_attention_dim": 768})");
-    VERIFY_EQ(toString(DiffusersFolder::open(root).detectKind()), std::string("unknown"));
+    EXPECT_EQ(toString(DiffusersFolder::open(root).detectKind()), std::string("unknown"));
     // A small model whose text encoder is OpenCLIP-style (gelu) counts as SD2.
     writeText(root / "unet" / "config.json", R"({"in_channels": 9, "cross_attention_dim": 32})");
     writeText(root / "text_encoder" / "config.json", R"({"hidden_act": "gelu"})");
-    VERIFY_EQ(toString(DiffusersFolder::open(root).detectKind()), std::string("sd2-inpaint"));
+    EXPECT_EQ(toString(DiffusersFolder::open(root).detectKind()), std::string("sd2-inpaint"));
 }
 
-void testWeightResolution()
+TEST_CASE(testWeightResolution)
 {
     const auto root = makeModel("weights");
     const auto unet = root / "unet";
     const auto f = DiffusersFolder::open(root);
-    VERIFY_THROWS(WeightsError, f.weightFiles("unet"), "diffusion_pytorch_model.safetensors");
+    EXPECT_THROWS(f.weightFiles("unet"), WeightsError, "diffusion_pytorch_model.safetensors");
 
     // Pickles only: refused with the reason.
     writeText(unet / "diffusion_pytorch_model.bin", "not really a pickle");
-    VERIFY_THROWS(WeightsError, f.weightFiles("unet"), "can run arbitrary code");
-    VERIFY_THROWS(WeightsError, f.loadWeights("unet"), "diffusion_pytorch_model.bin");
+    EXPECT_THROWS(f.weightFiles("unet"), WeightsError, "can run arbitrary code");
+    EXPECT_THROWS(f.loadWeights("unet"), WeightsError, "diffusion_pytorch_model.bin");
 
     // fp16 variant only: used in both modes (with a flag).
     saveSafetensors(unet / "diffusion_pytorch_model.fp16.safetensors", {{"w", torch::ones({2}, torch::kFloat16)}});
-    VERIFY(f.weightFiles("unet").fp16Variant);
-    VERIFY_EQ(f.loadWeights("unet").at("w").scalar_type(), torch::kFloat16);
+    EXPECT(f.weightFiles("unet").fp16Variant);
+    EXPECT_EQ(f.loadWeights("unet").at("w").scalar_type(), torch::kFloat16);
 
     // Both: full precision first unless fp16 is preferred.
     saveSafetensors(unet / "diffusion_pytorch_model.safetensors", {{"w", torch::ones({2})}});
-    VERIFY(!f.weightFiles("unet").fp16Variant);
-    VERIFY_EQ(f.loadWeights("unet").at("w").scalar_type(), torch::kFloat32);
-    VERIFY(f.weightFiles("unet", true).fp16Variant);
-    VERIFY_EQ(f.loadWeights("unet", true).at("w").scalar_type(), torch::kFloat16);
-    VERIFY_EQ(f.openWeights("unet").size(), 1u);
+    EXPECT(!f.weightFiles("unet").fp16Variant);
+    EXPECT_EQ(f.loadWeights("unet").at("w").scalar_type(), torch::kFloat32);
+    EXPECT(f.weightFiles("unet", true).fp16Variant);
+    EXPECT_EQ(f.loadWeights("unet", true).at("w").scalar_type(), torch::kFloat16);
+    EXPECT_EQ(f.openWeights("unet").size(), 1u);
 
     // Sharded (transformers naming for the text encoder).
     const auto te = root / "text_encoder";
@@ -134,73 +130,58 @@ void testWeightResolution()
               R"({"metadata": {"total_size": 24}, "weight_map": {"a": "model-00001-of-00002.safetensors",)"
               R"( "b": "model-00001-of-00002.safetensors", "c": "model-00002-of-00002.safetensors"}})");
     const auto sw = f.weightFiles("text_encoder");
-    VERIFY_EQ(sw.files.size(), 2u);
-    VERIFY_EQ(sw.index.filename().string(), std::string("model.safetensors.index.json"));
+    EXPECT_EQ(sw.files.size(), 2u);
+    EXPECT_EQ(sw.index.filename().string(), std::string("model.safetensors.index.json"));
     const auto merged = f.loadWeights("text_encoder");
-    VERIFY_EQ(merged.size(), 3u);
-    VERIFY_EQ(merged.at("c")[2].item<float>(), 3.0f);
-    VERIFY_EQ(f.openWeights("text_encoder").size(), 2u);
+    EXPECT_EQ(merged.size(), 3u);
+    EXPECT_EQ(merged.at("c")[2].item<float>(), 3.0f);
+    EXPECT_EQ(f.openWeights("text_encoder").size(), 2u);
 
     // Inconsistent index: key in the wrong shard, shard missing, shard path escaping the folder,
     // tensor not mapped.
     writeText(te / "model.safetensors.index.json",
               R"({"weight_map": {"a": "model-00002-of-00002.safetensors", "b": "model-00001-of-00002.safetensors",)"
               R"( "c": "model-00002-of-00002.safetensors"}})");
-    VERIFY_THROWS(WeightsError, f.loadWeights("text_encoder"), "does not contain it");
+    EXPECT_THROWS(f.loadWeights("text_encoder"), WeightsError, "does not contain it");
     writeText(te / "model.safetensors.index.json", R"({"weight_map": {"a": "missing.safetensors"}})");
-    VERIFY_THROWS(WeightsError, f.weightFiles("text_encoder"), "does not exist");
+    EXPECT_THROWS(f.weightFiles("text_encoder"), WeightsError, "does not exist");
     writeText(te / "model.safetensors.index.json", R"({"weight_map": {"a": "../unet/x.safetensors"}})");
-    VERIFY_THROWS(WeightsError, f.weightFiles("text_encoder"), "invalid shard");
+    EXPECT_THROWS(f.weightFiles("text_encoder"), WeightsError, "invalid shard");
     writeText(te / "model.safetensors.index.json",
               R"({"weight_map": {"a": "model-00001-of-00002.safetensors", "c": "model-00002-of-00002.safetensors"}})");
-    VERIFY_THROWS(WeightsError, f.loadWeights("text_encoder"), "holds 'b'");
+    EXPECT_THROWS(f.loadWeights("text_encoder"), WeightsError, "holds 'b'");
     writeText(te / "model.safetensors.index.json", R"({"nothing": 1})");
-    VERIFY_THROWS(WeightsError, f.weightFiles("text_encoder"), "weight_map");
+    EXPECT_THROWS(f.weightFiles("text_encoder"), WeightsError, "weight_map");
     writeText(te / "model.safetensors.index.json", R"({"weight_map": {"a": "pytorch_model-1.bin"}})");
-    VERIFY_THROWS(WeightsError, f.weightFiles("text_encoder"), "arbitrary code");
+    EXPECT_THROWS(f.weightFiles("text_encoder"), WeightsError, "arbitrary code");
 }
 
-void testMissingThings()
+TEST_CASE(testMissingThings)
 {
-    VERIFY_THROWS(ConfigError, DiffusersFolder::open(tempRoot() / "no_such_model"), "does not exist");
+    EXPECT_THROWS(DiffusersFolder::open(tempRoot() / "no_such_model"), ConfigError, "does not exist");
     const auto empty = tempRoot() / "empty";
     fs::create_directories(empty);
-    VERIFY_THROWS(ConfigError, DiffusersFolder::open(empty), "no model_index.json");
+    EXPECT_THROWS(DiffusersFolder::open(empty), ConfigError, "no model_index.json");
     writeText(tempRoot() / "model.ckpt", "x");
-    VERIFY_THROWS(WeightsError, DiffusersFolder::open(tempRoot() / "model.ckpt"), "arbitrary code");
+    EXPECT_THROWS(DiffusersFolder::open(tempRoot() / "model.ckpt"), WeightsError, "arbitrary code");
     writeText(tempRoot() / "model.safetensors", "x");
-    VERIFY_THROWS(ConfigError, DiffusersFolder::open(tempRoot() / "model.safetensors"), "single file");
+    EXPECT_THROWS(DiffusersFolder::open(tempRoot() / "model.safetensors"), ConfigError, "single file");
     const auto bad = tempRoot() / "badindex";
     writeText(bad / "model_index.json", "{\"unet\": [\"diffusers\", ");
-    VERIFY_THROWS(FormatError, DiffusersFolder::open(bad), "model_index.json");
+    EXPECT_THROWS(DiffusersFolder::open(bad), FormatError, "model_index.json");
 
     const auto root = makeModel("missing");
     const auto f = DiffusersFolder::open(root);
-    VERIFY_THROWS(ConfigError, f.componentDir("vae"), "has no 'vae' component folder");
-    VERIFY_THROWS(ConfigError, f.componentConfig("vae"), "'vae'");
+    EXPECT_THROWS(f.componentDir("vae"), ConfigError, "has no 'vae' component folder");
+    EXPECT_THROWS(f.componentConfig("vae"), ConfigError, "'vae'");
     fs::create_directories(root / "vae");
-    VERIFY_THROWS(ConfigError, f.componentConfig("vae"), "no config file");
-    VERIFY_EQ(f.defaultScheduler(), std::string(""));  // no scheduler anywhere
-    VERIFY_EQ(f.predictionType(), std::string("epsilon"));
+    EXPECT_THROWS(f.componentConfig("vae"), ConfigError, "no config file");
+    EXPECT_EQ(f.defaultScheduler(), std::string(""));  // no scheduler anywhere
+    EXPECT_EQ(f.predictionType(), std::string("epsilon"));
     writeText(root / "unet" / "config.json", "[1, 2]");
-    VERIFY_THROWS(FormatError, f.componentConfig("unet"), "not a JSON object");
+    EXPECT_THROWS(f.componentConfig("unet"), FormatError, "not a JSON object");
 }
 
 }  // namespace
 
-int main()
-{
-    const auto run = [](const char* name, void (*fn)()) {
-        try {
-            fn();
-        } catch (const std::exception& e) {
-            inpaint::test::fail(__FILE__, __LINE__, std::string(name) + " threw: " + e.what());
-        }
-    };
-    run("referenceModels", testReferenceModels);
-    run("weightResolution", testWeightResolution);
-    run("missingThings", testMissingThings);
-    std::error_code ec;
-    fs::remove_all(tempRoot(), ec);
-    return inpaint::test::checkReport("test_diffusers_folder");
-}
+TEST_MAIN()

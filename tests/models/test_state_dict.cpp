@@ -2,7 +2,7 @@
 // unexpected and mis-shaped keys (each names the keys; a failed load changes nothing).
 #include "models/errors.h"
 #include "models/io/state_dict.h"
-#include "tests/models/check.h"
+#include "tests/common/numeric_check.h"
 
 #include <torch/torch.h>
 
@@ -43,47 +43,44 @@ std::map<std::string, torch::Tensor> goodWeights()
 
 }  // namespace
 
-int main()
+TEST_CASE(strictLoad)
 {
-    try {
-        Outer m;
-        loadStateDictStrict(*m, goodWeights(), "test model");
-        VERIFY(torch::equal(m->inner->lin->weight, torch::arange(6, torch::kFloat32).reshape({2, 3})));
-        VERIFY_EQ(m->inner->lin->weight.scalar_type(), torch::kFloat32);
-        VERIFY_EQ(m->inner->lin->bias[1].item<float>(), -0.5f);
-        VERIFY_EQ(m->scale.item<float>(), 3.0f);
-        VERIFY(m->scale.requires_grad());  // still a parameter, not replaced
+    Outer m;
+    loadStateDictStrict(*m, goodWeights(), "test model");
+    EXPECT(torch::equal(m->inner->lin->weight, torch::arange(6, torch::kFloat32).reshape({2, 3})));
+    EXPECT_EQ(m->inner->lin->weight.scalar_type(), torch::kFloat32);
+    EXPECT_EQ(m->inner->lin->bias[1].item<float>(), -0.5f);
+    EXPECT_EQ(m->scale.item<float>(), 3.0f);
+    EXPECT(m->scale.requires_grad());  // still a parameter, not replaced
 
-        auto w = goodWeights();
-        w.erase("inner.running");
-        VERIFY_THROWS(WeightsError, loadStateDictStrict(*m, w, "unet (x.safetensors)"), "missing: inner.running");
+    auto w = goodWeights();
+    w.erase("inner.running");
+    EXPECT_THROWS(loadStateDictStrict(*m, w, "unet (x.safetensors)"), WeightsError, "missing: inner.running");
 
-        w = goodWeights();
-        w["inner.extra"] = torch::zeros({1});
-        VERIFY_THROWS(WeightsError, loadStateDictStrict(*m, w, "unet (x.safetensors)"), "unexpected: inner.extra");
+    w = goodWeights();
+    w["inner.extra"] = torch::zeros({1});
+    EXPECT_THROWS(loadStateDictStrict(*m, w, "unet (x.safetensors)"), WeightsError, "unexpected: inner.extra");
 
-        w = goodWeights();
-        w["inner.lin.weight"] = torch::zeros({3, 2});
-        Outer fresh;
-        const auto before = fresh->inner->lin->weight.clone();
-        fresh->scale.data().fill_(7.0f);
-        VERIFY_THROWS(WeightsError, loadStateDictStrict(*fresh, w, "unet (x.safetensors)"),
-                     "inner.lin.weight (checkpoint [3, 2], model [2, 3])");
-        VERIFY(torch::equal(fresh->inner->lin->weight, before));  // untouched
-        VERIFY_EQ(fresh->scale.item<float>(), 7.0f);
+    w = goodWeights();
+    w["inner.lin.weight"] = torch::zeros({3, 2});
+    Outer fresh;
+    const auto before = fresh->inner->lin->weight.clone();
+    fresh->scale.data().fill_(7.0f);
+    EXPECT_THROWS(loadStateDictStrict(*fresh, w, "unet (x.safetensors)"), WeightsError,
+                 "inner.lin.weight (checkpoint [3, 2], model [2, 3])");
+    EXPECT(torch::equal(fresh->inner->lin->weight, before));  // untouched
+    EXPECT_EQ(fresh->scale.item<float>(), 7.0f);
 
-        // All three at once: the message says which and starts with `what`.
-        w = goodWeights();
-        w.erase("scale");
-        w["bogus"] = torch::zeros({1});
-        w["inner.lin.bias"] = torch::zeros({5});
-        VERIFY_THROWS(WeightsError, loadStateDictStrict(*m, w, "the text encoder"),
-                     "The weights of the text encoder do not match");
-        VERIFY_THROWS(WeightsError, loadStateDictStrict(*m, w, "x"), "1 missing: scale.");
-        VERIFY_THROWS(WeightsError, loadStateDictStrict(*m, w, "x"), "1 unexpected: bogus.");
-        VERIFY_THROWS(WeightsError, loadStateDictStrict(*m, w, "x"), "inner.lin.bias (checkpoint [5], model [2])");
-    } catch (const std::exception& e) {
-        inpaint::test::fail(__FILE__, __LINE__, std::string("threw: ") + e.what());
-    }
-    return inpaint::test::checkReport("test_state_dict");
+    // All three at once: the message says which and starts with `what`.
+    w = goodWeights();
+    w.erase("scale");
+    w["bogus"] = torch::zeros({1});
+    w["inner.lin.bias"] = torch::zeros({5});
+    EXPECT_THROWS(loadStateDictStrict(*m, w, "the text encoder"), WeightsError,
+                 "The weights of the text encoder do not match");
+    EXPECT_THROWS(loadStateDictStrict(*m, w, "x"), WeightsError, "1 missing: scale.");
+    EXPECT_THROWS(loadStateDictStrict(*m, w, "x"), WeightsError, "1 unexpected: bogus.");
+    EXPECT_THROWS(loadStateDictStrict(*m, w, "x"), WeightsError, "inner.lin.bias (checkpoint [5], model [2])");
 }
+
+TEST_MAIN()

@@ -6,13 +6,13 @@
 #include "core/diffusion/pipeline.h"
 #include "core/diffusion/sd_model.h"
 #include "models/io/safetensors.h"
-#include "tests/models/check.h"
+#include "tests/common/reference.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <atomic>
-#include <fstream>
 #include <map>
 #include <regex>
 
@@ -21,21 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kRef = fs::path(INPAINT_TEST_DATA_DIR) / "reference";
-
-struct Golden {
-    nlohmann::json json;
-    std::shared_ptr<models::SafetensorsFile> file;
-};
-
-Golden loadGolden(const std::string& section)
-{
-    Golden g;
-    std::ifstream in(kRef / "golden" / (section + ".json"));
-    g.json = nlohmann::json::parse(in);
-    g.file = models::SafetensorsFile::open(kRef / "golden" / (section + ".safetensors"));
-    return g;
-}
+const fs::path kRef = test::referenceDir();
 
 std::map<std::string, std::shared_ptr<diffusion::SdModel>> g_models;
 
@@ -72,18 +58,21 @@ std::string schedulerCliName(const nlohmann::json& params, const std::string& ca
     return "default";
 }
 
-struct Tolerance {
-    double latents;
-    double image;
-};
+// Latents reach |x| ~ 40 at the first steps; diffusers itself moves 6e-5 between thread counts.
+// Our kernels differ (split CFG halves, channels-last convolutions, chunked attention).
+constexpr double kLatentsTol = 1e-3;
+constexpr double kImageTol = 1e-4;
+test::WorstCase g_worstSeeded;  // image difference of the "seeded" cases (our own generator)
 
-// Runs every case of a section and compares per-step latents and the image.
-void runSection(const std::string& section, diffusion::PipelineMode mode, diffusion::BlendTiming timing, Tolerance tol,
-                double* worstSeededImage)
+// Runs every case of a section (there must be `expectedCases`) and compares per-step latents and
+// the image.
+void runSection(const std::string& section, diffusion::PipelineMode mode, diffusion::BlendTiming timing,
+                int expectedCases)
 {
-    const Golden g = loadGolden(section);
+    c10::InferenceMode guard;
+    const auto goldenFile = test::openGolden(section);
     const diffusion::PipelineInputs inputs = referenceInputs();
-    for (const auto& c : g.json.at("cases")) {
+    for (const auto& c : test::goldenCases(test::loadGoldenJson(section), "", expectedCases)) {
         const std::string name = c.at("name");
         const auto& p = c.at("params");
         diffusion::PipelineParams params;
@@ -105,7 +94,7 @@ void runSection(const std::string& section, diffusion::PipelineMode mode, diffus
         if (explicitDraws) {
             auto rec = std::make_unique<diffusion::RecordedRandomSource>();
             for (size_t i = 0; i < p.at("randn_draws").size(); ++i)
-                rec->push(g.file->tensor(name + "/draw_" + std::to_string(i)).clone());
+                rec->push(goldenFile->tensor(name + "/draw_" + std::to_string(i)).clone());
             random = std::move(rec);
         } else {
             random = std::make_unique<diffusion::GeneratorRandomSource>(seedOf(p));
@@ -117,31 +106,60 @@ void runSection(const std::string& section, diffusion::PipelineMode mode, diffus
             out = diffusion::runPipeline(model(p.at("model")), inputs, params, *random,
                                          [&](const diffusion::StepInfo& s) { perStep.push_back(s.latents.cpu().clone()); });
         } catch (const std::exception& e) {
-            VERIFY_MSG(false, section << "/" << name << " threw: " << e.what());
+            EXPECT_MSG(false, section << "/" << name << " threw: " << e.what());
             continue;
         }
-        VERIFY_MSG(random->drawCount() == static_cast<int64_t>(p.at("randn_draws").size()),
+        EXPECT_MSG(random->drawCount() == static_cast<int64_t>(p.at("randn_draws").size()),
                    section << "/" << name << ": " << random->drawCount() << " draws, diffusers made "
                            << p.at("randn_draws").size());
 
-        const torch::Tensor refLatents = g.file->tensor(name + "/latents_per_step");
-        VERIFY_MSG(static_cast<int64_t>(perStep.size()) == refLatents.size(0),
+        const torch::Tensor refLatents = goldenFile->tensor(name + "/latents_per_step");
+        EXPECT_MSG(static_cast<int64_t>(perStep.size()) == refLatents.size(0),
                    section << "/" << name << ": " << perStep.size() << " steps, expected " << refLatents.size(0));
         double worstLat = 0;
         for (size_t i = 0; i < perStep.size() && static_cast<int64_t>(i) < refLatents.size(0); ++i)
-            worstLat = std::max(worstLat, (perStep[i] - refLatents[i]).abs().max().item<double>());
-        const torch::Tensor refImage = g.file->tensor(name + "/image");  // H, W, 3
+            worstLat = std::max(worstLat, test::maxAbsDiff(perStep[i], refLatents[i]));
+        const torch::Tensor refImage = goldenFile->tensor(name + "/image");  // H, W, 3
         const torch::Tensor ours = out.image[0].permute({1, 2, 0});
-        const double imgDiff = (ours - refImage).abs().max().item<double>();
+        const double imgDiff = test::maxAbsDiff(ours, refImage);
         std::printf("  %-22s %-40s latents max|d| %.3g  image max|d| %.3g\n", section.c_str(), name.c_str(), worstLat, imgDiff);
-        VERIFY_MSG(worstLat <= tol.latents, section << "/" << name << " latents differ by " << worstLat);
-        VERIFY_MSG(imgDiff <= tol.image, section << "/" << name << " image differs by " << imgDiff);
-        if (!explicitDraws && worstSeededImage) *worstSeededImage = std::max(*worstSeededImage, imgDiff);
+        EXPECT_MSG(worstLat <= kLatentsTol, section << "/" << name << " latents differ by " << worstLat);
+        EXPECT_MSG(imgDiff <= kImageTol, section << "/" << name << " image differs by " << imgDiff);
+        if (!explicitDraws) g_worstSeeded.record(section + "/" + name, imgDiff);
     }
 }
 
-void cancelBeforeFirstStepAndMidRun()
+}  // namespace
+
+TEST_CASE(e2e_inpaint)
 {
+    runSection("e2e_inpaint", diffusion::PipelineMode::InpaintUnet, diffusion::BlendTiming::Next, 16);
+}
+
+TEST_CASE(e2e_img2img)
+{
+    runSection("e2e_img2img", diffusion::PipelineMode::Img2Img, diffusion::BlendTiming::Next, 4);
+}
+
+TEST_CASE(e2e_simple_inpaint)
+{
+    runSection("e2e_simple_inpaint", diffusion::PipelineMode::Blend, diffusion::BlendTiming::Current, 6);
+}
+
+TEST_CASE(e2e_inpaint_legacy4ch)
+{
+    runSection("e2e_inpaint_legacy4ch", diffusion::PipelineMode::Blend, diffusion::BlendTiming::Next, 2);
+}
+
+TEST_CASE(e2e_schedulers)
+{
+    // tiny-sd-inpaint runs the 9-channel pipeline, tiny-sd the 4-channel branch.
+    runSection("e2e_schedulers", diffusion::PipelineMode::InpaintUnet, diffusion::BlendTiming::Next, 14);
+}
+
+TEST_CASE(cancelBeforeFirstStepAndMidRun)
+{
+    c10::InferenceMode guard;
     const diffusion::PipelineInputs inputs = referenceInputs();
     diffusion::PipelineParams params;
     params.steps = 10;
@@ -150,8 +168,8 @@ void cancelBeforeFirstStepAndMidRun()
     int steps = 0;
     auto out = diffusion::runPipeline(model("tiny-sd-inpaint"), inputs, params, r0,
                                       [&](const diffusion::StepInfo&) { ++steps; }, &cancel);
-    VERIFY(out.status == diffusion::PipelineStatus::Canceled);
-    VERIFY(steps == 0);
+    EXPECT(out.status == diffusion::PipelineStatus::Canceled);
+    EXPECT(steps == 0);
 
     cancel = false;
     diffusion::GeneratorRandomSource r1(1);
@@ -161,21 +179,23 @@ void cancelBeforeFirstStepAndMidRun()
                                      if (s.step == 3) cancel = true;
                                  },
                                  &cancel);
-    VERIFY(out.status == diffusion::PipelineStatus::Canceled);
-    VERIFY_EQ(steps, 3);
-    VERIFY(!out.image.defined());
+    EXPECT(out.status == diffusion::PipelineStatus::Canceled);
+    EXPECT_EQ(steps, 3);
+    EXPECT(!out.image.defined());
 }
 
-void badParameters()
+TEST_CASE(badParameters)
 {
+    c10::InferenceMode guard;
     const diffusion::PipelineInputs inputs = referenceInputs();
     diffusion::GeneratorRandomSource r(0);
     auto expectError = [&](diffusion::PipelineParams p, const char* needle, const std::string& modelName) {
         try {
             diffusion::runPipeline(model(modelName), inputs, p, r);
-            VERIFY_MSG(false, "no error for " << needle);
+            EXPECT_MSG(false, "no error for " << needle);
         } catch (const std::exception& e) {
-            VERIFY_MSG(std::string(e.what()).find(needle) != std::string::npos, "message '" << e.what() << "' lacks '" << needle << "'");
+            EXPECT_MSG(std::string(e.what()).find(needle) != std::string::npos,
+                       "message '" << e.what() << "' lacks '" << needle << "'");
         }
     };
     diffusion::PipelineParams p;
@@ -199,28 +219,11 @@ void badParameters()
     expectError(p, "inpainting checkpoint", "tiny-sd");  // a 4-channel model asked for inpaint-unet
 }
 
-}  // namespace
-
-int main()
+TEST_CASE(report_seeded)
 {
-    torch::set_num_threads(2);
-    c10::InferenceMode guard;
-    // Latents reach |x| ~ 40 at the first steps; diffusers itself moves 6e-5 between thread
-    // counts. Our kernels differ (split CFG halves, channels-last convolutions, chunked attention).
-    const Tolerance tol{1e-3, 1e-4};
-    double worstSeeded = 0;
-    try {
-        runSection("e2e_inpaint", diffusion::PipelineMode::InpaintUnet, diffusion::BlendTiming::Next, tol, &worstSeeded);
-        runSection("e2e_img2img", diffusion::PipelineMode::Img2Img, diffusion::BlendTiming::Next, tol, &worstSeeded);
-        runSection("e2e_simple_inpaint", diffusion::PipelineMode::Blend, diffusion::BlendTiming::Current, tol, &worstSeeded);
-        runSection("e2e_inpaint_legacy4ch", diffusion::PipelineMode::Blend, diffusion::BlendTiming::Next, tol, &worstSeeded);
-        // e2e_schedulers: tiny-sd-inpaint runs the 9-channel pipeline, tiny-sd the 4-channel branch.
-        runSection("e2e_schedulers", diffusion::PipelineMode::InpaintUnet, diffusion::BlendTiming::Next, tol, &worstSeeded);
-        cancelBeforeFirstStepAndMidRun();
-        badParameters();
-    } catch (const std::exception& e) {
-        VERIFY_MSG(false, "unexpected exception: " << e.what());
-    }
-    std::printf("seeded runs: worst image max|d| vs diffusers %.3g\n", worstSeeded);
-    return inpaint::test::checkReport("test_pipeline_e2e");
+    std::printf("seeded runs: worst image max|d| vs diffusers %.3g (%s)\n", g_worstSeeded.value(),
+                g_worstSeeded.label().c_str());
+    EXPECT(g_worstSeeded.count() > 0);
 }
+
+TEST_MAIN()

@@ -1,9 +1,8 @@
 // The shared attention kernel: every backend and chunk size equals a plain per-head reference
 // softmax(scale * q k^T) v (computed in double), for self- and cross-attention shapes, strided
 // inputs, and reduced precision with upcasting.
-#include "check.h"
-
 #include "models/nn/attention.h"
+#include "tests/common/numeric_check.h"
 
 using namespace inpaint;
 using models::nn::AttentionBackend;

@@ -6,10 +6,8 @@
 // SD 1.5: 859,520,964. The inpainting variants add 5 input channels to conv_in (5 x 320 x 3 x 3 =
 // 14,400 weights): SD inpainting 859,535,364, SD 2 inpainting 865,925,124. 865,910,724 is the
 // 4-channel SD 2 UNet, checked by building the SD 2 inpainting config with in_channels = 4.
-#include "check.h"
-#include "reference.h"
-
 #include "models/nn/layers.h"
+#include "tests/unet_vae/tiny_models.h"
 
 using namespace inpaint;
 

@@ -2,11 +2,9 @@
 // values (ConfigError naming the key), weights that disagree with the config (WeightsError naming
 // the tensor), and the module structure built from the real SD 1.5 / SD inpainting / SD 2
 // inpainting configs (parameter counts equal diffusers' num_parameters()).
-#include "check.h"
-#include "reference.h"
-
 #include "models/errors.h"
 #include "models/nn/layers.h"
+#include "tests/unet_vae/tiny_models.h"
 
 using namespace inpaint;
 using models::AutoencoderKLConfig;
@@ -66,7 +64,7 @@ TEST_CASE(unet_unknown_key_is_config_error)
 {
     auto j = tinyUnetJson();
     j["frobnicate"] = 3;
-    EXPECT_THROWS_WITH(UNet2DConditionConfig::fromJson(j), ConfigError, "'frobnicate'");
+    EXPECT_THROWS(UNet2DConditionConfig::fromJson(j), ConfigError, "'frobnicate'");
     // Metadata keys are fine.
     auto m = tinyUnetJson();
     m["_name_or_path"] = "x";
@@ -104,7 +102,7 @@ TEST_CASE(unet_unsupported_values_are_config_errors)
     for (const auto& [key, value] : bad) {
         auto j = tinyUnetJson();
         j[key] = value;
-        EXPECT_THROWS_WITH(UNet2DConditionConfig::fromJson(j), ConfigError, key);
+        EXPECT_THROWS(UNet2DConditionConfig::fromJson(j), ConfigError, key);
     }
 }
 
@@ -141,7 +139,7 @@ TEST_CASE(vae_config_strict)
     for (const auto& [key, value] : bad) {
         auto j = tinyVaeJson();
         j[key] = value;
-        EXPECT_THROWS_WITH(AutoencoderKLConfig::fromJson(j), ConfigError, key);
+        EXPECT_THROWS(AutoencoderKLConfig::fromJson(j), ConfigError, key);
     }
     auto j = tinyVaeJson();
     j["use_quant_conv"] = false;
@@ -159,18 +157,18 @@ TEST_CASE(unet_config_disagreeing_with_weights_is_weights_error)
     j["cross_attention_dim"] = 24;
     models::UNet2DConditionModel unet(UNet2DConditionConfig::fromJson(j));
     const auto weights = models::loadSafetensors(test::modelDir("tiny-sd") / "unet" / "diffusion_pytorch_model.safetensors");
-    EXPECT_THROWS_WITH(unet->loadWeights(weights, "tiny-sd unet"), WeightsError,
+    EXPECT_THROWS(unet->loadWeights(weights, "tiny-sd unet"), WeightsError,
                       "down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k.weight");
     // The 4-channel weights into a 9-channel (inpainting) UNet.
     auto k = tinyUnetJson();
     k["in_channels"] = 9;
     models::UNet2DConditionModel unet9(UNet2DConditionConfig::fromJson(k));
-    EXPECT_THROWS_WITH(unet9->loadWeights(weights, "tiny-sd unet"), WeightsError, "conv_in.weight");
+    EXPECT_THROWS(unet9->loadWeights(weights, "tiny-sd unet"), WeightsError, "conv_in.weight");
     // use_linear_projection flips proj_in/proj_out from 1x1 conv [C, C, 1, 1] to Linear [C, C].
     auto l = tinyUnetJson();
     l["use_linear_projection"] = true;
     models::UNet2DConditionModel unetLin(UNet2DConditionConfig::fromJson(l));
-    EXPECT_THROWS_WITH(unetLin->loadWeights(weights, "tiny-sd unet"), WeightsError, "proj_in.weight");
+    EXPECT_THROWS(unetLin->loadWeights(weights, "tiny-sd unet"), WeightsError, "proj_in.weight");
 }
 
 TEST_CASE(vae_config_disagreeing_with_weights_is_weights_error)
@@ -179,11 +177,11 @@ TEST_CASE(vae_config_disagreeing_with_weights_is_weights_error)
     j["latent_channels"] = 8;
     models::AutoencoderKL vae(AutoencoderKLConfig::fromJson(j));
     const auto weights = models::loadSafetensors(test::modelDir("tiny-sd") / "vae" / "diffusion_pytorch_model.safetensors");
-    EXPECT_THROWS_WITH(vae->loadWeights(weights, "tiny-sd vae"), WeightsError, "quant_conv.weight");
+    EXPECT_THROWS(vae->loadWeights(weights, "tiny-sd vae"), WeightsError, "quant_conv.weight");
     auto k = tinyVaeJson();
     k["layers_per_block"] = 2;
     models::AutoencoderKL deeper(AutoencoderKLConfig::fromJson(k));
-    EXPECT_THROWS_WITH(deeper->loadWeights(weights, "tiny-sd vae"), WeightsError, "decoder.up_blocks.0.resnets.2");
+    EXPECT_THROWS(deeper->loadWeights(weights, "tiny-sd vae"), WeightsError, "decoder.up_blocks.0.resnets.2");
 }
 
 TEST_CASE(names_equal_checkpoint_keys)
