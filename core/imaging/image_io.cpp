@@ -5,6 +5,7 @@
 
 #include "core/imaging/mask_ops.h"
 
+#include <QBuffer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -251,6 +252,78 @@ QString documentFormatName(QImage::Format f)
     }
 }
 
+namespace {
+
+// The decoder shared by loadImage() and loadImageFromData(): `device` is open for reading,
+// `bytes`/`size` are its whole content (or null when it cannot be mapped), `name` is how
+// messages name the source.
+QImage decodeImage(QIODevice* device, const uchar* bytes, qint64 size, const QString& name, qint64 maxPixels,
+                   QString* error)
+{
+    auto fail = [&](const QString& msg) {
+        if (error) *error = msg;
+        return QImage();
+    };
+    if (size == 0) return fail(QStringLiteral("%1 is empty (0 bytes).").arg(name));
+
+    try {
+        QImageReader reader(device);
+        reader.setAutoTransform(true);
+        if (!reader.canRead()) {
+            return fail(QStringLiteral("%1 is not an image in a supported format (PNG, JPEG, WebP, TIFF, BMP) "
+                                       "or its header is corrupt.").arg(name));
+        }
+        const QByteArray format = reader.format();
+
+        // Header-level checks on the raw bytes.
+        QSize declared;
+        bool complete = true;
+        if (bytes) {
+            declared = headerSize(bytes, size);
+            if (format == "jpeg") complete = jpegIsComplete(bytes, size);
+            else if (format == "bmp") complete = bmpIsComplete(bytes, size);
+        }
+
+        QSize imageSize = reader.size();
+        if (!imageSize.isValid() && declared.isValid()) imageSize = declared;
+        if (imageSize.isValid() && (imageSize.width() <= 0 || imageSize.height() <= 0))
+            return fail(QStringLiteral("%1 has zero size (%2x%3 pixels).")
+                            .arg(name).arg(imageSize.width()).arg(imageSize.height()));
+        if (imageSize.isValid() && qint64(imageSize.width()) * imageSize.height() > maxPixels) {
+            return fail(QStringLiteral("%1 is %2x%3 pixels, more than the %4 megapixels%5 this program can open.")
+                            .arg(name).arg(imageSize.width()).arg(imageSize.height())
+                            .arg(double(maxPixels) / 1e6, 0, 'g', 4)
+                            .arg(maxPixels == kMaxImagePixels ? QStringLiteral(" (20000x20000)") : QString()));
+        }
+        if (!complete)
+            return fail(QStringLiteral("%1 is truncated or corrupt: its %2 data ends early.")
+                            .arg(name, QString::fromLatin1(format).toUpper()));
+
+        raiseAllocationLimit();
+        QImage image;
+        if (!reader.read(&image) || image.isNull()) {
+            const qint64 pixels = imageSize.isValid() ? qint64(imageSize.width()) * imageSize.height() : 0;
+            QString msg = QStringLiteral("%1 could not be decoded (%2): the file is truncated, corrupt or unsupported")
+                              .arg(name, reader.errorString());
+            if (pixels > 50'000'000)
+                msg += QStringLiteral(", or there is not enough memory for %1x%2 pixels")
+                           .arg(imageSize.width()).arg(imageSize.height());
+            return fail(msg + QLatin1Char('.'));
+        }
+        if (image.width() <= 0 || image.height() <= 0)
+            return fail(QStringLiteral("%1 has zero size.").arg(name));
+        QImage doc = toDocumentFormat(image);
+        if (doc.isNull())
+            return fail(QStringLiteral("There is not enough memory to open %1 (%2x%3 pixels).")
+                            .arg(name).arg(image.width()).arg(image.height()));
+        return doc;
+    } catch (const std::bad_alloc&) {
+        return fail(QStringLiteral("There is not enough memory to open %1.").arg(name));
+    }
+}
+
+}  // namespace
+
 QImage loadImage(const QString& path, QString* error)
 {
     auto fail = [&](const QString& msg) {
@@ -268,59 +341,20 @@ QImage loadImage(const QString& path, QString* error)
         return fail(QStringLiteral("Cannot open %1: %2.").arg(name, file.errorString()));
     const qint64 fileSize = file.size();
     if (fileSize == 0) return fail(QStringLiteral("The file %1 is empty (0 bytes).").arg(name));
+    // The header checks read the raw bytes mapped, not copied.
+    uchar* bytes = file.map(0, fileSize);
+    QImage image = decodeImage(&file, bytes, fileSize, name, kMaxImagePixels, error);
+    if (bytes) file.unmap(bytes);
+    return image;
+}
 
-    try {
-        QImageReader reader(&file);
-        reader.setAutoTransform(true);
-        if (!reader.canRead()) {
-            return fail(QStringLiteral("%1 is not an image in a supported format (PNG, JPEG, WebP, TIFF, BMP) "
-                                       "or its header is corrupt.").arg(name));
-        }
-        const QByteArray format = reader.format();
-
-        // Header-level checks on the raw bytes (mapped, not copied).
-        QSize declared;
-        bool complete = true;
-        if (uchar* bytes = file.map(0, fileSize)) {
-            declared = headerSize(bytes, fileSize);
-            if (format == "jpeg") complete = jpegIsComplete(bytes, fileSize);
-            else if (format == "bmp") complete = bmpIsComplete(bytes, fileSize);
-            file.unmap(bytes);
-        }
-
-        QSize size = reader.size();
-        if (!size.isValid() && declared.isValid()) size = declared;
-        if (size.isValid() && (size.width() <= 0 || size.height() <= 0))
-            return fail(QStringLiteral("%1 has zero size (%2x%3 pixels).").arg(name).arg(size.width()).arg(size.height()));
-        if (size.isValid() && qint64(size.width()) * size.height() > kMaxImagePixels) {
-            return fail(QStringLiteral("%1 is %2x%3 pixels, more than the %4 megapixels (20000x20000) "
-                                       "this program can open.")
-                            .arg(name).arg(size.width()).arg(size.height()).arg(kMaxImagePixels / 1000000));
-        }
-        if (!complete)
-            return fail(QStringLiteral("%1 is truncated or corrupt: its %2 data ends early.")
-                            .arg(name, QString::fromLatin1(format).toUpper()));
-
-        raiseAllocationLimit();
-        QImage image;
-        if (!reader.read(&image) || image.isNull()) {
-            const qint64 pixels = size.isValid() ? qint64(size.width()) * size.height() : 0;
-            QString msg = QStringLiteral("%1 could not be decoded (%2): the file is truncated, corrupt or unsupported")
-                              .arg(name, reader.errorString());
-            if (pixels > 50'000'000)
-                msg += QStringLiteral(", or there is not enough memory for %1x%2 pixels").arg(size.width()).arg(size.height());
-            return fail(msg + QLatin1Char('.'));
-        }
-        if (image.width() <= 0 || image.height() <= 0)
-            return fail(QStringLiteral("%1 has zero size.").arg(name));
-        QImage doc = toDocumentFormat(image);
-        if (doc.isNull())
-            return fail(QStringLiteral("There is not enough memory to open %1 (%2x%3 pixels).")
-                            .arg(name).arg(image.width()).arg(image.height()));
-        return doc;
-    } catch (const std::bad_alloc&) {
-        return fail(QStringLiteral("There is not enough memory to open %1.").arg(name));
-    }
+QImage loadImageFromData(const QByteArray& data, const QString& what, QString* error, qint64 maxPixels)
+{
+    QBuffer buffer;
+    buffer.setData(data);
+    buffer.open(QIODevice::ReadOnly);
+    return decodeImage(&buffer, reinterpret_cast<const uchar*>(data.constData()), data.size(), what, maxPixels,
+                       error);
 }
 
 QImage loadMask(const QString& path, QSize expected, bool resizeToFit, QString* error)

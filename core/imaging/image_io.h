@@ -2,6 +2,7 @@
 // RGBA (alpha kept, never premultiplied); EXIF orientation is applied on load.
 #pragma once
 
+#include <QByteArray>
 #include <QImage>
 #include <QSize>
 #include <QString>
@@ -28,6 +29,12 @@ constexpr qint64 kMaxImagePixels = 20000LL * 20000LL;
 // missing file, unreadable/truncated/corrupt data, unsupported format, zero size, too large
 // or out of memory.
 QImage loadImage(const QString& path, QString* error);
+
+// The same decoder over bytes in memory (the clipboard, a fuzzer): `what` stands where a file's
+// quoted path would in the messages (e.g. "the pasted image"); an image whose header declares more
+// than `maxPixels` pixels is refused before decoding.
+QImage loadImageFromData(const QByteArray& data, const QString& what, QString* error,
+                         qint64 maxPixels = kMaxImagePixels);
 
 // Masks: any readable image; converted to Grayscale8 (luma), > 127 is repaint when binarised
 // later. If its size differs from `expected`: error naming both sizes, unless `resizeToFit`,

@@ -57,13 +57,16 @@ const DtypeDesc* findDtype(torch::ScalarType t)
     return nullptr;
 }
 
-// A read-only mapping of a whole file; unmapped when the last reference goes away.
+// The bytes of a whole file: a read-only mapping (unmapped when the last reference goes away) or,
+// for fromBytes(), a string the mapping owns.
 struct Mapping {
     void* addr = nullptr;
     size_t size = 0;
+    bool mapped = false;
+    std::string owned;
     ~Mapping()
     {
-        if (addr && size) ::munmap(addr, size);
+        if (mapped && addr && size) ::munmap(addr, size);
     }
 };
 
@@ -93,6 +96,7 @@ std::shared_ptr<Mapping> mapFile(const std::filesystem::path& path)
             throw FormatError("Cannot map safetensors file '" + path.string() + "': " + std::strerror(e) + ".");
         }
         m->addr = p;
+        m->mapped = true;
     }
     ::close(fd);  // the mapping stays valid after close
     return m;
@@ -103,11 +107,6 @@ uint64_t readLe64(const unsigned char* p)
     uint64_t v = 0;
     for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
     return v;
-}
-
-std::string tensorWhere(const std::filesystem::path& path, const std::string& name)
-{
-    return "safetensors file '" + path.string() + "', tensor '" + name + "'";
 }
 
 }  // namespace
@@ -121,14 +120,11 @@ struct SafetensorsFile::Impl {
     std::map<std::string, std::string> metadata;
 };
 
-std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
+// The parser shared by open() and fromBytes(): `file` is "safetensors file '<name>'".
+std::shared_ptr<SafetensorsFile> SafetensorsFile::parse(std::shared_ptr<Impl> impl, const std::string& file)
 {
-    auto impl = std::make_shared<Impl>();
-    impl->path = path;
-    impl->mapping = mapFile(path);
     const size_t fileSize = impl->mapping->size;
     const auto* base = static_cast<const unsigned char*>(impl->mapping->addr);
-    const std::string file = "safetensors file '" + path.string() + "'";
 
     if (fileSize < 8)
         throw FormatError("The " + file + " is truncated: " + std::to_string(fileSize) +
@@ -166,7 +162,7 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
             }
             continue;
         }
-        const std::string where = tensorWhere(path, name);
+        const std::string where = file + ", tensor '" + name + "'";
         if (!v.is_object()) throw FormatError("In the " + where + ": entry is not an object.");
         const auto dt = v.find("dtype");
         const auto sh = v.find("shape");
@@ -234,6 +230,25 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
     auto f = std::shared_ptr<SafetensorsFile>(new SafetensorsFile());
     f->m_impl = std::move(impl);
     return f;
+}
+
+std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
+{
+    auto impl = std::make_shared<Impl>();
+    impl->path = path;
+    impl->mapping = mapFile(path);
+    return parse(std::move(impl), "safetensors file '" + path.string() + "'");
+}
+
+std::shared_ptr<SafetensorsFile> SafetensorsFile::fromBytes(std::string bytes, const std::string& what)
+{
+    auto impl = std::make_shared<Impl>();
+    auto m = std::make_shared<Mapping>();
+    m->owned = std::move(bytes);
+    m->size = m->owned.size();
+    m->addr = m->owned.data();
+    impl->mapping = std::move(m);
+    return parse(std::move(impl), "safetensors file '" + what + "'");
 }
 
 SafetensorsFile::~SafetensorsFile() = default;

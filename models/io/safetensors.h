@@ -28,6 +28,10 @@ public:
     // file shorter than 8 bytes, header length beyond the file, header not JSON / not an object,
     // unknown dtype, offsets outside the data area, size != dtype size x numel, overlapping tensors.
     static std::shared_ptr<SafetensorsFile> open(const std::filesystem::path& path);
+    // The same parser over bytes held in memory (a whole file: length, header, data area); the
+    // tensors alias `bytes`, which the object keeps. `what` names the source in messages
+    // ("safetensors file '<what>'"); path() is empty. Used by the fuzzer and by tests.
+    static std::shared_ptr<SafetensorsFile> fromBytes(std::string bytes, const std::string& what);
 
     const std::filesystem::path& path() const;
     std::vector<std::string> names() const;                 // sorted
@@ -39,6 +43,7 @@ public:
     ~SafetensorsFile();
     struct Impl;
 private:
+    static std::shared_ptr<SafetensorsFile> parse(std::shared_ptr<Impl> impl, const std::string& file);
     std::shared_ptr<Impl> m_impl;
 };
 
