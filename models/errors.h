@@ -28,3 +28,14 @@ public:
 };
 
 }  // namespace inpaint::models
+
+namespace inpaint::models {
+
+// Thrown when the person cancelled the job (see models/nn/cancel.h). Not an error: callers turn
+// it into a Canceled status. Deliberately not a ModelError.
+class Cancelled : public std::exception {
+public:
+    const char* what() const noexcept override { return "the job was cancelled"; }
+};
+
+}  // namespace inpaint::models

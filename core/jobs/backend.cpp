@@ -1,8 +1,9 @@
-// The default backend factory: classical today; the diffusion backend plugs in here.
+// The default backend factory: classical without a model, diffusion with one.
 #include "core/jobs/backend.h"
 
 #include "core/jobs/classical_backend.h"
 #include "core/jobs/diffusion_backend.h"
+#include "core/jobs/model_cache.h"
 
 namespace inpaint::jobs {
 
@@ -18,7 +19,7 @@ BackendFactory defaultBackendFactory()
         if (error)
             *error = QStringLiteral("The %1 pipeline needs a Stable Diffusion model, and none is loaded; "
                                     "use classical-telea or classical-ns.")
-                         .arg(pipelineName(request.pipeline));
+                         .arg(name(request.pipeline));
         return nullptr;
     };
 }

@@ -1,19 +1,17 @@
 // ClassicalBackend: OpenCV Telea / Navier-Stokes inpainting as a job backend. Needs no
-// weights; it is what runs when no model is installed.
+// weights; it is what runs when no model is installed. Works on the whole image in the
+// document's own format (WorkNeeds::keepFormat).
 #pragma once
 
 #include "core/jobs/backend.h"
 
 namespace inpaint::jobs {
 
-// Checks a request's image and mask before any backend runs: returns an empty string when
-// they are usable, else one sentence saying what is wrong (null image, mask size, ...).
-QString validateImageAndMask(const InpaintRequest& request);
-
 class ClassicalBackend final : public Backend {
 public:
-    InpaintResult run(const InpaintRequest& request, const StepSink& onStep,
-                      const std::atomic<bool>& cancel) override;
+    WorkNeeds prepare(const InpaintRequest& request, const StatusSink& onStatus, const std::atomic<bool>& cancel) override;
+    QImage run(const InpaintRequest& request, const QImage& workImage, const QImage& workMask,
+               const WorkPreviewSink& onStep, const std::atomic<bool>& cancel) override;
 };
 
 }  // namespace inpaint::jobs

@@ -1,6 +1,8 @@
 // Checkpoint comparison (see compare.h).
 #include "core/jobs/compare.h"
 
+#include "core/jobs/run_job.h"
+
 #include <QFileInfo>
 
 namespace inpaint::jobs {
@@ -61,7 +63,7 @@ QString slotLabel(const CompareSlot& slot, const InpaintRequest& r, const Inpain
         parts << pipelineName(r.pipeline);
     } else {
         parts << QFileInfo(slot.modelPath).fileName() << pipelineName(r.pipeline) << r.scheduler;
-        if (r.pipeline != PipelineKind::InpaintUnet && r.maskedContent != QLatin1String("original")) parts << r.maskedContent;
+        if (r.pipeline != PipelineKind::InpaintUnet && r.maskedContent != MaskedContent::Original) parts << name(r.maskedContent);
     }
     if (result.ok() && !isClassical(r.pipeline) && r.steps > 0)
         parts << QStringLiteral("%1 s/step").arg(result.seconds / r.steps, 0, 'f', 2);
@@ -77,31 +79,12 @@ QString slotLabel(const CompareSlot& slot, const InpaintRequest& r, const Inpain
 QList<InpaintResult> runCompare(const InpaintRequest& shared, const QList<CompareSlot>& slotList, const BackendFactory& factory,
                                 const SlotStepSink& onStep, const std::atomic<bool>& cancel)
 {
+    InpaintRequest base = shared;
+    base.resolveSeed();  // one seed for every slot
     QList<InpaintResult> out;
     for (int i = 0; i < slotList.size(); ++i) {
-        InpaintResult r;
-        r.jobId = quint64(i + 1);
-        if (cancel.load()) {
-            r.status = JobStatus::Canceled;
-            out << r;
-            continue;
-        }
-        const InpaintRequest req = slotRequest(shared, slotList[i]);
-        try {
-            QString error;
-            std::unique_ptr<Backend> backend = factory(req, &error);
-            if (!backend) {
-                r.error = error;
-            } else {
-                r = backend->run(req, [&](const StepReport& s) { if (onStep) onStep(i, s); }, cancel);
-            }
-        } catch (const std::bad_alloc&) {
-            r.status = JobStatus::Failed;
-            r.error = QStringLiteral("The slot ran out of memory.");
-        } catch (const std::exception& e) {
-            r.status = JobStatus::Failed;
-            r.error = QString::fromLocal8Bit(e.what());
-        }
+        InpaintResult r = runJob(slotRequest(base, slotList[i]), factory,
+                                 [&](const StepReport& s) { if (onStep) onStep(i, s); }, cancel);
         r.jobId = quint64(i + 1);
         out << r;
     }

@@ -1,12 +1,8 @@
-// InferenceWorker: the body of every job, on the worker thread.
+// InferenceWorker: the worker thread's side of every job; the job itself is runJob().
 #include "core/jobs/inference_worker.h"
 
-#include "core/imaging/mask_ops.h"
-
-#include <QElapsedTimer>
-
-#include <exception>
-#include <new>
+#include "core/jobs/engine_info.h"
+#include "core/jobs/run_job.h"
 
 namespace inpaint::jobs {
 
@@ -14,56 +10,21 @@ InferenceWorker::InferenceWorker(BackendFactory factory) : m_factory(std::move(f
 
 void InferenceWorker::process(const InpaintRequest& request, CancelFlag cancel)
 {
-    InpaintResult result;
-    result.jobId = request.id;
-    if (cancel->load()) {  // cancelled while it waited in the queue
-        result.status = JobStatus::Canceled;
-        emit finished(result);
-        return;
-    }
-    emit started(request.id);
-
-    QElapsedTimer timer;
-    timer.start();
-    try {
-        QString error;
-        std::unique_ptr<Backend> backend = m_factory ? m_factory(request, &error) : nullptr;
-        if (!backend) {
-            result.error = error.isEmpty() ? QStringLiteral("No engine can run this pipeline.") : error;
-        } else {
-            const quint64 id = request.id;
-            InpaintRequest grown;
-            if (request.maskGrow != 0) {
-                grown = request;
-                grown.mask = imaging::growMask(request.mask, request.maskGrow);
-                if (grown.mask.isNull()) throw std::bad_alloc();
-            }
-            result = backend->run(
-                request.maskGrow != 0 ? grown : request,
-                [this, id](const StepReport& r) {
-                    if (!r.status.isEmpty()) emit status(id, r.status);
-                    else emit stepDone(id, r.step, r.total, r.preview);
-                },
-                *cancel);
-            result.jobId = id;
-        }
-    } catch (const std::bad_alloc&) {
-        result.status = JobStatus::Failed;
-        result.error = QStringLiteral("The job ran out of memory; try a smaller image or region.");
-    } catch (const std::exception& e) {
-        result.status = JobStatus::Failed;
-        result.error = QString::fromLocal8Bit(e.what());
-    } catch (...) {
-        result.status = JobStatus::Failed;
-        result.error = QStringLiteral("The job failed with an unknown error.");
-    }
-    if (result.seconds <= 0.0) result.seconds = timer.elapsed() / 1000.0;
-    // A flag raised during the last step still wins: the person asked for nothing to change.
-    if (cancel->load() && result.status == JobStatus::Ok) {
-        result.status = JobStatus::Canceled;
-        result.image = QImage();
-    }
+    const quint64 id = request.id;
+    if (!cancel->load()) emit started(id);
+    InpaintResult result = runJob(request, m_factory,
+                                  [this, id](const StepReport& r) {
+                                      if (!r.status.isEmpty()) emit status(id, r.status);
+                                      else emit stepDone(id, r.step, r.total, r.preview);
+                                  },
+                                  *cancel);
+    result.jobId = id;
     emit finished(result);
+}
+
+void InferenceWorker::probe(Device device, Precision dtype)
+{
+    emit engineDescribed(device, dtype, describeEngine(device, dtype));
 }
 
 }  // namespace inpaint::jobs

@@ -1,17 +1,16 @@
-// JobQueue: lives on the UI thread, owns the worker QThread. submit() returns at once;
-// jobs run one after another on the worker; results and previews come back as signals
-// delivered on the UI thread. cancel() sets the job's atomic flag (the worker, busy
-// inside run(), cannot process queued slots, so the flag is the only way in).
+// JobQueue: lives on the UI thread, owns the worker QThread. submit() returns a JobHandle at once;
+// jobs run one after another on the worker; each job's progress and result come back on its own
+// handle, on the UI thread. Cancel goes through the handle's atomic flag (the worker, busy inside
+// runJob(), cannot process queued slots, so the flag is the only way in).
 #pragma once
 
 #include "core/jobs/backend.h"
+#include "core/jobs/job_handle.h"
 
 #include <QObject>
 #include <memory>
 
 namespace inpaint::jobs {
-
-class InferenceWorker;
 
 class JobQueue : public QObject {
     Q_OBJECT
@@ -20,17 +19,18 @@ public:
     JobQueue(BackendFactory factory, QObject* parent = nullptr);
     ~JobQueue() override;  // cancels everything and joins the worker thread
 
-    quint64 submit(InpaintRequest request);  // returns the job id (> 0)
-    void cancel(quint64 jobId);               // queued or running; finished(Canceled) follows
+    // Queues the job; a random seed is drawn now (request().seed shows it). The handle is a child
+    // of `owner` (default: the queue), so it dies with the window that asked for it.
+    JobHandle* submit(InpaintRequest request, QObject* owner = nullptr);
     void cancelAll();
-    int pendingCount() const;                 // queued + running
+    int pendingCount() const;  // queued + running
     bool isBusy() const { return pendingCount() > 0; }
 
+    // Asks the worker what the engine runs on for these preferences; engineDescribed() answers.
+    void probeEngine(Device device, Precision dtype);
+
 signals:
-    void started(quint64 jobId);
-    void stepDone(quint64 jobId, int step, int total, const QImage& preview);
-    void status(quint64 jobId, const QString& text);
-    void finished(const inpaint::jobs::InpaintResult& result);
+    void engineDescribed(inpaint::jobs::Device device, inpaint::jobs::Precision dtype, const QString& text);
     void idle();  // the queue ran dry
 
 private:

@@ -76,7 +76,8 @@ QString samplerLabel(const QString& scheduler)
     return {};
 }
 
-QString formatParameters(const InpaintRequest& r, QSize size, const QString& modelName)
+QString formatParameters(const InpaintRequest& r, QSize size, const QString& modelName,
+                         const QList<QPair<QString, QString>>& extra)
 {
     QStringList lines;
     lines << r.prompt;
@@ -87,6 +88,7 @@ QString formatParameters(const InpaintRequest& r, QSize size, const QString& mod
         add(QStringLiteral("Pipeline"), pipelineName(r.pipeline));
         add(QStringLiteral("Radius"), QString::number(r.classicalRadius));
         add(QStringLiteral("Size"), QStringLiteral("%1x%2").arg(size.width()).arg(size.height()));
+        for (const auto& [k, v] : extra) add(k, v);
         // A1111 readers need "Steps:" to recognise the line; classical runs have none.
         return QStringLiteral("%1\nSteps: 0, %2").arg(r.prompt, kv.join(QStringLiteral(", ")));
     }
@@ -100,16 +102,17 @@ QString formatParameters(const InpaintRequest& r, QSize size, const QString& mod
     add(QStringLiteral("Denoising strength"), number(r.strength));
     add(QStringLiteral("Mask blur"), number(r.maskBlur));
     if (r.maskGrow != 0) add(QStringLiteral("Mask grow"), QString::number(r.maskGrow));
-    add(QStringLiteral("Inpaint area"), r.region == QLatin1String("masked") ? QStringLiteral("Only masked")
-                                                                             : QStringLiteral("Whole picture"));
-    if (r.region == QLatin1String("masked"))
+    add(QStringLiteral("Inpaint area"), r.region == RegionMode::Masked ? QStringLiteral("Only masked")
+                                                                        : QStringLiteral("Whole picture"));
+    if (r.region == RegionMode::Masked)
         add(QStringLiteral("Masked area padding"), QString::number(r.regionPadding));
-    add(QStringLiteral("Masked content"), r.maskedContent == QLatin1String("latent-noise") ? QStringLiteral("latent noise")
-                                                                                            : r.maskedContent);
+    add(QStringLiteral("Masked content"), r.maskedContent == MaskedContent::LatentNoise ? QStringLiteral("latent noise")
+                                                                                         : name(r.maskedContent));
     add(QStringLiteral("Pipeline"), pipelineName(r.pipeline));
-    if (r.pipeline == PipelineKind::Blend) add(QStringLiteral("Blend timing"), r.blendTiming);
+    if (r.pipeline == PipelineKind::Blend) add(QStringLiteral("Blend timing"), name(r.blendTiming));
     if (r.scheduler == QLatin1String("ddim") && r.eta > 0) add(QStringLiteral("Eta"), number(r.eta));
     if (!r.pasteBack) add(QStringLiteral("Paste back"), QStringLiteral("off"));
+    for (const auto& [k, v] : extra) add(k, v);
     lines << kv.join(QStringLiteral(", "));
     return lines.join(QLatin1Char('\n'));
 }
@@ -152,20 +155,22 @@ bool parseParameters(const QString& text, InpaintRequest* out, QString* modelNam
             if (s == QLatin1String(n.a1111)) r.scheduler = QString::fromLatin1(n.scheduler);
     }
     if (const double v = kv.value(QStringLiteral("CFG scale")).toDouble(&ok); ok) r.guidance = v;
-    if (const quint64 v = kv.value(QStringLiteral("Seed")).toULongLong(&ok); ok) r.seed = v;
+    if (const quint64 v = kv.value(QStringLiteral("Seed")).toULongLong(&ok); ok) {
+        r.seed = v;
+        r.randomSeed = false;  // a recipe replays its own seed
+    }
     if (const double v = kv.value(QStringLiteral("Denoising strength")).toDouble(&ok); ok) r.strength = v;
     if (const double v = kv.value(QStringLiteral("Mask blur")).toDouble(&ok); ok) r.maskBlur = v;
     if (const int v = kv.value(QStringLiteral("Mask grow")).toInt(&ok); ok) r.maskGrow = v;
     if (const int v = kv.value(QStringLiteral("Radius")).toInt(&ok); ok) r.classicalRadius = v;
     if (const QString a = kv.value(QStringLiteral("Inpaint area")); !a.isEmpty())
-        r.region = a == QLatin1String("Only masked") ? QStringLiteral("masked") : QStringLiteral("whole");
+        r.region = a == QLatin1String("Only masked") ? RegionMode::Masked : RegionMode::Whole;
     if (const int v = kv.value(QStringLiteral("Masked area padding")).toInt(&ok); ok) r.regionPadding = v;
     if (const QString c = kv.value(QStringLiteral("Masked content")); !c.isEmpty()) {
-        if (c == QLatin1String("latent noise")) r.maskedContent = QStringLiteral("latent-noise");
-        else if (c == QLatin1String("fill") || c == QLatin1String("original")) r.maskedContent = c;
+        if (c == QLatin1String("latent noise")) r.maskedContent = MaskedContent::LatentNoise;
+        else if (const auto m = parse<MaskedContent>(c)) r.maskedContent = *m;
     }
-    if (const QString t = kv.value(QStringLiteral("Blend timing")); t == QLatin1String("next") || t == QLatin1String("current"))
-        r.blendTiming = t;
+    if (const auto t = parse<BlendTiming>(kv.value(QStringLiteral("Blend timing")))) r.blendTiming = *t;
     if (const double v = kv.value(QStringLiteral("Eta")).toDouble(&ok); ok) r.eta = v;
     r.pasteBack = kv.value(QStringLiteral("Paste back")) != QLatin1String("off");
     if (modelName) *modelName = kv.value(QStringLiteral("Model"));

@@ -9,6 +9,8 @@
 
 #include "core/jobs/inpaint_request.h"
 
+#include <QList>
+#include <QPair>
 #include <QSize>
 
 namespace inpaint::jobs {
@@ -16,8 +18,10 @@ namespace inpaint::jobs {
 // A1111's sampler name for a scheduler name ("euler-a" -> "Euler a"); "" for "default".
 QString samplerLabel(const QString& scheduler);
 
-// `size` is the image's size, `modelName` what the Model key shows (the folder's name).
-QString formatParameters(const InpaintRequest& r, QSize size, const QString& modelName);
+// `size` is the image's size, `modelName` what the Model key shows (the folder's name). `extra`
+// keys go at the end of the settings line (e.g. a comparison sheet's slots).
+QString formatParameters(const InpaintRequest& r, QSize size, const QString& modelName,
+                         const QList<QPair<QString, QString>>& extra = {});
 
 // Reads a parameters text back into `out` (only the recipe fields; image, mask and model path are
 // left as they are). `modelName` receives the Model value. False when the text has no settings

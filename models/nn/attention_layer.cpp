@@ -1,5 +1,6 @@
 // diffusers Attention module (see attention_layer.h).
 #include "models/nn/attention_layer.h"
+#include "models/nn/cancel.h"
 
 #include <ATen/ATen.h>
 
@@ -22,6 +23,7 @@ AttentionLayerImpl::AttentionLayerImpl(const AttentionLayerOptions& opts) : opti
 
 torch::Tensor AttentionLayerImpl::forward(const torch::Tensor& hidden, const torch::Tensor& context)
 {
+    throwIfCancelled();  // a cancel lands within one block (cancel.h)
     const bool spatial = hidden.dim() == 4;
     torch::Tensor x = hidden;
     if (m_groupNorm)

@@ -1,5 +1,6 @@
 // ResnetBlock2D (see resnet_block.h); mirrors diffusers 0.25.1 models/resnet.py.
 #include "models/nn/resnet_block.h"
+#include "models/nn/cancel.h"
 
 #include <ATen/ATen.h>
 
@@ -20,6 +21,7 @@ ResnetBlock2DImpl::ResnetBlock2DImpl(const ResnetBlockOptions& opts) : options(o
 
 torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Tensor& temb)
 {
+    throwIfCancelled();  // a cancel lands within one block (cancel.h)
     torch::Tensor h = m_conv1->forward(groupNormAct(m_norm1, x, options.act));
     if (m_timeEmbProj) {
         TORCH_CHECK(temb.defined(), "ResnetBlock2D: time embedding expected");

@@ -1,5 +1,6 @@
 // Transformer2DModel / BasicTransformerBlock / GEGLU feed-forward (see transformer_2d.h).
 #include "models/unet/transformer_2d.h"
+#include "models/nn/cancel.h"
 
 #include <ATen/ATen.h>
 
@@ -37,6 +38,7 @@ FeedForwardImpl::FeedForwardImpl(int64_t dim, int64_t inner)
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x)
 {
+    throwIfCancelled();  // a cancel lands within one block (cancel.h)
     torch::Tensor h = nn::linear(m_proj, x);
     const int64_t inner = h.size(-1) / 2;
     torch::Tensor value = h.narrow(-1, 0, inner);

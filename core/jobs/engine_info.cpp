@@ -1,0 +1,70 @@
+// Engine info (see engine_info.h).
+#include "core/jobs/engine_info.h"
+
+#include "core/diffusion/schedulers/scheduler_factory.h"
+#include "core/diffusion/sd_model.h"
+
+#include <torch/torch.h>
+
+#include <QCoreApplication>
+#include <QMutex>
+#include <QThread>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+namespace inpaint::jobs {
+
+namespace {
+std::atomic<int> g_uiCalls{0};
+QMutex g_lastMutex;
+QString g_last;
+}  // namespace
+
+void noteEngineCall(const char* what)
+{
+    const QCoreApplication* app = QCoreApplication::instance();
+    if (!app || QThread::currentThread() != app->thread()) return;
+    ++g_uiCalls;
+    QMutexLocker lock(&g_lastMutex);
+    g_last = QString::fromLatin1(what);
+}
+
+int uiThreadEngineCalls() { return g_uiCalls.load(); }
+
+QString lastUiThreadEngineCall()
+{
+    QMutexLocker lock(&g_lastMutex);
+    return g_last;
+}
+
+QStringList schedulerNames()
+{
+    QStringList names;
+    for (const std::string& n : diffusion::schedulerNames()) names << QString::fromStdString(n);
+    return names;
+}
+
+QString describeEngine(Device device, Precision dtype)
+{
+    noteEngineCall("describeEngine");
+    try {
+        const torch::Device d = diffusion::parseDevice(name(device).toStdString());
+        const torch::ScalarType t = diffusion::parseDtype(name(dtype).toStdString(), d);
+        const QString type = QString::fromStdString(diffusion::dtypeName(t));
+        if (d.is_cuda()) return QStringLiteral("CUDA · %1").arg(type);
+        return QStringLiteral("CPU · %1 · %2 threads").arg(type).arg(std::max(1u, std::thread::hardware_concurrency()));
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+}
+
+void configureTorchThreads()
+{
+    noteEngineCall("configureTorchThreads");
+    const unsigned n = std::max(1u, std::thread::hardware_concurrency());
+    if (torch::get_num_threads() != static_cast<int>(n)) torch::set_num_threads(static_cast<int>(n));
+}
+
+}  // namespace inpaint::jobs

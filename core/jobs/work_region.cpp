@@ -1,0 +1,76 @@
+// WorkRegion (see work_region.h).
+#include "core/jobs/work_region.h"
+
+#include "core/imaging/composite.h"
+#include "core/imaging/mask_ops.h"
+
+#include <limits>
+#include <new>
+
+namespace inpaint::jobs {
+
+namespace {
+QImage checked(QImage img)
+{
+    if (img.isNull()) throw std::bad_alloc();
+    return img;
+}
+}  // namespace
+
+WorkRegion::WorkRegion(const InpaintRequest& r)
+    : m_request(r),
+      m_original(r.image),
+      m_jobMask(r.maskGrow != 0 ? checked(imaging::growMask(r.mask, r.maskGrow)) : r.mask),
+      m_box(imaging::maskBoundingBox(m_jobMask)),
+      m_empty(m_box.isEmpty())
+{
+}
+
+void WorkRegion::plan(const WorkNeeds& needs)
+{
+    if (m_empty) return;
+    const InpaintRequest& r = m_request;
+    const QImage& mask = m_jobMask;
+    const QRect& box = m_box;
+    m_keepFormat = needs.keepFormat;
+
+    if (m_keepFormat) {
+        // Classical: the document's pixels as they are; every pixel > 0 is repainted, and only those.
+        m_plan = {QRect(QPoint(0, 0), r.image.size()), r.image.size(), r.image.size()};
+        m_workImage = r.image;
+        m_workMask = mask;
+        m_pasteMask = checked(imaging::binarizeMask(mask, 0));
+        m_changed = box;
+        return;
+    }
+
+    // Diffusion: the binarised mask goes to the model; the paste mask adds the feathered band
+    // outward, so inside the mask the result is all generated.
+    const QImage binary = checked(imaging::binarizeMask(mask));
+    imaging::RegionOptions ro;
+    ro.mode = r.region == RegionMode::Masked ? imaging::RegionMode::Masked : imaging::RegionMode::Whole;
+    ro.padding = std::max(0, r.regionPadding);
+    ro.multiple = std::max(1, needs.multiple);
+    ro.nativeSize = needs.nativeSize;
+    m_plan = imaging::planRegion(r.image.size(), box, ro);
+    m_workImage = checked(imaging::extractWorkImage(r.image, m_plan));
+    m_workMask = checked(imaging::binarizeMask(imaging::extractWorkMask(binary, m_plan)));
+    if (r.pasteBack) {
+        m_pasteMask = binary;
+        if (r.maskBlur > 0) imaging::unionInto(m_pasteMask, checked(imaging::featherMask(binary, r.maskBlur)));
+        m_changed = imaging::maskBoundingBox(m_pasteMask);
+    } else {
+        m_changed = QRect(QPoint(0, 0), r.image.size());
+    }
+}
+
+QImage WorkRegion::compose(const QImage& work) const
+{
+    if (m_empty) return m_original;
+    if (work.isNull()) return {};
+    const QImage restored = m_keepFormat ? work : imaging::restoreWorkImage(m_original, work, m_plan);
+    if (m_pasteMask.isNull()) return checked(restored);
+    return checked(imaging::pasteBack(m_original, restored, m_pasteMask));
+}
+
+}  // namespace inpaint::jobs
