@@ -6,13 +6,16 @@
 #include "core/imaging/heatmap.h"
 #include "core/imaging/image_io.h"
 #include "core/imaging/mask_ops.h"
-#include "core/jobs/diffusion_backend.h"
+#include "core/jobs/engine_info.h"
+#include "core/jobs/job_handle.h"
 #include "core/jobs/job_queue.h"
 #include "core/jobs/recipe.h"
 #include "ui/dialogs.h"
+#include "ui/frame_history.h"
 #include "ui/synced_image_view.h"
 
 #include <QCheckBox>
+#include <cmath>
 #include <QComboBox>
 #include <QFileInfo>
 #include <QGridLayout>
@@ -21,6 +24,7 @@
 #include <QLabel>
 #include <QSpinBox>
 #include <QPainter>
+#include <QPointer>
 #include <QPushButton>
 #include <QSlider>
 #include <QVBoxLayout>
@@ -40,8 +44,10 @@ struct CompareWindow::Slot {
     QPushButton* use = nullptr;
     QPushButton* cancel = nullptr;
     SyncedImageView* view = nullptr;
-    quint64 job = 0;
-    QList<QImage> frames;
+    QPointer<jobs::JobHandle> job;  // a child of the window: closing it cancels the job
+    // Step previews, scaled to at most 1024 px and held within 128 MB per slot (thinned past it).
+    FrameHistory frames{qint64(128) << 20, 1024};
+    int stepsRun = 0;  // the slot's step count (frames may hold fewer after thinning)
     jobs::InpaintResult result;
     jobs::InpaintRequest request;
 };
@@ -191,14 +197,13 @@ CompareWindow::CompareWindow(document::Document* doc, jobs::JobQueue* queue, Dia
     connect(m_abView, &SyncedImageView::viewChanged, this, [this](double z, QPointF c) {
         for (Slot* s : m_slots) s->view->setView(z, c);
     });
-    connect(m_queue, &jobs::JobQueue::stepDone, this, &CompareWindow::onStep);
-    connect(m_queue, &jobs::JobQueue::finished, this, &CompareWindow::onFinished);
     setSlotCount(2);
     setModels({});
 }
 
 CompareWindow::~CompareWindow() {
-    cancelAll();
+    // The slots' job handles are children of this window: their destructors raise the jobs'
+    // cancel flags. Nothing here touches the queue, which may already be gone at quit.
     qDeleteAll(m_slots);
 }
 
@@ -269,7 +274,7 @@ jobs::InpaintRequest CompareWindow::slotRequest(int i) const {
     jobs::InpaintRequest r = jobs::slotRequest(m_shared, slotAt(i));
     // The "masked content" of the object-removal preset's second blend slot.
     if (m_slots[i]->pipeline->property("fill").toBool() && r.pipeline == PipelineKind::Blend)
-        r.maskedContent = QStringLiteral("fill");
+        r.maskedContent = jobs::MaskedContent::Fill;
     return r;
 }
 
@@ -353,12 +358,13 @@ bool CompareWindow::run() {
     m_runImageState = m_doc->imageState();
     m_runShared.image = m_doc->image();
     m_runShared.mask = mask;
-    m_runShared.previewMode = m_runShared.previewMode.isEmpty() ? QStringLiteral("auto") : m_runShared.previewMode;
+    m_runShared.resolveSeed();  // one seed for every slot
     for (int i = 0; i < m_slots.size(); ++i) {
         Slot* s = m_slots[i];
         s->frames.clear();
+        s->stepsRun = 0;
         s->result = jobs::InpaintResult();
-        s->job = 0;
+        s->job = nullptr;
         s->use->setEnabled(false);
         s->view->setImage(m_runShared.image);
         if (i >= slotCount()) continue;
@@ -368,9 +374,12 @@ bool CompareWindow::run() {
         s->request = r;
         s->request.image = {};
         s->request.mask = {};
-        s->job = m_queue->submit(r);
+        s->job = m_queue->submit(r, this);
         s->cancel->setEnabled(true);
-        m_jobs.insert(s->job, i);
+        m_jobs.insert(s->job->id(), i);
+        connect(s->job, &jobs::JobHandle::progress, this,
+                [this, i](int step, int total, const QImage& preview) { onStep(i, step, total, preview); });
+        connect(s->job, &jobs::JobHandle::finished, this, [this, i](const jobs::InpaintResult& r) { onFinished(i, r); });
         s->view->setLabel(tr("%1 · queued").arg(jobs::slotLabel(slotAt(i), r, jobs::InpaintResult())));
     }
     m_stepSlider->setRange(0, 0);
@@ -379,32 +388,32 @@ bool CompareWindow::run() {
 }
 
 void CompareWindow::cancelAll() {
-    for (auto it = m_jobs.cbegin(); it != m_jobs.cend(); ++it) m_queue->cancel(it.key());
+    for (Slot* s : std::as_const(m_slots))
+        if (s->job) s->job->cancel();
 }
 
 void CompareWindow::cancelSlot(int i) {
-    if (i >= 0 && i < m_slots.size() && m_jobs.contains(m_slots[i]->job)) m_queue->cancel(m_slots[i]->job);
+    if (i >= 0 && i < m_slots.size() && m_slots[i]->job) m_slots[i]->job->cancel();
 }
 
-void CompareWindow::onStep(quint64 id, int step, int total, const QImage& preview) {
-    const int i = m_jobs.value(id, -1);
-    if (i < 0 || preview.isNull()) return;
+void CompareWindow::onStep(int i, int step, int total, const QImage& preview) {
+    if (i < 0 || i >= m_slots.size() || preview.isNull()) return;
     Slot* s = m_slots[i];
-    s->frames << preview;
+    s->frames.add(0, step, preview);
+    s->stepsRun = step;
     const bool atEnd = m_stepSlider->value() == m_stepSlider->maximum();
     int longest = 0;
-    for (Slot* o : m_slots) longest = std::max(longest, int(o->frames.size()));
+    for (Slot* o : m_slots) longest = std::max(longest, o->stepsRun);
     m_stepSlider->setRange(0, longest);
     if (atEnd) m_stepSlider->setValue(longest);
     s->view->setLabel(tr("%1 · step %2/%3").arg(jobs::slotLabel(slotAt(i), s->request, jobs::InpaintResult()).section(QStringLiteral(" · "), 0, -2)).arg(step).arg(total));
     refreshViews();
 }
 
-void CompareWindow::onFinished(const jobs::InpaintResult& r) {
-    const int i = m_jobs.value(r.jobId, -1);
-    if (i < 0) return;
-    m_jobs.remove(r.jobId);
+void CompareWindow::onFinished(int i, const jobs::InpaintResult& r) {
+    if (!m_jobs.remove(r.jobId) || i < 0 || i >= m_slots.size()) return;
     Slot* s = m_slots[i];
+    s->job = nullptr;
     s->result = r;
     s->cancel->setEnabled(false);
     s->use->setEnabled(r.ok());
@@ -425,7 +434,14 @@ QImage CompareWindow::shownImage(int i) const {
     const Slot* s = m_slots[i];
     QImage img;
     if (step == m_stepSlider->maximum() && s->result.ok()) img = s->result.image;
-    else if (!s->frames.isEmpty()) img = s->frames.at(std::clamp(step, 1, int(s->frames.size())) - 1);
+    else if (const int n = s->frames.count(0); n > 0 && s->stepsRun > 0) {
+        // Step k of the slot's steps; after thinning, the nearest kept frame.
+        const int k = std::clamp(step, 1, s->stepsRun);
+        const int i = s->stepsRun > 1 ? int(std::lround(double(k - 1) * (n - 1) / (s->stepsRun - 1))) : n - 1;
+        img = s->frames.frames(0).at(std::clamp(i, 0, n - 1));
+        // Kept frames are scaled down; the views work in the photo's pixel coordinates.
+        if (img.size() != m_runShared.image.size()) img = img.scaled(m_runShared.image.size(), Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+    }
     return img.isNull() ? m_runShared.image : img;
 }
 

@@ -81,8 +81,8 @@ signals:
 
 private:
     struct Slot;
-    void onStep(quint64 id, int step, int total, const QImage& preview);
-    void onFinished(const jobs::InpaintResult& r);
+    void onStep(int slot, int step, int total, const QImage& preview);
+    void onFinished(int slot, const jobs::InpaintResult& r);
     void refreshViews();
     void updateNoiseNote();
     jobs::InpaintRequest slotRequest(int i) const;

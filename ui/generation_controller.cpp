@@ -3,8 +3,8 @@
 
 #include "core/document/document.h"
 #include "core/imaging/mask_ops.h"
+#include "core/jobs/job_handle.h"
 #include "core/jobs/job_queue.h"
-#include "ui/job_watcher.h"
 
 #include <QPointer>
 #include <algorithm>
@@ -29,24 +29,9 @@ QCoro::Task<> GenerationController::generate(jobs::InpaintRequest settings) {
     }
     m_doc->commitActiveStroke();
     const QImage mask = m_doc->combinedMask();
-    QRect region = imaging::maskBoundingBox(mask);
-    if (region.isEmpty()) {
+    if (imaging::maskBoundingBox(mask).isEmpty()) {
         emit problem(tr("Paint a mask first: brush over what should be replaced (B), then press Inpaint."));
         co_return;
-    }
-
-    // What a result may change: the mask's box, grown by the mask growth and the feathered band
-    // (featherMask's Gaussian reaches 1.5 x the blur radius), or everything without paste-back.
-    if (!jobs::isClassical(settings.pipeline)) {
-        if (!settings.pasteBack) {
-            region = m_doc->rect();
-        } else {
-            const int margin = std::max(0, settings.maskGrow) + int(std::ceil(1.5 * std::max(0.0, settings.maskBlur))) + 1;
-            region = region.adjusted(-margin, -margin, margin, margin).intersected(m_doc->rect());
-        }
-    } else if (settings.maskGrow > 0) {
-        region = region.adjusted(-settings.maskGrow, -settings.maskGrow, settings.maskGrow, settings.maskGrow)
-                     .intersected(m_doc->rect());
     }
 
     // The snapshot: implicitly shared copies, so later painting or applying detaches the
@@ -56,23 +41,20 @@ QCoro::Task<> GenerationController::generate(jobs::InpaintRequest settings) {
     const quint64 serial = m_doc->serial();
     const quint64 imageState = m_doc->imageState();
 
-    QPointer<JobWatcher> watcher = new JobWatcher(m_queue, this);
-    const quint64 id = m_queue->submit(settings);
-    watcher->watch(id);
-    m_running.insert(id);
+    // The handle is this controller's child: if the controller goes first, the job is cancelled.
+    QPointer<jobs::JobHandle> job = m_queue->submit(settings, this);
+    m_running.insert(job.data());
     if (m_running.size() == 1) emit busyChanged(true);
-    jobs::InpaintRequest recipe = settings;
+    jobs::InpaintRequest recipe = job->request();  // the seed as drawn
     recipe.image = {};
     recipe.mask = {};
-    recipe.id = id;
-    emit jobStarted(id, recipe);
+    emit jobStarted(job.data(), recipe);
 
-    const std::optional<jobs::InpaintResult> got = co_await qCoro(watcher.data(), &JobWatcher::done);
-    if (watcher) watcher->deleteLater();
-    if (!got) co_return;  // the watcher died with us: nothing left to update
+    const std::optional<jobs::InpaintResult> got = co_await qCoro(job.data(), &jobs::JobHandle::finished);
+    if (!got) co_return;  // the handle died with us: nothing left to update
     const jobs::InpaintResult& result = *got;
 
-    m_running.remove(id);
+    m_running.remove(job.data());
     if (m_running.isEmpty()) emit busyChanged(false);
     emit jobFinished(result);
 
@@ -94,7 +76,7 @@ QCoro::Task<> GenerationController::generate(jobs::InpaintRequest settings) {
         emit problem(tr("The engine returned an image of the wrong size or format; it was not used."));
         co_return;
     }
-    m_pending = PendingResult{result, recipe, region, serial, imageState};
+    m_pending = PendingResult{result, recipe, result.changed, serial, imageState};
     emit resultReady(*m_pending);
     emit pendingResultChanged();
     emit message(tr("Result ready in %1 s: Apply keeps it, Discard drops it, hold \\ to compare.")
@@ -102,7 +84,7 @@ QCoro::Task<> GenerationController::generate(jobs::InpaintRequest settings) {
 }
 
 void GenerationController::cancel() {
-    for (quint64 id : std::as_const(m_running)) m_queue->cancel(id);
+    for (jobs::JobHandle* job : std::as_const(m_running)) job->cancel();
 }
 
 bool GenerationController::applyPending() {

@@ -4,8 +4,8 @@
 // applies (one undo step) or discards. Nothing touches the document until Apply, so a
 // cancelled or failed job leaves image and mask exactly as they were.
 //
-// Step previews do not pass through here: they go from JobQueue::stepDone straight to the
-// canvas and the progress panel.
+// Step previews do not pass through here: jobStarted() hands out the job's JobHandle, whose
+// progress() goes straight to the canvas and the progress panel.
 #pragma once
 
 #include "core/jobs/inpaint_request.h"
@@ -21,6 +21,7 @@ namespace inpaint::document {
 class Document;
 }
 namespace inpaint::jobs {
+class JobHandle;
 class JobQueue;
 }
 
@@ -46,7 +47,6 @@ public:
     void cancel();  // every job this controller started
     bool isBusy() const { return !m_running.isEmpty(); }
     int runningJobs() const { return int(m_running.size()); }
-    bool ownsJob(quint64 jobId) const { return m_running.contains(jobId); }
 
     bool hasPendingResult() const { return m_pending.has_value(); }
     const PendingResult* pendingResult() const { return m_pending ? &*m_pending : nullptr; }
@@ -59,7 +59,8 @@ public:
 
 signals:
     void busyChanged(bool busy);
-    void jobStarted(quint64 jobId, const inpaint::jobs::InpaintRequest& settings);
+    // The job was submitted: its handle (for progress and previews) and its recipe, seed drawn.
+    void jobStarted(inpaint::jobs::JobHandle* job, const inpaint::jobs::InpaintRequest& settings);
     void jobFinished(const inpaint::jobs::InpaintResult& result);
     void pendingResultChanged();
     void applied(const inpaint::jobs::InpaintRequest& settings);  // the recipe of the applied result
@@ -69,7 +70,7 @@ signals:
 private:
     document::Document* m_doc;
     jobs::JobQueue* m_queue;
-    QSet<quint64> m_running;
+    QSet<jobs::JobHandle*> m_running;
     std::optional<PendingResult> m_pending;
 };
 

@@ -4,7 +4,8 @@
 #include "core/document/document.h"
 #include "core/imaging/image_io.h"
 #include "core/jobs/job_queue.h"
-#include "core/jobs/diffusion_backend.h"
+#include "core/jobs/engine_info.h"
+#include "core/jobs/job_handle.h"
 #include "core/jobs/recipe.h"
 #include "core/tools/brush_tool.h"
 #include "ui/brush_options.h"
@@ -107,8 +108,17 @@ MainWindow::MainWindow(jobs::BackendFactory factory, QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
-    // Stop the worker before the document and widgets go (JobQueue joins its thread).
+    // Children would go in creation order (document, queue, controller, ..., compare window), so
+    // the queue would die before the windows that hold its jobs. Tear down explicitly: first what
+    // holds job handles (their destructors only raise flags), then the queue, which cancels what
+    // is left and joins the worker thread, and only then the document and the widgets.
+    delete m_compare;
+    m_compare = nullptr;
     m_controller->cancel();
+    delete m_controller;
+    m_controller = nullptr;
+    delete m_queue;
+    m_queue = nullptr;
 }
 
 void MainWindow::setDialogs(std::unique_ptr<Dialogs> dialogs) {
@@ -472,6 +482,11 @@ void MainWindow::buildStatusBar() {
     m_engineLabel->setObjectName(QStringLiteral("engineLabel"));
     m_engineLabel->setToolTip(tr("Where the diffusion engine runs (Models ▸ Device / Precision)"));
     statusBar()->addPermanentWidget(m_engineLabel);
+    connect(m_queue, &jobs::JobQueue::engineDescribed, m_engineLabel,
+            [this](jobs::Device device, jobs::Precision dtype, const QString& text) {
+                const jobs::InpaintRequest now = jobSettings();
+                if (device == now.device && dtype == now.dtype) m_engineLabel->setText(text);  // not a stale answer
+            });
     updateEngineLabel();
 }
 
@@ -485,9 +500,9 @@ void MainWindow::setEnginePreference(const QString& key, const QString& value) {
 }
 
 void MainWindow::updateEngineLabel() {
-    if (m_engineLabel)
-        m_engineLabel->setText(jobs::describeEngine(enginePreference(QStringLiteral("device")),
-                                                    enginePreference(QStringLiteral("dtype"))));
+    // The worker answers (engineDescribed): probing CUDA is a torch call, never made on this thread.
+    const jobs::InpaintRequest r = jobSettings();
+    m_queue->probeEngine(r.device, r.dtype);
 }
 
 void MainWindow::connectSignals() {
@@ -536,24 +551,22 @@ void MainWindow::connectSignals() {
     // Jobs.
     connect(m_prompt, &PromptPanel::inpaintRequested, this, &MainWindow::startInpaint);
     connect(m_progress, &ProgressPanel::cancelRequested, m_controller, &GenerationController::cancel);
-    connect(m_controller, &GenerationController::jobStarted, m_progress, &ProgressPanel::jobQueued);
-    connect(m_queue, &jobs::JobQueue::started, m_progress, &ProgressPanel::jobRunning);
-    connect(m_queue, &jobs::JobQueue::status, m_progress, &ProgressPanel::status);
-    connect(m_queue, &jobs::JobQueue::stepDone, this, [this](quint64 id, int step, int total, const QImage& preview) {
-        if (!m_controller->ownsJob(id)) return;  // e.g. a compare slot: its window shows it
-        m_progress->stepDone(id, step, total);
-        // Kept (scaled down) for the denoising animation of this job's result.
-        if (!preview.isNull()) {
-            QList<QImage>& frames = m_frames[id];
-            if (step == 1) frames.clear();
-            frames << (std::max(preview.width(), preview.height()) > kFrameSide
-                           ? preview.scaled(kFrameSide, kFrameSide, Qt::KeepAspectRatio, Qt::SmoothTransformation)
-                           : preview);
-        }
-        // A step preview of the whole image goes straight to the canvas.
-        if (!preview.isNull() && preview.size() == m_doc->size() && !m_controller->hasPendingResult())
-            m_canvas->setPreviewImage(preview, true);
-    });
+    connect(m_controller, &GenerationController::jobStarted, this,
+            [this](jobs::JobHandle* job, const jobs::InpaintRequest& settings) {
+                const quint64 id = job->id();
+                m_progress->jobQueued(id, settings);
+                m_prompt->showSeedUsed(settings.seed);
+                connect(job, &jobs::JobHandle::started, m_progress, [this, id] { m_progress->jobRunning(id); });
+                connect(job, &jobs::JobHandle::status, m_progress, [this, id](const QString& t) { m_progress->status(id, t); });
+                connect(job, &jobs::JobHandle::progress, this, [this, id](int step, int total, const QImage& preview) {
+                    m_progress->stepDone(id, step, total);
+                    // Kept (scaled down) for the denoising animation of this job's result.
+                    m_frames.add(id, step, preview);
+                    // A step preview of the whole image goes straight to the canvas.
+                    if (!preview.isNull() && preview.size() == m_doc->size() && !m_controller->hasPendingResult())
+                        m_canvas->setPreviewImage(preview, true);
+                });
+            });
     connect(m_controller, &GenerationController::jobFinished, m_progress, &ProgressPanel::jobFinished);
     connect(m_controller, &GenerationController::jobFinished, this, [this](const jobs::InpaintResult& r) {
         if (!r.ok() && !m_controller->hasPendingResult()) m_canvas->setPreviewImage({});  // drop step previews
@@ -579,7 +592,7 @@ void MainWindow::connectSignals() {
         m_frames.remove(r.result.jobId);
     });
     connect(m_strip, &ResultsStrip::rerunRequested, this, [this](jobs::InpaintRequest s, bool newSeed) {
-        if (newSeed) s.seed = QRandomGenerator::global()->bounded(std::numeric_limits<int>::max());
+        s.randomSeed = newSeed;  // drawn when the job is submitted
         m_prompt->setSettings(s);
         startInpaint();
     });
@@ -633,7 +646,7 @@ void MainWindow::updateActions() {
     action("discard")->setEnabled(pending);
     action("split")->setEnabled(pending);
     const PendingResult* p = m_controller->pendingResult();
-    action("exportAnimation")->setEnabled(p && !m_frames.value(p->result.jobId).isEmpty());
+    action("exportAnimation")->setEnabled(p && m_frames.count(p->result.jobId) > 0);
     m_prompt->inpaintButton()->setEnabled(open);
 }
 
@@ -805,9 +818,17 @@ void MainWindow::offerRecipe(const QString& text, const QString& fileName) {
     jobs::InpaintRequest r = m_prompt->settings();
     QString model;
     if (!jobs::parseParameters(text, &r, &model)) return;
+    // The one validation every front end uses: values outside the panel's ranges are named here
+    // (the panel's boxes would otherwise clamp them without a word).
+    QStringList outOfRange;
+    for (const jobs::Violation& v : r.validate(false))
+        if (v.key != QLatin1String("model")) outOfRange << v.text();
+    const QString warning = outOfRange.isEmpty() ? QString()
+                                                 : tr("\n\nThese values are outside what this editor allows and will be "
+                                                      "clamped: %1.").arg(outOfRange.join(QStringLiteral("; ")));
     const auto answer = m_dialogs->ask(this, tr("Restore the recipe?"),
                                        tr("This image carries the settings that made it:\n\n%1\n\nLoad them into the "
-                                          "prompt panel?").arg(text.left(600)),
+                                          "prompt panel?%2").arg(text.left(600), warning),
                                        QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
     if (answer != QMessageBox::Yes) return;
     for (const jobs::ModelInfo& m : m_models)
@@ -840,9 +861,9 @@ CompareWindow* MainWindow::showCompare() {
 
 bool MainWindow::exportAnimation() {
     const PendingResult* p = m_controller->pendingResult();
-    if (!p || m_frames.value(p->result.jobId).isEmpty()) return false;
-    QList<QImage> frames = m_frames.value(p->result.jobId);
-    frames << p->result.image;  // the final image, pasted back, held at the end
+    if (!p || m_frames.count(p->result.jobId) == 0) return false;
+    // The last step's preview is the final image itself, so the animation ends on the result.
+    const QList<QImage> frames = m_frames.frames(p->result.jobId);
     const QString path = m_dialogs->saveImageFile(this, tr("Export Denoising Animation"),
                                                   suggestedSavePath(QStringLiteral("-steps.webp")));
     if (path.isEmpty()) return false;
@@ -931,11 +952,11 @@ void MainWindow::startInpaint() {
     m_controller->generate(jobSettings());
 }
 
-jobs::InpaintRequest MainWindow::jobSettings() {
+jobs::InpaintRequest MainWindow::jobSettings() const {
     jobs::InpaintRequest r = m_prompt->settings();
-    r.device = enginePreference(QStringLiteral("device"));
-    r.dtype = enginePreference(QStringLiteral("dtype"));
-    r.previewMode = enginePreference(QStringLiteral("preview"));
+    r.device = jobs::parse<jobs::Device>(enginePreference(QStringLiteral("device"))).value_or(jobs::Device::Auto);
+    r.dtype = jobs::parse<jobs::Precision>(enginePreference(QStringLiteral("dtype"))).value_or(jobs::Precision::Auto);
+    r.previewMode = jobs::parse<jobs::PreviewMode>(enginePreference(QStringLiteral("preview"))).value_or(jobs::PreviewMode::Auto);
     return r;
 }
 

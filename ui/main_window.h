@@ -10,6 +10,7 @@
 
 #include "core/jobs/backend.h"
 #include "core/jobs/model_library.h"
+#include "ui/frame_history.h"
 
 #include <QHash>
 #include <QImage>
@@ -146,17 +147,17 @@ private:
     QLabel* m_zoomLabel = nullptr;
     QLabel* m_posLabel = nullptr;
     QLabel* m_engineLabel = nullptr;
-    // The prompt panel's settings with the engine preferences (draws the seed when it is random).
-    jobs::InpaintRequest jobSettings();
+    // The prompt panel's settings with the engine preferences (a random seed is drawn at submit).
+    jobs::InpaintRequest jobSettings() const;
     QList<ModelEntry> modelEntries() const;  // m_models as the pickers list them
     void updateEngineLabel();
     QString m_pastedName;
     QList<jobs::ModelInfo> m_models;
     // The recipe of the last applied result, written into saved PNGs; cleared with a new image.
     std::optional<jobs::InpaintRequest> m_recipe;
-    // Step previews per job id (scaled to at most kFrameSide), for the denoising animation.
-    static constexpr int kFrameSide = 768;
-    QHash<quint64, QList<QImage>> m_frames;
+    // Step previews per job id, for the denoising animation: scaled to at most 768 px and held
+    // within 256 MB altogether (the oldest jobs' frames go first).
+    FrameHistory m_frames{qint64(256) << 20, 768};
     QString recipeText() const;
     void offerRecipe(const QString& text, const QString& fileName);
     QFutureWatcher<QList<jobs::ModelInfo>>* m_scan = nullptr;

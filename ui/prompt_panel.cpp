@@ -10,7 +10,8 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QRandomGenerator>
+#include <QLineEdit>
+#include <QRegularExpressionValidator>
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QVBoxLayout>
@@ -45,7 +46,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_model = new QComboBox(engine);
     m_model->setToolTip(tr("The Stable Diffusion model (a diffusers folder) for the neural pipelines"));
     m_radius = new QSpinBox(engine);
-    m_radius->setRange(1, 50);
+    m_radius->setRange(jobs::limits::kRadiusMin, jobs::limits::kRadiusMax);
     m_radius->setValue(5);
     m_radius->setSuffix(tr(" px"));
     m_radius->setToolTip(tr("How far around each missing pixel the classical engine looks"));
@@ -85,22 +86,24 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
         {QStringLiteral("LMS"), QStringLiteral("lms")}};
     for (const auto& [label, id] : schedulers) m_scheduler->addItem(label, id);
     m_steps = new QSpinBox(m_samplingGroup);
-    m_steps->setRange(1, 150);
+    m_steps->setObjectName(QStringLiteral("steps"));
+    m_steps->setRange(jobs::limits::kStepsMin, jobs::limits::kStepsMax);
     m_steps->setValue(30);
     m_steps->setToolTip(tr("Denoising steps: more is slower and usually finer"));
     m_guidance = new QDoubleSpinBox(m_samplingGroup);
-    m_guidance->setRange(1.0, 30.0);
+    m_guidance->setRange(jobs::limits::kGuidanceMin, jobs::limits::kGuidanceMax);
     m_guidance->setSingleStep(0.5);
     m_guidance->setValue(7.5);
     m_guidance->setToolTip(tr("Classifier-free guidance: how closely to follow the prompt"));
     m_strength = new QDoubleSpinBox(m_samplingGroup);
-    m_strength->setRange(0.05, 1.0);
+    m_strength->setRange(0.01, jobs::limits::kStrengthMax);  // (0, 1] at the box's two decimals
     m_strength->setSingleStep(0.05);
     m_strength->setValue(1.0);
     m_strength->setToolTip(tr("How much of the masked area is re-imagined (1 = completely)"));
-    m_seed = new QSpinBox(m_samplingGroup);
-    m_seed->setRange(0, std::numeric_limits<int>::max());
-    m_seed->setValue(0);
+    // Every 64-bit seed (a spin box stops at 2^31 - 1 and would silently change restored recipes).
+    m_seed = new QLineEdit(QStringLiteral("0"), m_samplingGroup);
+    m_seed->setObjectName(QStringLiteral("seed"));
+    m_seed->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,20}")), m_seed));
     m_seed->setToolTip(tr("The seed of the starting noise: the same seed and settings give the same image"));
     m_randomSeed = new QCheckBox(tr("Random"), m_samplingGroup);
     m_randomSeed->setChecked(true);
@@ -118,28 +121,28 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     // --- mask ---
     m_maskGroup = new QGroupBox(tr("Mask"), this);
     m_maskGrow = new QSpinBox(m_maskGroup);
-    m_maskGrow->setRange(-64, 64);
+    m_maskGrow->setRange(jobs::limits::kMaskGrowMin, jobs::limits::kMaskGrowMax);
     m_maskGrow->setSuffix(tr(" px"));
     m_maskGrow->setToolTip(tr("Grow (positive) or shrink (negative) the mask before inpainting"));
     m_maskBlur = new QSpinBox(m_maskGroup);
-    m_maskBlur->setRange(0, 64);
+    m_maskBlur->setRange(int(jobs::limits::kMaskBlurMin), int(jobs::limits::kMaskBlurMax));
     m_maskBlur->setValue(4);
     m_maskBlur->setSuffix(tr(" px"));
     m_maskBlur->setToolTip(tr("Feather: how far outside the mask the result fades into the photo"));
     m_region = new QComboBox(m_maskGroup);
-    m_region->addItem(tr("Whole image"), QStringLiteral("whole"));
-    m_region->addItem(tr("Only masked"), QStringLiteral("masked"));
+    m_region->addItem(tr("Whole image"), QVariant::fromValue(jobs::RegionMode::Whole));
+    m_region->addItem(tr("Only masked"), QVariant::fromValue(jobs::RegionMode::Masked));
     m_region->setToolTip(tr("Only masked: work on a crop around the mask at the model's own size "
                             "(finer detail for small edits in large photos)"));
     m_regionPadding = new QSpinBox(m_maskGroup);
-    m_regionPadding->setRange(0, 512);
+    m_regionPadding->setRange(jobs::limits::kRegionPaddingMin, jobs::limits::kRegionPaddingMax);
     m_regionPadding->setValue(32);
     m_regionPadding->setSuffix(tr(" px"));
     m_regionPadding->setToolTip(tr("Context around the mask in Only masked mode"));
     m_maskedContent = new QComboBox(m_maskGroup);
-    m_maskedContent->addItem(tr("Original"), QStringLiteral("original"));
-    m_maskedContent->addItem(tr("Fill (Telea)"), QStringLiteral("fill"));
-    m_maskedContent->addItem(tr("Latent noise"), QStringLiteral("latent-noise"));
+    m_maskedContent->addItem(tr("Original"), QVariant::fromValue(jobs::MaskedContent::Original));
+    m_maskedContent->addItem(tr("Fill (Telea)"), QVariant::fromValue(jobs::MaskedContent::Fill));
+    m_maskedContent->addItem(tr("Latent noise"), QVariant::fromValue(jobs::MaskedContent::LatentNoise));
     m_maskedContent->setToolTip(tr("Blend: what the masked area starts from. Fill pre-fills the hole from its "
                                    "surroundings, which helps ordinary models remove objects."));
     m_pasteBack = new QCheckBox(tr("Paste back (keep unmasked pixels)"), m_maskGroup);
@@ -246,7 +249,7 @@ void PromptPanel::applyObjectRemovalPreset() {
     } else if (ordinary) {
         m_model->setCurrentIndex(m_model->findData(ordinary->path));
         setPipeline(PipelineKind::Blend);
-        m_maskedContent->setCurrentIndex(m_maskedContent->findData(QStringLiteral("fill")));
+        m_maskedContent->setCurrentIndex(m_maskedContent->findData(QVariant::fromValue(jobs::MaskedContent::Fill)));
     } else {
         setPipeline(PipelineKind::ClassicalTelea);
     }
@@ -290,7 +293,7 @@ void PromptPanel::updateEnabled() {
     m_samplingGroup->setEnabled(neural);
     m_seed->setEnabled(neural && !m_randomSeed->isChecked());
     m_region->setEnabled(neural);
-    m_regionPadding->setEnabled(neural && m_region->currentData().toString() == QLatin1String("masked"));
+    m_regionPadding->setEnabled(neural && m_region->currentData().value<jobs::RegionMode>() == jobs::RegionMode::Masked);
     m_maskedContent->setEnabled(neural && pipeline() == PipelineKind::Blend);
     m_pasteBack->setEnabled(neural);
     m_pasteBackWarning->setVisible(neural && !m_pasteBack->isChecked());
@@ -305,7 +308,7 @@ void PromptPanel::updateEnabled() {
     m_note->setVisible(!m_note->text().isEmpty());
 }
 
-jobs::InpaintRequest PromptPanel::settings() {
+jobs::InpaintRequest PromptPanel::settings() const {
     jobs::InpaintRequest r;
     r.pipeline = pipeline();
     r.classicalRadius = m_radius->value();
@@ -316,16 +319,26 @@ jobs::InpaintRequest PromptPanel::settings() {
     r.steps = m_steps->value();
     r.guidance = m_guidance->value();
     r.strength = m_strength->value();
-    if (m_randomSeed->isChecked())
-        m_seed->setValue(int(QRandomGenerator::global()->bounded(std::numeric_limits<int>::max())));
-    r.seed = quint64(m_seed->value());
+    // No side effect: a random seed is drawn when the job is submitted (showSeedUsed shows it).
+    r.randomSeed = m_randomSeed->isChecked();
+    r.seed = seed();
     r.maskGrow = m_maskGrow->value();
     r.maskBlur = m_maskBlur->value();
-    r.region = m_region->currentData().toString();
+    r.region = m_region->currentData().value<jobs::RegionMode>();
     r.regionPadding = m_regionPadding->value();
-    r.maskedContent = m_maskedContent->currentData().toString();
+    r.maskedContent = m_maskedContent->currentData().value<jobs::MaskedContent>();
     r.pasteBack = m_pasteBack->isChecked();
     return r;
+}
+
+quint64 PromptPanel::seed() const {
+    bool ok = false;
+    const quint64 v = m_seed->text().toULongLong(&ok);  // > 2^64 - 1 or empty: not ok
+    return ok ? v : 0;
+}
+
+void PromptPanel::showSeedUsed(quint64 seed) {
+    m_seed->setText(QString::number(seed));
 }
 
 void PromptPanel::setSettings(const jobs::InpaintRequest& s) {
@@ -338,13 +351,14 @@ void PromptPanel::setSettings(const jobs::InpaintRequest& s) {
     m_steps->setValue(s.steps);
     m_guidance->setValue(s.guidance);
     m_strength->setValue(s.strength);
-    m_randomSeed->setChecked(false);
-    m_seed->setValue(int(std::min<quint64>(s.seed, quint64(std::numeric_limits<int>::max()))));
+    m_randomSeed->setChecked(s.randomSeed);
+    m_seed->setText(QString::number(s.seed));
     m_maskGrow->setValue(s.maskGrow);
     m_maskBlur->setValue(int(std::lround(s.maskBlur)));
-    if (const int i = m_region->findData(s.region); i >= 0) m_region->setCurrentIndex(i);
+    if (const int i = m_region->findData(QVariant::fromValue(s.region)); i >= 0) m_region->setCurrentIndex(i);
     m_regionPadding->setValue(s.regionPadding);
-    if (const int i = m_maskedContent->findData(s.maskedContent); i >= 0) m_maskedContent->setCurrentIndex(i);
+    if (const int i = m_maskedContent->findData(QVariant::fromValue(s.maskedContent)); i >= 0)
+        m_maskedContent->setCurrentIndex(i);
     m_pasteBack->setChecked(s.pasteBack);
     updateEnabled();
 }

@@ -17,6 +17,7 @@ class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 class QGroupBox;
+class QLineEdit;
 
 namespace inpaint::ui {
 
@@ -38,9 +39,12 @@ public:
     void setModels(const QList<ModelEntry>& models);
     bool hasModels() const;  // at least one usable model
 
-    // Everything but the image and mask. A random seed is drawn here, shown in the seed
-    // box, and returned, so the recipe of every job is reproducible.
-    jobs::InpaintRequest settings();
+    // Everything but the image and mask; no side effects. With Random checked the request asks
+    // for a random seed (randomSeed): JobQueue::submit draws it and showSeedUsed() displays it,
+    // so the recipe of every job is reproducible.
+    jobs::InpaintRequest settings() const;
+    quint64 seed() const;                // the seed box's value (any 64-bit seed)
+    void showSeedUsed(quint64 seed);     // the seed a submitted job runs with
     // Loads a recipe back into the controls (e.g. from a result).
     void setSettings(const jobs::InpaintRequest& s);
 
@@ -76,7 +80,7 @@ private:
     QSpinBox* m_steps;
     QDoubleSpinBox* m_guidance;
     QDoubleSpinBox* m_strength;
-    QSpinBox* m_seed;
+    QLineEdit* m_seed;
     QCheckBox* m_randomSeed;
     QPushButton* m_inpaint;
     QPushButton* m_removePreset;

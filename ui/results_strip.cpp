@@ -92,7 +92,26 @@ void ResultsStrip::addResult(const PendingResult& result) {
     const QSignalBlocker block(m_list);  // the new result is already the pending one
     m_list->insertItem(0, item);
     m_list->setCurrentRow(0);
+    // Keep the kept results within the budget: the oldest go first, never the newest one.
+    while (m_results.size() > 1 && bytes() > m_budget) {
+        const PendingResult gone = m_results.takeLast();
+        delete m_list->takeItem(m_list->count() - 1);
+        ++m_dropped;
+        emit removed(gone);
+    }
     updateButtons();
+}
+
+qint64 ResultsStrip::bytes() const {
+    qint64 n = 0;
+    for (const PendingResult& r : m_results) n += r.result.image.sizeInBytes();
+    return n;
+}
+
+qint64 ResultsStrip::defaultBudget() {
+    bool ok = false;
+    const qint64 mb = qEnvironmentVariableIntValue("INPAINT_RESULTS_BUDGET_MB", &ok);
+    return ok && mb > 0 ? mb << 20 : qint64(1) << 30;  // 1 GiB: about 90 results of 12 MP RGB
 }
 
 void ResultsStrip::clear() {

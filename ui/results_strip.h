@@ -28,6 +28,13 @@ public:
     void setCurrentRow(int row);
     bool heatmapShown() const;
     QListWidget* list() const { return m_list; }
+    // Full-resolution results are held within a byte budget (default 1 GiB, or
+    // $INPAINT_RESULTS_BUDGET_MB); adding past it drops the oldest ones (removed() is emitted).
+    qint64 bytes() const;
+    qint64 budgetBytes() const { return m_budget; }
+    void setBudgetBytes(qint64 bytes) { m_budget = bytes; }
+    int droppedForBudget() const { return m_dropped; }
+    static qint64 defaultBudget();
 
 signals:
     void selected(const inpaint::ui::PendingResult& result);
@@ -43,6 +50,8 @@ private:
     QPushButton *m_apply, *m_remove, *m_rerun, *m_rerunNew, *m_load;
     QCheckBox* m_heatmap;
     QList<PendingResult> m_results;  // same order as the list rows
+    qint64 m_budget = defaultBudget();
+    int m_dropped = 0;
 };
 
 }  // namespace inpaint::ui

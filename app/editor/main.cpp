@@ -6,6 +6,7 @@
 #include "ui/generation_controller.h"
 #include "core/jobs/job_queue.h"
 #include "ui/compare_window.h"
+#include "core/jobs/job_handle.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
 #include "ui/result_bar.h"
@@ -92,7 +93,7 @@ int main(int argc, char** argv) {
             auto run = [&window, shotPath] {
                 inpaint::jobs::InpaintRequest r = window.promptPanel()->settings();
                 r.steps = 12;
-                r.region = QStringLiteral("masked");
+                r.region = inpaint::jobs::RegionMode::Masked;
                 window.promptPanel()->setSettings(r);
                 inpaint::ui::CompareWindow* c = window.showCompare();
                 c->applyObjectRemovalPreset();
@@ -118,11 +119,14 @@ int main(int argc, char** argv) {
                 r.steps = 30;
                 r.scheduler = QStringLiteral("euler-a");
                 r.prompt = QStringLiteral("a wooden table top");
-                r.region = QStringLiteral("masked");  // the model's own size around the mask
+                r.region = inpaint::jobs::RegionMode::Masked;  // the model's own size around the mask
                 window.promptPanel()->setSettings(r);
-                QObject::connect(window.jobQueue(), &inpaint::jobs::JobQueue::stepDone, &window,
-                                 [takeShot, shotAt](quint64, int step, int, const QImage&) {
-                                     if (step == shotAt) takeShot();
+                QObject::connect(window.controller(), &inpaint::ui::GenerationController::jobStarted, &window,
+                                 [takeShot, shotAt](inpaint::jobs::JobHandle* job, const inpaint::jobs::InpaintRequest&) {
+                                     QObject::connect(job, &inpaint::jobs::JobHandle::progress, job,
+                                                      [takeShot, shotAt](int step, int, const QImage&) {
+                                                          if (step == shotAt) takeShot();
+                                                      });
                                  });
                 QObject::connect(window.controller(), &inpaint::ui::GenerationController::problem, &window, takeShot,
                                  Qt::SingleShotConnection);
