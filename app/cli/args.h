@@ -47,6 +47,7 @@ public:
     // Checks that each of `names` was given; false with *error naming the first missing one.
     bool require(const std::vector<std::string>& names, std::string* error) const;
 
+    const std::string& command() const { return m_command; }
     std::string usage() const;  // several lines: synopsis and one line per option
 
 private:

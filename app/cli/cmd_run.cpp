@@ -11,13 +11,14 @@
 
 #include "core/imaging/image_io.h"
 #include "core/imaging/mask_ops.h"
+#include "app/cli/request_options.h"
 #include "core/jobs/backend.h"
-#include "core/jobs/diffusion_backend.h"
+#include "core/jobs/recipe.h"
+#include "core/jobs/run_job.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
-#include <QRandomGenerator>
 
 #include <atomic>
 #include <cstdio>
@@ -36,103 +37,21 @@ std::string str(const QString& s) { return s.toStdString(); }
 ArgParser makeParser()
 {
     ArgParser p("run");
-    p.option("--image", "IN", "input image: PNG, JPEG, WebP, TIFF or BMP")
-        .option("--mask", "MASK", "mask image, white = repaint, black = keep (same size as IN)")
-        .option("--out", "OUT", "output image; the format follows the extension")
+    p.option("--out", "OUT", "output image; the format follows the extension (PNGs carry the recipe)")
         .option("--model", "DIR", "Stable Diffusion model (diffusers folder); without it only the classical pipelines run")
         .option("--pipeline", "NAME", "auto, blend, inpaint-unet, classical-telea or classical-ns; auto: inpaint-unet "
                                       "for a 9-channel UNet, blend for other models, classical-telea without --model",
-                "auto")
-        .option("--prompt", "TEXT", "what to paint into the masked area (empty: remove)", "")
-        .option("--negative-prompt", "TEXT", "what to steer away from")
-        .option("--scheduler", "NAME", "default (the model's own), ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-karras or lms",
-                "default")
-        .option("--steps", "N", "denoising steps, 1-1000", "50")
-        .option("--guidance", "G", "classifier-free guidance scale, 0-100 (1 or less: no unconditional pass)", "7.5")
-        .option("--strength", "S", "how far the masked area is re-noised, (0, 1]", "1.0")
-        .option("--eta", "E", "DDIM eta, 0-1", "0")
-        .option("--seed", "N", "random seed, 0-18446744073709551615 (default: a random one, printed)")
-        .option("--blend-timing", "WHEN", "blend: re-noise the known area to the next (diffusers) or current timestep",
-                "next")
-        .option("--masked-content", "WHAT", "blend: original, fill (Telea pre-fill) or latent-noise", "original")
-        .option("--region", "MODE", "whole (the whole image) or masked (a crop around the mask)", "whole")
-        .option("--region-padding", "PX", "masked region: pixels of context around the mask's box", "32")
-        .option("--mask-blur", "PX", "feather of the paste-back edge outside the mask, 0-256", "4")
-        .flag("--no-paste-back", "keep the model's pixels everywhere (unmasked pixels then change)")
-        .option("--device", "DEV", "auto, cpu or cuda", "auto")
-        .option("--dtype", "TYPE", "auto (fp16 on CUDA, fp32 on CPU), fp32, fp16 or bf16", "auto")
-        .option("--preview-dir", "DIR", "write each step's preview as step-NNN.png there")
+                "auto");
+    addRequestOptions(p);
+    p.option("--preview-dir", "DIR", "write each step's preview as step-NNN.png there")
         .option("--preview", "KIND", "preview decoder for --preview-dir: approximate or full", "approximate")
         .option("--latents-out", "FILE", "write the final latents (tensor 'latents') as .safetensors")
         .flag("--shared-noise", "start from the seed's first draw whatever the pipeline (what compare slots do); "
                                 "default: diffusers' draw order")
-        .option("--radius", "R", "classical inpainting radius in pixels, 1-100", "5")
-        .flag("--resize-mask", "scale a mask of another size to the image (nearest neighbour)")
         .flag("--overwrite", "allow OUT to be the input image or the mask")
         .flag("--verbose", "also print the decoders' warnings")
         .flag("--help", "this text");
     return p;
-}
-
-bool oneOf(const std::string& v, std::initializer_list<const char*> allowed) {
-    for (const char* a : allowed)
-        if (v == a) return true;
-    return false;
-}
-
-// Reads the diffusion options into the request; false with *problem set (a usage error).
-bool readDiffusionOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string* problem)
-{
-    auto bad = [&](const std::string& name, const std::string& what) {
-        *problem = "inpaint-cli run: " + name + " must be " + what + " (got '" + p.value(name) + "')";
-        return false;
-    };
-    r->modelPath = QString::fromStdString(p.value("--model"));
-    r->prompt = QString::fromStdString(p.value("--prompt"));
-    r->negativePrompt = QString::fromStdString(p.value("--negative-prompt"));
-
-    const QString scheduler = QString::fromStdString(p.value("--scheduler")).toLower();
-    const QStringList names = jobs::schedulerNames();
-    if (!names.contains(scheduler)) return bad("--scheduler", "one of " + names.join(QStringLiteral(", ")).toStdString());
-    r->scheduler = scheduler;
-    if (!p.intValue("--steps", 1, 1000, &r->steps, problem)) return false;
-    if (!p.doubleValue("--guidance", 0.0, 100.0, &r->guidance, problem)) return false;
-    if (!p.doubleValue("--strength", 0.0, 1.0, &r->strength, problem)) return false;
-    if (r->strength <= 0.0) return bad("--strength", "greater than 0 and at most 1");
-    if (int(r->steps * r->strength) < 1)
-        return bad("--strength", "large enough that steps x strength leaves at least one step");
-    if (!p.doubleValue("--eta", 0.0, 1.0, &r->eta, problem)) return false;
-    if (p.has("--seed")) {
-        std::uint64_t seed = 0;
-        if (!p.uint64Value("--seed", &seed, problem)) return false;
-        r->seed = seed;
-    } else {
-        r->seed = QRandomGenerator::system()->generate();  // 32 bits: easy to retype
-    }
-    const std::string timing = p.value("--blend-timing");
-    if (!oneOf(timing, {"next", "current"})) return bad("--blend-timing", "next or current");
-    r->blendTiming = QString::fromStdString(timing);
-    const std::string content = p.value("--masked-content");
-    if (!oneOf(content, {"original", "fill", "latent-noise"})) return bad("--masked-content", "original, fill or latent-noise");
-    r->maskedContent = QString::fromStdString(content);
-    const std::string region = p.value("--region");
-    if (!oneOf(region, {"whole", "masked"})) return bad("--region", "whole or masked");
-    r->region = QString::fromStdString(region);
-    if (!p.intValue("--region-padding", 0, 4096, &r->regionPadding, problem)) return false;
-    if (!p.doubleValue("--mask-blur", 0.0, 256.0, &r->maskBlur, problem)) return false;
-    r->pasteBack = !p.has("--no-paste-back");
-    const std::string device = p.value("--device");
-    if (!oneOf(device, {"auto", "cpu", "cuda"})) return bad("--device", "auto, cpu or cuda");
-    r->device = QString::fromStdString(device);
-    const std::string dtype = p.value("--dtype");
-    if (!oneOf(dtype, {"auto", "fp32", "fp16", "bf16"})) return bad("--dtype", "auto, fp32, fp16 or bf16");
-    r->dtype = QString::fromStdString(dtype);
-    const std::string preview = p.value("--preview");
-    if (!oneOf(preview, {"approximate", "full"})) return bad("--preview", "approximate or full");
-    r->previewMode = p.has("--preview-dir") ? QString::fromStdString(preview) : QStringLiteral("none");
-    r->latentsOut = QString::fromStdString(p.value("--latents-out"));
-    r->sharedNoise = p.has("--shared-noise");
-    return true;
 }
 
 // The work after the command line is understood: returns an exit code and sets *error.
@@ -158,10 +77,7 @@ int runInpaint(const ArgParser& p, jobs::InpaintRequest request, std::string* er
     if (!previewDir.isEmpty() && !QDir().mkpath(previewDir))
         return fail(QStringLiteral("Cannot create the preview folder '%1'.").arg(previewDir));
 
-    QString backendError;
-    auto backend = jobs::defaultBackendFactory()(request, &backendError);
-    if (!backend) return fail(backendError);
-    const std::atomic<bool> cancel{false};
+    const QString model = QFileInfo(request.modelPath).fileName();
     QString previewError;
     jobs::StepSink onStep;
     if (!previewDir.isEmpty()) {
@@ -169,14 +85,17 @@ int runInpaint(const ArgParser& p, jobs::InpaintRequest request, std::string* er
             if (s.preview.isNull() || !previewError.isEmpty()) return;
             const QString path = QDir(previewDir).filePath(QStringLiteral("step-%1.png").arg(s.step, 3, 10, QChar('0')));
             QString e;
-            if (!imaging::saveImage(s.preview, path, &e)) previewError = e;
+            if (!imaging::saveImage(s.preview, path, &e, 95, jobs::formatParameters(request, s.preview.size(), model)))
+                previewError = e;
         };
     }
-    const jobs::InpaintResult result = backend->run(request, onStep, cancel);
+    const std::atomic<bool> cancel{false};
+    const jobs::InpaintResult result = jobs::runJob(request, jobs::defaultBackendFactory(), onStep, cancel);
     if (!result.ok()) return fail(result.error.isEmpty() ? QStringLiteral("Inpainting failed.") : result.error);
     if (!previewError.isEmpty()) return fail(QStringLiteral("Writing a preview failed: %1").arg(previewError));
 
-    if (!imaging::saveImage(result.image, out, &err)) return fail(err);
+    if (!imaging::saveImage(result.image, out, &err, 95, jobs::formatParameters(request, result.image.size(), model)))
+        return fail(err);
 
     const bool neural = !jobs::isClassical(request.pipeline) && !request.modelPath.isEmpty();
     QString how;
@@ -186,7 +105,7 @@ int runInpaint(const ArgParser& p, jobs::InpaintRequest request, std::string* er
                   .arg(request.steps)
                   .arg(request.guidance)
                   .arg(request.strength)
-                  .arg(request.seed);
+                  .arg(result.seed);
     } else {
         how = QStringLiteral("%1 radius %2").arg(jobs::pipelineName(request.pipeline)).arg(request.classicalRadius);
     }
@@ -215,16 +134,20 @@ int cmdRun(const Args& args)
     const QString pipeline = QString::fromStdString(p.value("--pipeline"));
     if (!jobs::parsePipelineName(pipeline, &request.pipeline))
         return printError("inpaint-cli run: unknown pipeline '" + str(pipeline) +
-                              "' (use auto, blend, inpaint-unet, classical-telea or classical-ns)", kExitUsage);
-    const bool hasModel = p.has("--model");
-    if (!jobs::isClassical(request.pipeline) && request.pipeline != jobs::PipelineKind::Auto && !hasModel)
-        return printError("inpaint-cli run: the " + str(pipeline) +
-                              " pipeline needs a Stable Diffusion model: add --model DIR (a diffusers folder), "
-                              "or use classical-telea or classical-ns", kExitUsage);
-    if (request.pipeline == jobs::PipelineKind::Auto && !hasModel) request.pipeline = jobs::PipelineKind::ClassicalTelea;
-    if (!p.intValue("--radius", 1, 100, &request.classicalRadius, &problem)) return printError(problem, kExitUsage);
-    if (!jobs::isClassical(request.pipeline) && !readDiffusionOptions(p, &request, &problem))
-        return printError(problem, kExitUsage);
+                              "' (use " + jobs::names<jobs::PipelineKind>().join(", ").toStdString() + ")", kExitUsage);
+    request.modelPath = QString::fromStdString(p.value("--model"));
+    if (request.pipeline == jobs::PipelineKind::Auto && request.modelPath.isEmpty())
+        request.pipeline = jobs::PipelineKind::ClassicalTelea;
+    if (!readRequestOptions(p, &request, &problem)) return printError(problem, kExitUsage);
+    const std::string preview = p.value("--preview");
+    if (preview != "approximate" && preview != "full")
+        return printError("inpaint-cli run: --preview must be approximate or full (got '" + preview + "')", kExitUsage);
+    request.previewMode = !p.has("--preview-dir") ? jobs::PreviewMode::None
+                          : preview == "full"     ? jobs::PreviewMode::Full
+                                                  : jobs::PreviewMode::Approximate;
+    request.latentsOut = QString::fromStdString(p.value("--latents-out"));
+    request.sharedNoise = p.has("--shared-noise");
+    if (const std::string bad = checkRequest("run", request); !bad.empty()) return printError(bad, kExitUsage);
 
     const QString in = QString::fromStdString(p.value("--image"));
     const QString maskPath = QString::fromStdString(p.value("--mask"));

@@ -1,0 +1,113 @@
+// The shared option table of inpaint-cli run / compare (see request_options.h).
+#include "app/cli/request_options.h"
+
+#include "core/jobs/engine_info.h"
+
+#include <QString>
+
+#include <climits>
+#include <cfloat>
+
+namespace inpaint::cli {
+
+namespace {
+
+std::string range(double lo, double hi) { return QStringLiteral("%1-%2").arg(lo).arg(hi).toStdString(); }
+
+template <class E> std::string choices() { return jobs::names<E>().join(QStringLiteral(", ")).toStdString(); }
+
+// An enum option: its spelling from the request's own table.
+template <class E> bool readEnum(const ArgParser& p, const std::string& option, E* out, std::string* problem)
+{
+    const std::string v = p.value(option);
+    if (const auto e = jobs::parse<E>(QString::fromStdString(v))) {
+        *out = *e;
+        return true;
+    }
+    *problem = "inpaint-cli " + p.command() + ": " + option + " must be one of " + choices<E>() + " (got '" + v + "')";
+    return false;
+}
+
+}  // namespace
+
+void addRequestOptions(ArgParser& p)
+{
+    using namespace jobs::limits;
+    const jobs::InpaintRequest d;  // the defaults
+    p.option("--image", "IN", "input image: PNG, JPEG, WebP, TIFF or BMP")
+        .option("--mask", "MASK", "mask image, white = repaint, black = keep (same size as IN)")
+        .flag("--resize-mask", "scale a mask of another size to the image (nearest neighbour)")
+        .option("--prompt", "TEXT", "what to paint into the masked area (empty: remove)", "")
+        .option("--negative-prompt", "TEXT", "what to steer away from")
+        .option("--scheduler", "NAME", "default (the model's own), " +
+                                           jobs::schedulerNames().mid(1).join(QStringLiteral(", ")).toStdString(),
+                "default")
+        .option("--steps", "N", "denoising steps, " + range(kStepsMin, kStepsMax), "50")
+        .option("--guidance", "G", "classifier-free guidance scale, " + range(kGuidanceMin, kGuidanceMax) +
+                                       " (1 or less: no unconditional pass)",
+                "7.5")
+        .option("--strength", "S", "how far the masked area is re-noised, (0, 1]", "1.0")
+        .option("--eta", "E", "DDIM eta, " + range(kEtaMin, kEtaMax), "0")
+        .option("--seed", "N", "random seed, 0-18446744073709551615 (default: a random one, printed)")
+        .option("--blend-timing", "WHEN", "blend: re-noise the known area to the next (diffusers) or current timestep",
+                jobs::name(d.blendTiming).toStdString())
+        .option("--masked-content", "WHAT", "blend: " + choices<jobs::MaskedContent>() + " (fill: Telea pre-fill)",
+                jobs::name(d.maskedContent).toStdString())
+        .option("--region", "MODE", "whole (the whole image) or masked (a crop around the mask at the model's size)",
+                jobs::name(d.region).toStdString())
+        .option("--region-padding", "PX", "masked region: pixels of context around the mask's box, " +
+                                              range(kRegionPaddingMin, kRegionPaddingMax),
+                std::to_string(d.regionPadding))
+        .option("--mask-grow", "PX", "grow (> 0) or shrink (< 0) the mask first, " + range(kMaskGrowMin, kMaskGrowMax),
+                std::to_string(d.maskGrow))
+        .option("--mask-blur", "PX", "feather of the paste-back edge outside the mask, " + range(kMaskBlurMin, kMaskBlurMax),
+                "4")
+        .flag("--no-paste-back", "keep the model's pixels everywhere (unmasked pixels then change)")
+        .option("--device", "DEV", choices<jobs::Device>(), jobs::name(d.device).toStdString())
+        .option("--dtype", "TYPE", choices<jobs::Precision>() + " (auto: fp16 on CUDA, fp32 on CPU)",
+                jobs::name(d.dtype).toStdString())
+        .option("--radius", "R", "classical inpainting radius in pixels, " + range(kRadiusMin, kRadiusMax),
+                std::to_string(d.classicalRadius));
+}
+
+bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string* problem)
+{
+    r->prompt = QString::fromStdString(p.value("--prompt"));
+    r->negativePrompt = QString::fromStdString(p.value("--negative-prompt"));
+    r->scheduler = QString::fromStdString(p.value("--scheduler")).toLower();
+    // Types here; ranges in validate() (checkRequest), so every front end has the same limits.
+    if (!p.intValue("--steps", INT_MIN, INT_MAX, &r->steps, problem) ||
+        !p.doubleValue("--guidance", -DBL_MAX, DBL_MAX, &r->guidance, problem) ||
+        !p.doubleValue("--strength", -DBL_MAX, DBL_MAX, &r->strength, problem) ||
+        !p.doubleValue("--eta", -DBL_MAX, DBL_MAX, &r->eta, problem) ||
+        !p.intValue("--region-padding", INT_MIN, INT_MAX, &r->regionPadding, problem) ||
+        !p.intValue("--mask-grow", INT_MIN, INT_MAX, &r->maskGrow, problem) ||
+        !p.doubleValue("--mask-blur", -DBL_MAX, DBL_MAX, &r->maskBlur, problem) ||
+        !p.intValue("--radius", INT_MIN, INT_MAX, &r->classicalRadius, problem))
+        return false;
+    if (p.has("--seed")) {
+        std::uint64_t seed = 0;
+        if (!p.uint64Value("--seed", &seed, problem)) return false;
+        r->seed = seed;
+        r->randomSeed = false;
+    } else {
+        r->randomSeed = true;
+        r->resolveSeed();
+    }
+    if (!readEnum(p, "--blend-timing", &r->blendTiming, problem) ||
+        !readEnum(p, "--masked-content", &r->maskedContent, problem) || !readEnum(p, "--region", &r->region, problem) ||
+        !readEnum(p, "--device", &r->device, problem) || !readEnum(p, "--dtype", &r->dtype, problem))
+        return false;
+    r->pasteBack = !p.has("--no-paste-back");
+    return true;
+}
+
+std::string checkRequest(const std::string& command, const jobs::InpaintRequest& r)
+{
+    QStringList parts;
+    for (const jobs::Violation& v : r.validate(false)) parts << QStringLiteral("--%1 %2").arg(v.key, v.message);
+    if (parts.isEmpty()) return {};
+    return "inpaint-cli " + command + ": " + parts.join(QStringLiteral("; ")).toStdString();
+}
+
+}  // namespace inpaint::cli
