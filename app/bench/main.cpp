@@ -7,6 +7,7 @@
 
 #include "core/diffusion/latent_preview.h"
 #include "models/errors.h"
+#include "models/nn/cancel.h"
 #include "models/nn/attention.h"
 #include "models/nn/layers.h"
 #include "models/unet/unet_2d_condition.h"
@@ -18,6 +19,7 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -222,6 +224,48 @@ int main(int argc, char** argv)
                 std::snprintf(buf, sizeof buf, "%-44s %8.3f s  (%.0f GFLOP -> %.1f GFLOP/s; runs %s)",
                               ("UNet batch 2, " + std::to_string(s) + "x" + std::to_string(s) + " latents").c_str(),
                               tm.median, gf, gf / tm.median, runsText(tm).c_str());
+                log(buf);
+            }
+            // Cancel latency inside one UNet call (models/nn/cancel.h): the flag is raised from
+            // another thread at 10 %, 50 % and 90 % of a CFG step; the time until the call unwinds
+            // is what the person waits after pressing Cancel. 64x64 latents (512 px) unless --quick.
+            {
+                const int64_t s = o.quick ? 32 : 64;
+                const std::string stepKey = "unet_b2_" + std::to_string(s) + "x" + std::to_string(s) + "_s";
+                const double stepS = result[stepKey].get<double>();
+                auto lat = torch::randn({2, unetCfg.inChannels, s, s}, topts);
+                double worst = 0.0;
+                nlohmann::json each = nlohmann::json::array();
+                for (double at : {0.1, 0.5, 0.9}) {
+                    std::atomic<bool> flag{false};
+                    std::chrono::steady_clock::time_point raised;
+                    std::thread raiser([&] {
+                        std::this_thread::sleep_for(std::chrono::duration<double>(stepS * at));
+                        raised = std::chrono::steady_clock::now();
+                        flag.store(true);
+                    });
+                    bool cancelled = false;
+                    try {
+                        const models::CancelScope scope(&flag);
+                        (void)unet->forward(lat, t, ctx);
+                        if (o.device.is_cuda()) torch::cuda::synchronize();
+                    } catch (const models::Cancelled&) {
+                        cancelled = true;
+                    }
+                    const auto end = std::chrono::steady_clock::now();
+                    raiser.join();
+                    const double latency = cancelled ? std::chrono::duration<double>(end - raised).count() : 0.0;
+                    worst = std::max(worst, latency);
+                    if (cancelled) each.push_back(latency);
+                    else each.push_back(nullptr);  // the call ended before the flag: nothing to measure
+                }
+                result["cancel_latency_s"] = worst;
+                result["cancel_latency_each_s"] = each;
+                std::snprintf(buf, sizeof buf, "%-44s %8.3f s  (flag at 10/50/90 %% of a step: %.3f / %.3f / %.3f s)",
+                              ("cancel inside a UNet call, " + std::to_string(s) + "x" + std::to_string(s)).c_str(), worst,
+                              each[0].is_number() ? each[0].get<double>() : -1.0,
+                              each[1].is_number() ? each[1].get<double>() : -1.0,
+                              each[2].is_number() ? each[2].get<double>() : -1.0);
                 log(buf);
             }
         }
