@@ -1,9 +1,12 @@
-// A fake job backend for the GUI tests: records the thread it runs on, reports steps,
-// honours cancel between steps, and "inpaints" by inverting the masked pixels (so the
+// A fake job backend for the GUI tests (run through the real runJob): records the thread it
+// runs on, reports steps, honours cancel between steps, and "inpaints" by inverting the masked pixels (so the
 // expected result is known exactly). It goes through the real JobQueue/worker thread.
 #pragma once
 
 #include "core/jobs/backend.h"
+#include "models/errors.h"
+
+#include <stdexcept>
 
 #include <QThread>
 #include <atomic>
@@ -21,30 +24,24 @@ struct FakeBackendState {
 class FakeBackend final : public inpaint::jobs::Backend {
 public:
     explicit FakeBackend(std::shared_ptr<FakeBackendState> s) : m_s(std::move(s)) {}
-    inpaint::jobs::InpaintResult run(const inpaint::jobs::InpaintRequest& req, const inpaint::jobs::StepSink& onStep,
-                                     const std::atomic<bool>& cancel) override {
-        using namespace inpaint::jobs;
+    inpaint::jobs::WorkNeeds prepare(const inpaint::jobs::InpaintRequest&, const inpaint::jobs::StatusSink&,
+                                     const std::atomic<bool>&) override {
+        inpaint::jobs::WorkNeeds n;
+        n.keepFormat = true;  // the document's pixels, whole image: the expected result is exact
+        n.multiple = 1;
+        return n;
+    }
+    QImage run(const inpaint::jobs::InpaintRequest&, const QImage& image, const QImage& mask,
+               const inpaint::jobs::WorkPreviewSink& onStep, const std::atomic<bool>& cancel) override {
         m_s->thread = QThread::currentThread();
         ++m_s->runs;
-        InpaintResult r;
-        r.jobId = req.id;
         for (int i = 1; i <= m_s->steps; ++i) {
-            if (cancel.load()) {
-                r.status = JobStatus::Canceled;
-                return r;
-            }
+            if (cancel.load()) throw inpaint::models::Cancelled();
             QThread::msleep(m_s->stepMs);
-            onStep(StepReport{i, m_s->steps, QImage()});
+            onStep(i, m_s->steps, QImage());
         }
-        if (m_s->fail) {
-            r.status = JobStatus::Failed;
-            r.error = QStringLiteral("The fake engine failed on purpose.");
-            return r;
-        }
-        r.image = invertMasked(req.image, req.mask);
-        r.status = JobStatus::Ok;
-        r.seconds = 0.01;
-        return r;
+        if (m_s->fail) throw std::runtime_error("The fake engine failed on purpose.");
+        return invertMasked(image, mask);
     }
 
     // The expected result: RGB inverted where mask > 0, everything else untouched.

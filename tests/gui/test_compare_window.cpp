@@ -5,6 +5,7 @@
 // result can go to the results strip and be applied.
 #include "core/document/document.h"
 #include "core/imaging/image_io.h"
+#include "core/jobs/job_handle.h"
 #include "core/jobs/job_queue.h"
 #include "ui/compare_window.h"
 #include "ui/dialogs.h"
@@ -91,19 +92,18 @@ private slots:
         single.scheduler = QStringLiteral("ddim");
         single.image = m_w->document()->image();
         single.mask = m_w->document()->combinedMask();
-        QSignalSpy finished(m_w->jobQueue(), &inpaint::jobs::JobQueue::finished);
-        m_w->jobQueue()->submit(single);
-        QVERIFY(finished.wait(60000));
-        QVERIFY(finished.first().first().value<inpaint::jobs::InpaintResult>().image == m_c->result(0).image);
+        auto runSingle = [this](const inpaint::jobs::InpaintRequest& r) {
+            QSignalSpy finished(m_w->jobQueue()->submit(r), &inpaint::jobs::JobHandle::finished);
+            return finished.wait(60000) ? finished.first().first().value<inpaint::jobs::InpaintResult>()
+                                        : inpaint::jobs::InpaintResult();
+        };
+        QVERIFY(runSingle(single).image == m_c->result(0).image);
         // The blend slot equals a single blend run with the shared starting noise.
         single.pipeline = PipelineKind::Blend;
         single.modelPath = kRef + "/models/tiny-sd";
         single.scheduler = QStringLiteral("euler");
         single.sharedNoise = true;
-        finished.clear();
-        m_w->jobQueue()->submit(single);
-        QVERIFY(finished.wait(60000));
-        QVERIFY(finished.first().first().value<inpaint::jobs::InpaintResult>().image == m_c->result(2).image);
+        QVERIFY(runSingle(single).image == m_c->result(2).image);
 
         // Zoom one view: the others follow; pan likewise.
         auto* v1 = m_c->view(0);

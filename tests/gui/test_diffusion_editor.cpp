@@ -5,6 +5,7 @@
 // Generate can be applied (one undo step, unmasked pixels identical) and undone.
 #include "core/document/document.h"
 #include "core/imaging/image_io.h"
+#include "core/jobs/engine_info.h"
 #include "core/jobs/job_queue.h"
 #include "core/jobs/recipe.h"
 #include "ui/dialogs.h"
@@ -18,6 +19,8 @@
 
 #include <QComboBox>
 #include <QDir>
+#include "job_recorder.h"
+
 #include <QElapsedTimer>
 #include <QFile>
 #include <QImageReader>
@@ -64,7 +67,8 @@ public:
     void information(QWidget*, const QString&, const QString& text) override { asked << text; }
 };
 
-// Records the longest gap between ticks of a 5 ms timer on the UI thread.
+// Records the longest gap between ticks of a 5 ms timer on the UI thread. Reported, never
+// asserted: LibTorch uses every core, so on a loaded machine any limit would flake.
 struct StallMeter {
     QTimer timer;
     QElapsedTimer clock;
@@ -105,8 +109,9 @@ class TestDiffusionEditor : public QObject {
     }
     void setSteps(int steps)
     {
-        for (QSpinBox* s : panel()->findChildren<QSpinBox*>())
-            if (s->maximum() == 150) s->setValue(steps);  // the steps box (1..150)
+        auto* box = panel()->findChild<QSpinBox*>(QStringLiteral("steps"));
+        QVERIFY(box);
+        box->setValue(steps);
     }
 
 private slots:
@@ -178,19 +183,18 @@ private slots:
         r.scheduler = QStringLiteral("euler");
         r.steps = 3;
         r.seed = 42;
+        r.randomSeed = false;  // this seed, not a drawn one
         panel()->setSettings(r);
         QCOMPARE(panel()->settings().modelPath, QDir(m_models.filePath("tiny-sd")).absolutePath());
         m_w->startInpaint();
         QTRY_VERIFY_WITH_TIMEOUT(m_w->controller()->hasPendingResult(), 60000);
 
-        // The denoising process: 3 step previews and the final image, as an animated WebP.
+        // The denoising process: one frame per step, the last of which is the final image itself.
         const QString webp = out.filePath("steps.webp");
         m_dialogs->saveAnswers = {webp};
         QVERIFY(m_w->exportAnimation());
         QImageReader anim(webp);
-        // 3 previews + the final image; libwebp merges the last preview into the final frame when they
-        // are equal (the last preview is the result).
-        QVERIFY2(anim.imageCount() == 3 || anim.imageCount() == 4, qPrintable(QString::number(anim.imageCount())));
+        QCOMPARE(anim.imageCount(), 3);
         QCOMPARE(anim.read().size(), m_image.size());
 
         QVERIFY(m_w->controller()->applyPending());
@@ -234,6 +238,7 @@ private slots:
         r.steps = 2;
         for (quint64 seed : {1, 2}) {
             r.seed = seed;
+            r.randomSeed = false;
             panel()->setSettings(r);
             m_w->startInpaint();
             QTRY_VERIFY_WITH_TIMEOUT(strip->count() == int(seed), 60000);
@@ -261,7 +266,6 @@ private slots:
 
     void generatePreviewsCancelApplyUndo()
     {
-        auto* queue = m_w->jobQueue();
         auto* doc = m_w->document();
         const QImage before = doc->image().copy();
         const QImage maskBefore = doc->combinedMask();
@@ -269,15 +273,14 @@ private slots:
         // 1. A long job, cancelled after its second preview.
         selectModel(QStringLiteral("tiny-sd"));
         setSteps(150);
-        QSignalSpy steps(queue, &inpaint::jobs::JobQueue::stepDone);
-        QSignalSpy finished(queue, &inpaint::jobs::JobQueue::finished);
+        JobRecorder rec(m_w->controller());
         m_w->startInpaint();
-        QTRY_VERIFY_WITH_TIMEOUT(steps.size() >= 2, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(rec.steps.size() >= 2, 60000);
         m_w->controller()->cancel();
-        QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 1, 30000);
-        const auto canceled = finished.first().first().value<inpaint::jobs::InpaintResult>();
+        QTRY_VERIFY_WITH_TIMEOUT(rec.results.size() == 1, 30000);
+        const auto canceled = rec.results.first();
         QCOMPARE(int(canceled.status), int(inpaint::jobs::JobStatus::Canceled));
-        QVERIFY(steps.size() < 150);
+        QVERIFY(rec.steps.size() < 150);
         QVERIFY(!m_w->controller()->hasPendingResult());
         QVERIFY(doc->image() == before);
         QVERIFY(doc->combinedMask() == maskBefore);
@@ -286,36 +289,45 @@ private slots:
         for (const char* model : {"tiny-sd", "tiny-sd-inpaint"}) {
             selectModel(QString::fromLatin1(model));
             setSteps(6);
-            steps.clear();
-            finished.clear();
+            rec.clear();
             StallMeter meter;
             QElapsedTimer clock;
             clock.start();
             qint64 firstPreviewMs = -1;
-            QMetaObject::Connection first = connect(queue, &inpaint::jobs::JobQueue::stepDone, this, [&] {
-                if (firstPreviewMs < 0) firstPreviewMs = clock.elapsed();
-            });
+            QMetaObject::Connection first = connect(m_w->controller(), &inpaint::ui::GenerationController::jobStarted, this,
+                                                    [&](inpaint::jobs::JobHandle* job) {
+                                                        connect(job, &inpaint::jobs::JobHandle::progress, this, [&] {
+                                                            if (firstPreviewMs < 0) firstPreviewMs = clock.elapsed();
+                                                        });
+                                                    });
             m_w->startInpaint();
-            QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 1, 120000);
-            const auto r = finished.first().first().value<inpaint::jobs::InpaintResult>();
+            QTRY_VERIFY_WITH_TIMEOUT(rec.results.size() == 1, 120000);
+            const auto r = rec.results.first();
             QVERIFY2(r.ok(), qPrintable(r.error));
             // PNDM (tiny-sd's own scheduler) runs N + 1 model steps, as in diffusers: one preview each.
-            QVERIFY(!steps.isEmpty());
-            const int total = steps[0][2].toInt();
+            QVERIFY(!rec.steps.isEmpty());
+            const int total = rec.steps[0].total;
             QCOMPARE(total, QByteArray(model) == "tiny-sd" ? 7 : 6);
-            QCOMPARE(steps.size(), total);
+            QCOMPARE(rec.steps.size(), total);
             for (int i = 0; i < total; ++i) {
-                QCOMPARE(steps[i][1].toInt(), i + 1);
-                QCOMPARE(steps[i][2].toInt(), total);
-                QCOMPARE(steps[i][3].value<QImage>().size(), m_image.size());
+                QCOMPARE(rec.steps[i].step, i + 1);
+                QCOMPARE(rec.steps[i].total, total);
+                QCOMPARE(rec.steps[i].preview.size(), m_image.size());
             }
+            // The last live preview is the final image, every pixel of it (composed through the same
+            // work region, with the same feathered paste mask).
+            QVERIFY(rec.steps.last().preview == r.image);
             disconnect(first);
+            // Reported, not asserted (no wall-clock limits in tests): see the note in StallMeter.
             qInfo("%s: Generate to first preview %lld ms, whole job %lld ms, longest UI-thread gap %lld ms", model,
                   firstPreviewMs, clock.elapsed(), meter.worst);
-            QVERIFY2(meter.worst < 50, qPrintable(QString::number(meter.worst)));
             QTRY_VERIFY(m_w->controller()->hasPendingResult());
             if (QByteArray(model) == "tiny-sd") m_w->controller()->discardPending();
         }
+
+        // No torch call ran on the UI thread: building the window, probing the device for the
+        // status bar, two real jobs and a cancel all went through the worker.
+        QVERIFY2(inpaint::jobs::uiThreadEngineCalls() == 0, qPrintable(inpaint::jobs::lastUiThreadEngineCall()));
 
         // 3. Apply is one undo step; unmasked pixels are the original's; undo restores it all.
         const int undoCount = doc->undoStack()->count();

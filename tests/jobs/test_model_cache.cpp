@@ -3,6 +3,8 @@
 // always does). Runs the real backend on the reference models.
 #include "core/imaging/image_io.h"
 #include "core/jobs/diffusion_backend.h"
+#include "core/jobs/model_cache.h"
+#include "core/jobs/run_job.h"
 
 #include <QTest>
 
@@ -21,13 +23,16 @@ class TestModelCache : public QObject {
         QStringList statuses;
         int steps = 0;
     };
-    Run run(DiffusionBackend& backend, const QString& model)
+    Run run(const std::shared_ptr<ModelCache>& cache, const QString& model)
     {
         InpaintRequest r = m_req;
         r.modelPath = kRef + "/models/" + model;
         Run out;
         const std::atomic<bool> cancel{false};
-        out.result = backend.run(r, [&](const StepReport& s) {
+        const BackendFactory factory = [cache](const InpaintRequest&, QString*) {
+            return std::make_unique<DiffusionBackend>(cache);
+        };
+        out.result = runJob(r, factory, [&](const StepReport& s) {
             if (!s.status.isEmpty()) {
                 QCOMPARE(out.steps, 0);  // stages come before the steps
                 out.statuses << s.status;
@@ -48,14 +53,13 @@ private slots:
         m_req.pipeline = PipelineKind::Auto;
         m_req.steps = 2;
         m_req.scheduler = QStringLiteral("ddim");
-        m_req.previewMode = QStringLiteral("none");
+        m_req.previewMode = PreviewMode::None;
     }
 
     void loadsOnceAndReportsStages()
     {
         auto cache = std::make_shared<ModelCache>(qint64(1) << 40);
-        DiffusionBackend backend(cache);
-        const Run first = run(backend, "tiny-sd");
+        const Run first = run(cache, "tiny-sd");
         QVERIFY2(first.result.ok(), qPrintable(first.result.error));
         QVERIFY(first.statuses.size() >= 3);
         QVERIFY2(first.statuses.first().startsWith("Loading tiny-sd:"), qPrintable(first.statuses.first()));
@@ -65,24 +69,23 @@ private slots:
         const qint64 used = cache->usedBytes();
         QVERIFY(used > 5'000'000 && used < 20'000'000);  // ~9.8 MB of fp32 weights
 
-        const Run again = run(backend, "tiny-sd");
+        const Run again = run(cache, "tiny-sd");
         QVERIFY(again.statuses.isEmpty());  // cached: no load
         QCOMPARE(again.result.image, first.result.image);
         QCOMPARE(cache->usedBytes(), used);
 
-        QVERIFY(run(backend, "tiny-sd-inpaint").result.ok());
+        QVERIFY(run(cache, "tiny-sd-inpaint").result.ok());
         QCOMPARE(cache->size(), 2);  // both fit the budget
     }
 
     void budgetKeepsOnlyWhatFits()
     {
         auto cache = std::make_shared<ModelCache>(qint64(1));  // nothing fits: only the newest stays
-        DiffusionBackend backend(cache);
-        QVERIFY(run(backend, "tiny-sd").result.ok());
+        QVERIFY(run(cache, "tiny-sd").result.ok());
         QCOMPARE(cache->size(), 1);
-        QVERIFY(run(backend, "tiny-sd-inpaint").result.ok());
+        QVERIFY(run(cache, "tiny-sd-inpaint").result.ok());
         QCOMPARE(cache->size(), 1);
-        const Run reloaded = run(backend, "tiny-sd");
+        const Run reloaded = run(cache, "tiny-sd");
         QVERIFY(!reloaded.statuses.isEmpty());  // it had been dropped, so it loads again
     }
 };

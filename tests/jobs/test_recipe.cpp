@@ -24,14 +24,38 @@ class TestRecipe : public QObject {
         r.seed = 12345678901ULL;
         r.maskBlur = 4;
         r.maskGrow = -3;
-        r.region = QStringLiteral("masked");
+        r.region = RegionMode::Masked;
         r.regionPadding = 40;
-        r.maskedContent = QStringLiteral("fill");
-        r.blendTiming = QStringLiteral("current");
+        r.maskedContent = MaskedContent::Fill;
+        r.blendTiming = BlendTiming::Current;
         return r;
     }
 
 private slots:
+    void seedOf63BitsSurvivesTheRoundTrip()
+    {
+        InpaintRequest a = sample();
+        a.seed = 9223372036854775807ULL;  // 2^63 - 1
+        InpaintRequest b;
+        b.randomSeed = true;
+        QVERIFY(parseParameters(formatParameters(a, QSize(64, 64), QString()), &b));
+        QCOMPARE(b.seed, quint64(9223372036854775807ULL));
+        QVERIFY(!b.randomSeed);  // a recipe replays its own seed
+        a.seed = 18446744073709551615ULL;  // the largest seed
+        QVERIFY(parseParameters(formatParameters(a, QSize(64, 64), QString()), &b));
+        QCOMPARE(b.seed, quint64(18446744073709551615ULL));
+    }
+
+    void extraKeysEndTheSettingsLine()
+    {
+        const QString text = formatParameters(sample(), QSize(64, 64), QString(),
+                                              {{QStringLiteral("Slot 1"), QStringLiteral("tiny-sd · blend")}});
+        QVERIFY2(text.endsWith(QStringLiteral(", Slot 1: tiny-sd · blend")), qPrintable(text));
+        InpaintRequest b;
+        QVERIFY(parseParameters(text, &b));
+        QCOMPARE(b.steps, 25);
+    }
+
     void exactText()
     {
         QCOMPARE(formatParameters(sample(), QSize(640, 480), QStringLiteral("sd15")),
@@ -83,8 +107,8 @@ private slots:
         QCOMPARE(r.seed, quint64(3141592653ULL));
         QCOMPARE(r.strength, 0.75);
         QCOMPARE(r.maskBlur, 8.0);
-        QCOMPARE(r.region, QStringLiteral("whole"));
-        QCOMPARE(r.maskedContent, QStringLiteral("latent-noise"));
+        QCOMPARE(r.region, RegionMode::Whole);
+        QCOMPARE(r.maskedContent, MaskedContent::LatentNoise);
         QCOMPARE(int(r.pipeline), int(PipelineKind::Auto));
         QCOMPARE(model, QStringLiteral("v1-5-pruned-emaonly"));
     }
