@@ -4,7 +4,7 @@
 // literal and back-references of length 258; the encoder below emits exactly that.
 #include "core/imaging/image_io.h"
 #include "core/imaging/mask_ops.h"
-#include "tests/cli/cli_runner.h"
+#include "tests/common/cli_runner.h"
 #include "tests/imaging/test_images.h"
 
 #include <QElapsedTimer>

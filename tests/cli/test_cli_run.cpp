@@ -5,7 +5,7 @@
 // failure prints exactly one line and writes no output.
 #include "core/imaging/image_io.h"
 #include "core/imaging/mask_ops.h"
-#include "tests/cli/cli_runner.h"
+#include "tests/common/cli_runner.h"
 #include "tests/imaging/test_images.h"
 
 #include <QDir>

@@ -3,11 +3,11 @@
 // cell per image with a drawn label under each and the recipe in its metadata, a failing slot is
 // reported while the others finish, and bad slot lists are usage errors.
 #include "core/imaging/image_io.h"
+#include "tests/common/cli_runner.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QImage>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -15,26 +15,7 @@ namespace {
 const QString kRef = QStringLiteral(INPAINT_TEST_DATA_DIR "/reference");
 QString model(const char* n) { return kRef + "/models/" + n; }
 
-struct Run {
-    int exitCode = -1;
-    QString out, err;
-};
-
-Run cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(INPAINT_BINARY_DIR "/app/cli/inpaint-cli"), args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(300000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
-    r.err = QString::fromLocal8Bit(p.readAllStandardError());
-    return r;
-}
+clitest::Result cli(const QStringList& args) { return clitest::run(args, 300000); }
 
 int differingPixels(const QImage& a, const QImage& b)
 {
@@ -64,7 +45,7 @@ private slots:
         const QString inp = model("tiny-sd-inpaint") + ":inpaint-unet";
         QElapsedTimer clock;
         clock.start();
-        const Run r = cli(base() + QStringList{"--slot", inp, "--slot", inp, "--slot", model("tiny-sd") + ":blend:euler",
+        const clitest::Result r = cli(base() + QStringList{"--slot", inp, "--slot", inp, "--slot", model("tiny-sd") + ":blend:euler",
                                                "--out", sheet, "--out-dir", dir});
         const qint64 compareMs = clock.elapsed();
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
@@ -130,7 +111,7 @@ private slots:
     void failingSlotDoesNotStopTheOthers()
     {
         const QString dir = m_dir.filePath("b");
-        const Run r = cli(base() + QStringList{"--slot", m_dir.filePath("no-such-model"), "--slot", "classical-telea",
+        const clitest::Result r = cli(base() + QStringList{"--slot", m_dir.filePath("no-such-model"), "--slot", "classical-telea",
                                                "--out", m_dir.filePath("b.png"), "--out-dir", dir});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY2(r.out.contains("slot 1 failed"), qPrintable(r.out));
@@ -152,7 +133,7 @@ private slots:
     void badSlotLists()
     {
         QFETCH(QStringList, slotArgs);
-        const Run r = cli(base() + slotArgs + QStringList{"--out", m_dir.filePath("never.png")});
+        const clitest::Result r = cli(base() + slotArgs + QStringList{"--out", m_dir.filePath("never.png")});
         QCOMPARE(r.exitCode, 2);
         QCOMPARE(r.err.split('\n', Qt::SkipEmptyParts).size(), 1);
         QVERIFY(!QFile::exists(m_dir.filePath("never.png")));

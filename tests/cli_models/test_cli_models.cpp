@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include <QProcess>
+// After torch: its headers use the word `slots`, which Qt (QTest) defines as a macro.
+#include "tests/common/cli_runner.h"
+
 #include <QTest>
 
 #include <fstream>
@@ -18,36 +20,7 @@ namespace {
 
 const fs::path kRef = fs::path(INPAINT_TEST_DATA_DIR) / "reference";
 
-struct CliResult {
-    int exitCode = -1;
-    bool ok = false;
-    std::string out;
-    std::string err;
-};
-
-CliResult runCli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(INPAINT_BINARY_DIR "/app/cli/inpaint-cli"), args);
-    CliResult r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.ok = p.exitStatus() == QProcess::NormalExit;
-    r.exitCode = p.exitCode();
-    r.out = p.readAllStandardOutput().toStdString();
-    r.err = p.readAllStandardError().toStdString();
-    return r;
-}
-
-int lineCount(const std::string& s)
-{
-    int n = 0;
-    for (char c : s) n += c == '\n';
-    return n;
-}
+int lineCount(const QString& s) { return static_cast<int>(s.count(QLatin1Char('\n'))); }
 
 QString q(const fs::path& p) { return QString::fromStdString(p.string()); }
 
@@ -67,10 +40,10 @@ private slots:
             args << QString::fromUtf8(c["params"]["prompt"].get<std::string>().c_str());
             names.push_back(c["name"]);
         }
-        const auto r = runCli(args);
-        QVERIFY2(r.ok && r.exitCode == 0, r.err.c_str());
-        QVERIFY(r.err.empty());
-        std::istringstream lines(r.out);
+        const auto r = clitest::run(args);
+        QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(r.err.isEmpty());
+        std::istringstream lines(r.out.toStdString());
         std::string line;
         size_t i = 0;
         while (std::getline(lines, line)) {
@@ -89,32 +62,32 @@ private slots:
     void tokenizeSd2PadAndTokens()
     {
         // The SD2 inpainting configs (tokenizer files without vocabulary): "!" pads and splits.
-        auto r = runCli({"tokenize", "--model", q(kRef / "configs" / "stable-diffusion-2-inpainting"), "wow!!!"});
+        auto r = clitest::run({"tokenize", "--model", q(kRef / "configs" / "stable-diffusion-2-inpainting"), "wow!!!"});
         QCOMPARE(r.exitCode, 0);
-        const auto ids = nlohmann::json::parse(r.out).get<std::vector<int64_t>>();
+        const auto ids = nlohmann::json::parse(r.out.toStdString()).get<std::vector<int64_t>>();
         QCOMPARE(ids.size(), size_t(77));
         QCOMPARE(ids[0], int64_t(49406));
         QCOMPARE(ids[2], int64_t(0));
         QCOMPARE(ids[5], int64_t(49407));
         QCOMPARE(ids[76], int64_t(0));
-        r = runCli({"tokenize", "--model", q(kRef / "models" / "tiny-sd"), "--tokens", "A Photo, OF a cat"});
+        r = clitest::run({"tokenize", "--model", q(kRef / "models" / "tiny-sd"), "--tokens", "A Photo, OF a cat"});
         QCOMPARE(r.exitCode, 0);
-        QCOMPARE(QString::fromStdString(nlohmann::json::parse(r.out).dump()),
+        QCOMPARE(QString::fromStdString(nlohmann::json::parse(r.out.toStdString()).dump()),
                  QString::fromStdString(nlohmann::json({"a</w>", "photo</w>", ",</w>", "of</w>", "a</w>", "cat</w>"}).dump()));
     }
 
     void tokenizeErrors()
     {
-        auto r = runCli({"tokenize", "a cat"});
+        auto r = clitest::run({"tokenize", "a cat"});
         QCOMPARE(r.exitCode, 2);
         QCOMPARE(lineCount(r.err), 1);
-        r = runCli({"tokenize", "--model", q(kRef / "models" / "tiny-sd")});
+        r = clitest::run({"tokenize", "--model", q(kRef / "models" / "tiny-sd")});
         QCOMPARE(r.exitCode, 2);
-        r = runCli({"tokenize", "--model", "/nonexistent/model", "a"});
+        r = clitest::run({"tokenize", "--model", "/nonexistent/model", "a"});
         QCOMPARE(r.exitCode, 1);
         QCOMPARE(lineCount(r.err), 1);
-        QVERIFY(r.err.rfind("inpaint-cli", 0) == 0);
-        QVERIFY(r.out.empty());
+        QVERIFY(r.err.startsWith("inpaint-cli"));
+        QVERIFY(r.out.isEmpty());
     }
 
     void infoReferenceModels()
@@ -128,10 +101,10 @@ private slots:
         for (const Expect& e : {Expect{"tiny-sd", "sd1", 4, "PNDMScheduler"},
                                 Expect{"tiny-sd-inpaint", "sd1-inpaint", 9, "DDIMScheduler"}}) {
             const auto dir = kRef / "models" / e.model;
-            const auto r = runCli({"info", "--model", q(dir)});
-            QVERIFY2(r.ok && r.exitCode == 0, r.err.c_str());
-            QVERIFY(r.err.empty());
-            const auto j = nlohmann::json::parse(r.out);
+            const auto r = clitest::run({"info", "--model", q(dir)});
+            QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.err));
+            QVERIFY(r.err.isEmpty());
+            const auto j = nlohmann::json::parse(r.out.toStdString());
             QCOMPARE(j["kind"].get<std::string>(), std::string(e.kind));
             QCOMPARE(j["unet_in_channels"].get<int>(), e.inChannels);
             QCOMPARE(j["default_scheduler"].get<std::string>(), std::string(e.scheduler));
@@ -160,20 +133,20 @@ private slots:
     void infoErrors()
     {
         // Real SD2-inpainting configs without weights: JSON still printed, errors named, exit 1.
-        auto r = runCli({"info", "--model", q(kRef / "configs" / "stable-diffusion-2-inpainting")});
+        auto r = clitest::run({"info", "--model", q(kRef / "configs" / "stable-diffusion-2-inpainting")});
         QCOMPARE(r.exitCode, 1);
         QCOMPARE(lineCount(r.err), 1);
-        const auto j = nlohmann::json::parse(r.out);
+        const auto j = nlohmann::json::parse(r.out.toStdString());
         QCOMPARE(j["kind"].get<std::string>(), std::string("sd2-inpaint"));
         QCOMPARE(j["unet_in_channels"].get<int>(), 9);
         QVERIFY(j["components"]["unet"]["error"].get<std::string>().find("has no weights") != std::string::npos);
         QCOMPARE(j["components"]["tokenizer"]["pad_token_id"].get<int>(), 0);
 
-        r = runCli({"info", "--model", "/nonexistent/model"});
+        r = clitest::run({"info", "--model", "/nonexistent/model"});
         QCOMPARE(r.exitCode, 1);
         QCOMPARE(lineCount(r.err), 1);
-        QVERIFY(r.out.empty());
-        r = runCli({"info"});
+        QVERIFY(r.out.isEmpty());
+        r = clitest::run({"info"});
         QCOMPARE(r.exitCode, 2);
         QCOMPARE(lineCount(r.err), 1);
     }

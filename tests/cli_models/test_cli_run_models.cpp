@@ -7,9 +7,11 @@
 
 #include <torch/torch.h>
 
+// After torch: its headers use the word `slots`, which Qt (QTest) defines as a macro.
+#include "tests/common/cli_runner.h"
+
 #include <QDir>
 #include <QImage>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -27,28 +29,7 @@ QString image() { return q(kRef / "inputs" / "image.png"); }
 QString mask() { return q(kRef / "inputs" / "mask.png"); }
 QString model(const char* name) { return q(kRef / "models" / name); }
 
-struct Run {
-    int exitCode = -1;
-    bool crashed = true;
-    QString out, err;
-};
-
-Run cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(INPAINT_BINARY_DIR "/app/cli/inpaint-cli"), QStringList{"run"} + args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(300000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.crashed = p.exitStatus() != QProcess::NormalExit;
-    r.exitCode = p.exitCode();
-    r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
-    r.err = QString::fromLocal8Bit(p.readAllStandardError());
-    return r;
-}
+clitest::Result cli(const QStringList& args) { return clitest::run(QStringList{"run"} + args, 300000); }
 
 torch::Tensor golden(const std::string& section, const std::string& name)
 {
@@ -83,7 +64,7 @@ private:
     {
         const QString out = path(QString::fromStdString(section + "-" + name + ".png"));
         const QString lat = path(QString::fromStdString(section + "-" + name + ".safetensors"));
-        const Run r = cli(QStringList{"--model", model(modelName), "--image", image(), "--mask", mask(), "--out", out,
+        const clitest::Result r = cli(QStringList{"--model", model(modelName), "--image", image(), "--mask", mask(), "--out", out,
                                       "--seed", "1234", "--steps", "10", "--no-paste-back", "--latents-out", lat} +
                           extra);
         QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.err));
@@ -126,7 +107,7 @@ private slots:
     void pasteBackKeepsUnmaskedPixels()
     {
         const QString out = path("pasted.png");
-        const Run r = cli({"--model", model("tiny-sd-inpaint"), "--image", image(), "--mask", mask(), "--out", out,
+        const clitest::Result r = cli({"--model", model("tiny-sd-inpaint"), "--image", image(), "--mask", mask(), "--out", out,
                            "--seed", "7", "--steps", "3", "--mask-blur", "0"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const QImage in = QImage(image()).convertToFormat(QImage::Format_RGB888);
@@ -167,7 +148,7 @@ private slots:
         const QString mk = path(QStringLiteral("odd-%1-mask.png").arg(size.width()));
         const QString out = path(QStringLiteral("odd-%1-out.png").arg(size.width()));
         QVERIFY(src.save(in) && m.save(mk));
-        const Run r = cli({"--model", model("tiny-sd"), "--image", in, "--mask", mk, "--out", out, "--steps", "3",
+        const clitest::Result r = cli({"--model", model("tiny-sd"), "--image", in, "--mask", mk, "--out", out, "--steps", "3",
                            "--seed", "5", "--mask-blur", "0", "--region", region, "--region-padding", "8"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const QImage res = QImage(out).convertToFormat(QImage::Format_RGB888);
@@ -186,7 +167,7 @@ private slots:
     void previewDirHasOnePngPerStep()
     {
         const QString dir = path("previews");
-        const Run r = cli({"--model", model("tiny-sd"), "--image", image(), "--mask", mask(), "--out", path("p.png"),
+        const clitest::Result r = cli({"--model", model("tiny-sd"), "--image", image(), "--mask", mask(), "--out", path("p.png"),
                            "--steps", "4", "--scheduler", "euler", "--preview-dir", dir});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const QStringList files = QDir(dir).entryList({"*.png"}, QDir::Files, QDir::Name);
@@ -200,7 +181,7 @@ private slots:
     {
         const QString dir = path("full-previews");
         const QString out = path("full.png");
-        const Run r = cli({"--model", model("tiny-sd-inpaint"), "--image", image(), "--mask", mask(), "--out", out,
+        const clitest::Result r = cli({"--model", model("tiny-sd-inpaint"), "--image", image(), "--mask", mask(), "--out", out,
                            "--steps", "3", "--scheduler", "pndm", "--preview", "full", "--preview-dir", dir,
                            "--no-paste-back"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
@@ -225,7 +206,7 @@ private slots:
         for (const char* m : {"tiny-sd", "tiny-sd-inpaint"}) {
             for (const char* s : {"default", "ddim", "pndm", "euler", "euler-a", "dpmpp-2m", "dpmpp-2m-karras", "lms"}) {
                 const QString out = path(QStringLiteral("%1-%2.png").arg(m, s));
-                const Run r = cli({"--model", model(m), "--image", image(), "--mask", mask(), "--out", out, "--steps",
+                const clitest::Result r = cli({"--model", model(m), "--image", image(), "--mask", mask(), "--out", out, "--steps",
                                    "4", "--seed", "3", "--scheduler", s, "--guidance", "3"});
                 QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(QStringLiteral("%1 %2: %3").arg(m, s, r.err)));
                 QCOMPARE(QImage(out).size(), QSize(64, 64));
@@ -247,7 +228,7 @@ private slots:
         QImage empty(64, 64, QImage::Format_Grayscale8);
         empty.fill(0);
         QVERIFY(empty.save(path("empty.png")));
-        const Run r = cli({"--model", model("tiny-sd"), "--image", image(), "--mask", path("empty.png"), "--out",
+        const clitest::Result r = cli({"--model", model("tiny-sd"), "--image", image(), "--mask", path("empty.png"), "--out",
                            path("same.png"), "--steps", "3"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QCOMPARE(QImage(path("same.png")).convertToFormat(QImage::Format_RGB888),
@@ -259,7 +240,7 @@ private slots:
         QImage white(64, 64, QImage::Format_Grayscale8);
         white.fill(255);
         QVERIFY(white.save(path("white.png")));
-        const Run r = cli({"--model", model("tiny-sd-inpaint"), "--image", image(), "--mask", path("white.png"), "--out",
+        const clitest::Result r = cli({"--model", model("tiny-sd-inpaint"), "--image", image(), "--mask", path("white.png"), "--out",
                            path("white-out.png"), "--steps", "2"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QCOMPARE(QImage(path("white-out.png")).size(), QSize(64, 64));
@@ -295,7 +276,7 @@ private slots:
         const QString out = path("never.png");
         QStringList all{"--image", image(), "--mask", mask(), "--out", out};
         if (!args.contains("--steps")) all << "--steps" << "2";
-        const Run r = cli(all + args);
+        const clitest::Result r = cli(all + args);
         QVERIFY(!r.crashed);
         QCOMPARE(r.exitCode, code);
         const QStringList lines = r.err.split('\n', Qt::SkipEmptyParts);

@@ -1,6 +1,7 @@
-// Runs the built inpaint-cli with QProcess and checks the rules every run must keep: on
-// failure exactly one line on stderr and no output file; the input image and mask are never
-// modified (compared by SHA-256 before and after).
+// Runs the built inpaint-cli with QProcess (the one helper of the CLI tests in tests/cli and
+// tests/cli_models) and checks the rules every run must keep: on failure exactly one line on
+// stderr and no output file; the input image and mask are never modified (compared by SHA-256
+// before and after).
 #pragma once
 
 #include <QCryptographicHash>
@@ -27,8 +28,8 @@ inline QByteArray fileHash(const QString& path)
 }
 
 struct Result {
-    int exitCode = -1;
-    bool crashed = false;
+    int exitCode = -1;     // -1: did not start or timed out; -2: crashed
+    bool crashed = false;  // crashed or timed out
     QString out;
     QString err;
     QStringList errLines() const { return err.split(QLatin1Char('\n'), Qt::SkipEmptyParts); }
@@ -51,7 +52,7 @@ inline Result run(const QStringList& args, int timeoutMs = 120000)
         return r;
     }
     r.crashed = p.exitStatus() != QProcess::NormalExit;
-    r.exitCode = p.exitCode();
+    r.exitCode = r.crashed ? -2 : p.exitCode();
     r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
     r.err = QString::fromLocal8Bit(p.readAllStandardError());
     return r;
