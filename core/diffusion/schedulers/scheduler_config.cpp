@@ -1,14 +1,17 @@
 // Scheduler configuration parsing and diffusers' from_config key rule (see scheduler_config.h).
+// Every constructor key of the six classes is one row of keyTable(): reading a JSON value,
+// filling in a class's defaults, applying from_config and writing toJson() all walk that table.
 #include "core/diffusion/schedulers/scheduler_config.h"
 
 #include "models/errors.h"
 #include "models/io/json_config.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <set>
-#include <sstream>
+#include <variant>
 
 namespace inpaint::diffusion {
 
@@ -17,14 +20,106 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kCommonKeys = {"num_train_timesteps", "beta_start", "beta_end", "beta_schedule",
-                                              "trained_betas"};
+using C = SchedulerConfig;
 
-std::vector<std::string> withCommon(std::initializer_list<const char*> more)
+constexpr std::array kAllKinds = {SchedulerKind::Ddim,          SchedulerKind::Pndm,
+                                  SchedulerKind::EulerDiscrete, SchedulerKind::EulerAncestralDiscrete,
+                                  SchedulerKind::DpmSolverMultistep, SchedulerKind::LmsDiscrete};
+
+// Which classes take a key: one bit per SchedulerKind.
+constexpr unsigned bit(SchedulerKind k) { return 1u << static_cast<unsigned>(k); }
+constexpr unsigned DDIM = bit(SchedulerKind::Ddim);
+constexpr unsigned PNDM = bit(SchedulerKind::Pndm);
+constexpr unsigned EULER = bit(SchedulerKind::EulerDiscrete);
+constexpr unsigned EULER_A = bit(SchedulerKind::EulerAncestralDiscrete);
+constexpr unsigned DPM = bit(SchedulerKind::DpmSolverMultistep);
+constexpr unsigned LMS = bit(SchedulerKind::LmsDiscrete);
+constexpr unsigned ALL = DDIM | PNDM | EULER | EULER_A | DPM | LMS;
+
+// The member a key sets. Its type decides how a JSON value is read and written:
+//   int64_t    an integer (an integral float such as 1000.0 too)
+//   double     a number, or "Infinity" / "-Infinity" / "NaN" (also without the capital)
+//   bool       true / false (null too, as false, with NullIsFalse)
+//   string     a string
+//   optional   null, or the value as above; optional<vector<double>> is null or a list of numbers
+using Member = std::variant<int64_t C::*, double C::*, bool C::*, std::string C::*, std::optional<double> C::*,
+                            std::optional<std::string> C::*, std::optional<std::vector<double>> C::*>;
+
+enum KeyFlags : unsigned {
+    NoFlags = 0,
+    NullIsFalse = 1,        // Optional[bool] = None in the signature: None is falsy in diffusers
+    NonFiniteAsString = 2,  // toJson writes +-inf / NaN as "Infinity" / "-Infinity" / "NaN" strings
+};
+
+struct ClassDefault {
+    SchedulerKind kind;
+    json value;
+};
+
+struct Key {
+    const char* name;                        // diffusers' keyword argument
+    Member member;
+    json defaultValue;                       // the __init__ default, as JSON
+    unsigned takenBy;                        // classes whose __init__ has the argument
+    std::vector<ClassDefault> classDefaults; // classes whose default differs from defaultValue
+    unsigned flags = NoFlags;
+};
+
+// The __init__ signatures of DDIMScheduler, PNDMScheduler, EulerDiscreteScheduler,
+// EulerAncestralDiscreteScheduler, DPMSolverMultistepScheduler and LMSDiscreteScheduler
+// (diffusers 0.25.1), merged: one row per keyword argument.
+const std::vector<Key>& keyTable()
 {
-    std::vector<std::string> keys = kCommonKeys;
-    for (const char* k : more) keys.emplace_back(k);
-    return keys;
+    using K = SchedulerKind;
+    static const std::vector<Key> table = {
+        // name                       member                         default        taken by
+        {"num_train_timesteps",        &C::numTrainTimesteps,         1000,          ALL, {}},
+        {"beta_start",                 &C::betaStart,                 0.0001,        ALL, {}},
+        {"beta_end",                   &C::betaEnd,                   0.02,          ALL, {}},
+        {"beta_schedule",              &C::betaSchedule,              "linear",      ALL, {}},
+        {"trained_betas",              &C::trainedBetas,              nullptr,       ALL, {}},
+        {"prediction_type",            &C::predictionType,            "epsilon",     ALL, {}},
+        {"timestep_spacing",           &C::timestepSpacing,           "linspace",    ALL,
+         {{K::Ddim, "leading"}, {K::Pndm, "leading"}}},
+        {"steps_offset",               &C::stepsOffset,               0,             ALL, {}},
+        {"clip_sample",                &C::clipSample,                true,          DDIM, {}},
+        {"clip_sample_range",          &C::clipSampleRange,           1.0,           DDIM, {}},
+        {"set_alpha_to_one",           &C::setAlphaToOne,             true,          DDIM | PNDM,
+         {{K::Pndm, false}}},
+        {"thresholding",               &C::thresholding,              false,         DDIM | DPM, {}},
+        {"dynamic_thresholding_ratio", &C::dynamicThresholdingRatio,  0.995,         DDIM | DPM, {}},
+        {"sample_max_value",           &C::sampleMaxValue,            1.0,           DDIM | DPM, {}},
+        {"rescale_betas_zero_snr",     &C::rescaleBetasZeroSnr,       false,         DDIM | EULER | EULER_A, {}},
+        {"skip_prk_steps",             &C::skipPrkSteps,              false,         PNDM, {}},
+        {"interpolation_type",         &C::interpolationType,         "linear",      EULER, {}},
+        {"use_karras_sigmas",          &C::useKarrasSigmas,           false,         EULER | DPM | LMS, {},
+         NullIsFalse},
+        {"sigma_min",                  &C::sigmaMin,                  nullptr,       EULER, {}},
+        {"sigma_max",                  &C::sigmaMax,                  nullptr,       EULER, {}},
+        {"timestep_type",              &C::timestepType,              "discrete",    EULER, {}},
+        {"solver_order",               &C::solverOrder,               2,             DPM, {}},
+        {"algorithm_type",             &C::algorithmType,             "dpmsolver++", DPM, {}},
+        {"solver_type",                &C::solverType,                "midpoint",    DPM, {}},
+        {"lower_order_final",          &C::lowerOrderFinal,           true,          DPM, {}},
+        {"euler_at_final",             &C::eulerAtFinal,              false,         DPM, {}},
+        {"use_lu_lambdas",             &C::useLuLambdas,              false,         DPM, {}, NullIsFalse},
+        {"lambda_min_clipped",         &C::lambdaMinClipped,          "-Infinity",   DPM, {}, NonFiniteAsString},
+        {"variance_type",              &C::varianceType,              nullptr,       DPM, {}},
+    };
+    return table;
+}
+
+const Key* findKey(const std::string& name)
+{
+    for (const Key& k : keyTable())
+        if (name == k.name) return &k;
+    return nullptr;
+}
+
+bool takes(SchedulerKind kind, const std::string& name)
+{
+    const Key* k = findKey(name);
+    return k && (k->takenBy & bit(kind));
 }
 
 std::string joinList(const std::vector<std::string>& items)
@@ -67,95 +162,113 @@ bool toDouble(const json& v, double& out)
     return false;
 }
 
+json floatJson(double d)
+{
+    if (std::isinf(d)) return d < 0 ? json("-Infinity") : json("Infinity");
+    if (std::isnan(d)) return json("NaN");
+    return json(d);
+}
+
+// Reads one JSON value into the member of `key`, by the member's type; a bad value is a
+// ConfigError naming the key and the class.
 struct KeyReader {
     SchedulerKind kind;
     const std::string& origin;
+    const Key& key;
 
-    double getDouble(const std::string& key, const json& v) const
+    [[noreturn]] void fail(const std::string& expected, const json& v) const
     {
-        double d = 0;
-        if (!toDouble(v, d)) badKey(origin, kind, key, "must be a number, got " + describe(v));
-        return d;
+        badKey(origin, kind, key.name, "must be " + expected + ", got " + describe(v));
     }
-    int64_t getInt(const std::string& key, const json& v) const
+    void operator()(const json& v, int64_t& out) const
     {
-        if (v.is_number_integer()) return v.get<int64_t>();
+        if (v.is_number_integer()) {
+            out = v.get<int64_t>();
+            return;
+        }
         if (v.is_number_float()) {
             const double d = v.get<double>();
-            if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9.0e15) return static_cast<int64_t>(d);
+            if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9.0e15) {
+                out = static_cast<int64_t>(d);
+                return;
+            }
         }
-        badKey(origin, kind, key, "must be an integer, got " + describe(v));
+        fail("an integer", v);
     }
-    bool getBool(const std::string& key, const json& v, bool nullIsFalse = false) const
+    void operator()(const json& v, double& out) const
     {
-        if (v.is_boolean()) return v.get<bool>();
-        if (nullIsFalse && v.is_null()) return false;  // Optional[bool] = None is falsy in diffusers
-        badKey(origin, kind, key, "must be true or false, got " + describe(v));
+        if (!toDouble(v, out)) fail("a number", v);
     }
-    std::string getString(const std::string& key, const json& v) const
+    void operator()(const json& v, bool& out) const
     {
-        if (v.is_string()) return v.get<std::string>();
-        badKey(origin, kind, key, "must be a string, got " + describe(v));
+        if (v.is_boolean()) out = v.get<bool>();
+        else if ((key.flags & NullIsFalse) && v.is_null()) out = false;
+        else fail("true or false", v);
     }
-    std::optional<double> getOptDouble(const std::string& key, const json& v) const
+    void operator()(const json& v, std::string& out) const
     {
-        if (v.is_null()) return std::nullopt;
-        return getDouble(key, v);
+        if (!v.is_string()) fail("a string", v);
+        out = v.get<std::string>();
+    }
+    template <class T>
+    void operator()(const json& v, std::optional<T>& out) const
+    {
+        if (v.is_null()) {
+            out.reset();
+            return;
+        }
+        T value{};
+        (*this)(v, value);
+        out = std::move(value);
+    }
+    void operator()(const json& v, std::vector<double>& out) const
+    {
+        if (!v.is_array()) fail("null or a list of numbers", v);
+        out.clear();
+        out.reserve(v.size());
+        for (const auto& item : v) {
+            double d = 0;
+            (*this)(item, d);
+            out.push_back(d);
+        }
     }
 };
 
-// Applies one (key, value) the class takes. Keys outside the class are never passed here.
-void applyKey(SchedulerConfig& c, const std::string& key, const json& v, const KeyReader& r)
+void readKey(SchedulerConfig& c, const Key& key, const json& v, SchedulerKind kind, const std::string& origin)
 {
-    if (key == "num_train_timesteps") c.numTrainTimesteps = r.getInt(key, v);
-    else if (key == "beta_start") c.betaStart = r.getDouble(key, v);
-    else if (key == "beta_end") c.betaEnd = r.getDouble(key, v);
-    else if (key == "beta_schedule") c.betaSchedule = r.getString(key, v);
-    else if (key == "trained_betas") {
-        if (v.is_null()) {
-            c.trainedBetas.reset();
-        } else if (v.is_array()) {
-            std::vector<double> betas;
-            betas.reserve(v.size());
-            for (const auto& b : v) betas.push_back(r.getDouble(key, b));
-            c.trainedBetas = std::move(betas);
-        } else {
-            badKey(r.origin, r.kind, key, "must be null or a list of numbers, got " + describe(v));
-        }
-    }
-    else if (key == "prediction_type") c.predictionType = r.getString(key, v);
-    else if (key == "timestep_spacing") c.timestepSpacing = r.getString(key, v);
-    else if (key == "steps_offset") c.stepsOffset = r.getInt(key, v);
-    else if (key == "clip_sample") c.clipSample = r.getBool(key, v);
-    else if (key == "clip_sample_range") c.clipSampleRange = r.getDouble(key, v);
-    else if (key == "set_alpha_to_one") c.setAlphaToOne = r.getBool(key, v);
-    else if (key == "thresholding") c.thresholding = r.getBool(key, v);
-    else if (key == "dynamic_thresholding_ratio") c.dynamicThresholdingRatio = r.getDouble(key, v);
-    else if (key == "sample_max_value") c.sampleMaxValue = r.getDouble(key, v);
-    else if (key == "rescale_betas_zero_snr") c.rescaleBetasZeroSnr = r.getBool(key, v);
-    else if (key == "skip_prk_steps") c.skipPrkSteps = r.getBool(key, v);
-    else if (key == "interpolation_type") c.interpolationType = r.getString(key, v);
-    else if (key == "use_karras_sigmas") c.useKarrasSigmas = r.getBool(key, v, true);
-    else if (key == "sigma_min") c.sigmaMin = r.getOptDouble(key, v);
-    else if (key == "sigma_max") c.sigmaMax = r.getOptDouble(key, v);
-    else if (key == "timestep_type") c.timestepType = r.getString(key, v);
-    else if (key == "solver_order") c.solverOrder = r.getInt(key, v);
-    else if (key == "algorithm_type") c.algorithmType = r.getString(key, v);
-    else if (key == "solver_type") c.solverType = r.getString(key, v);
-    else if (key == "lower_order_final") c.lowerOrderFinal = r.getBool(key, v);
-    else if (key == "euler_at_final") c.eulerAtFinal = r.getBool(key, v);
-    else if (key == "use_lu_lambdas") c.useLuLambdas = r.getBool(key, v, true);
-    else if (key == "lambda_min_clipped") c.lambdaMinClipped = r.getDouble(key, v);
-    else if (key == "variance_type") {
-        if (v.is_null()) c.varianceType.reset();
-        else c.varianceType = r.getString(key, v);
-    }
+    const KeyReader read{kind, origin, key};
+    std::visit([&](auto member) { read(v, c.*member); }, key.member);
 }
 
-bool takes(SchedulerKind kind, const std::string& key)
+struct KeyWriter {
+    const Key& key;
+    json operator()(int64_t v) const { return v; }
+    json operator()(double v) const { return (key.flags & NonFiniteAsString) ? floatJson(v) : json(v); }
+    json operator()(bool v) const { return v; }
+    json operator()(const std::string& v) const { return v; }
+    json operator()(const std::vector<double>& v) const { return v; }
+    template <class T>
+    json operator()(const std::optional<T>& v) const
+    {
+        return v ? (*this)(*v) : json(nullptr);
+    }
+};
+
+json writeKey(const SchedulerConfig& c, const Key& key)
 {
-    const auto& keys = schedulerInitKeys(kind);
-    return std::find(keys.begin(), keys.end(), key) != keys.end();
+    return std::visit([&](auto member) { return KeyWriter{key}(c.*member); }, key.member);
+}
+
+// Every member to the default of `kind` (also the members the class does not take).
+void applyDefaults(SchedulerConfig& c, SchedulerKind kind)
+{
+    c.kind = kind;
+    for (const Key& key : keyTable()) {
+        const json* v = &key.defaultValue;
+        for (const ClassDefault& d : key.classDefaults)
+            if (d.kind == kind) v = &d.value;
+        readKey(c, key, *v, kind, "scheduler defaults");
+    }
 }
 
 void requireOneOf(const std::string& origin, SchedulerKind kind, const std::string& key, const std::string& value,
@@ -163,13 +276,6 @@ void requireOneOf(const std::string& origin, SchedulerKind kind, const std::stri
 {
     if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
         badKey(origin, kind, key, "has unsupported value '" + value + "' (supported: " + joinList(allowed) + ")");
-}
-
-json floatJson(double d)
-{
-    if (std::isinf(d)) return d < 0 ? json("-Infinity") : json("Infinity");
-    if (std::isnan(d)) return json("NaN");
-    return json(d);
 }
 
 }  // namespace
@@ -189,43 +295,21 @@ std::string schedulerClassName(SchedulerKind kind)
 
 std::optional<SchedulerKind> schedulerKindFromClassName(const std::string& className)
 {
-    for (auto k : {SchedulerKind::Ddim, SchedulerKind::Pndm, SchedulerKind::EulerDiscrete,
-                   SchedulerKind::EulerAncestralDiscrete, SchedulerKind::DpmSolverMultistep,
-                   SchedulerKind::LmsDiscrete}) {
+    for (auto k : kAllKinds)
         if (schedulerClassName(k) == className) return k;
-    }
     return std::nullopt;
 }
 
 const std::vector<std::string>& schedulerInitKeys(SchedulerKind kind)
 {
-    static const std::vector<std::string> ddim =
-        withCommon({"clip_sample", "set_alpha_to_one", "steps_offset", "prediction_type", "thresholding",
-                    "dynamic_thresholding_ratio", "clip_sample_range", "sample_max_value", "timestep_spacing",
-                    "rescale_betas_zero_snr"});
-    static const std::vector<std::string> pndm =
-        withCommon({"skip_prk_steps", "set_alpha_to_one", "prediction_type", "timestep_spacing", "steps_offset"});
-    static const std::vector<std::string> euler =
-        withCommon({"prediction_type", "interpolation_type", "use_karras_sigmas", "sigma_min", "sigma_max",
-                    "timestep_spacing", "timestep_type", "steps_offset", "rescale_betas_zero_snr"});
-    static const std::vector<std::string> eulerA =
-        withCommon({"prediction_type", "timestep_spacing", "steps_offset", "rescale_betas_zero_snr"});
-    static const std::vector<std::string> dpm =
-        withCommon({"solver_order", "prediction_type", "thresholding", "dynamic_thresholding_ratio",
-                    "sample_max_value", "algorithm_type", "solver_type", "lower_order_final", "euler_at_final",
-                    "use_karras_sigmas", "use_lu_lambdas", "lambda_min_clipped", "variance_type",
-                    "timestep_spacing", "steps_offset"});
-    static const std::vector<std::string> lms =
-        withCommon({"use_karras_sigmas", "prediction_type", "timestep_spacing", "steps_offset"});
-    switch (kind) {
-    case SchedulerKind::Ddim: return ddim;
-    case SchedulerKind::Pndm: return pndm;
-    case SchedulerKind::EulerDiscrete: return euler;
-    case SchedulerKind::EulerAncestralDiscrete: return eulerA;
-    case SchedulerKind::DpmSolverMultistep: return dpm;
-    case SchedulerKind::LmsDiscrete: return lms;
-    }
-    return ddim;
+    static const auto perKind = [] {
+        std::array<std::vector<std::string>, kAllKinds.size()> keys;
+        for (auto k : kAllKinds)
+            for (const Key& key : keyTable())
+                if (key.takenBy & bit(k)) keys[static_cast<size_t>(k)].push_back(key.name);
+        return keys;
+    }();
+    return perKind[static_cast<size_t>(kind)];
 }
 
 SchedulerConfigSource SchedulerConfigSource::fromFile(const std::filesystem::path& path)
@@ -258,28 +342,12 @@ SchedulerConfigSource SchedulerConfigSource::fromJson(const json& j, const std::
     return src;
 }
 
+SchedulerConfig::SchedulerConfig() { applyDefaults(*this, SchedulerKind::Ddim); }
+
 SchedulerConfig SchedulerConfig::defaults(SchedulerKind kind)
 {
     SchedulerConfig c;
-    c.kind = kind;
-    switch (kind) {
-    case SchedulerKind::Ddim:
-        c.timestepSpacing = "leading";
-        c.setAlphaToOne = true;
-        c.clipSample = true;
-        break;
-    case SchedulerKind::Pndm:
-        c.timestepSpacing = "leading";
-        c.setAlphaToOne = false;
-        c.skipPrkSteps = false;
-        break;
-    case SchedulerKind::EulerDiscrete:
-    case SchedulerKind::EulerAncestralDiscrete:
-    case SchedulerKind::LmsDiscrete:
-    case SchedulerKind::DpmSolverMultistep:
-        c.timestepSpacing = "linspace";
-        break;
-    }
+    if (kind != SchedulerKind::Ddim) applyDefaults(c, kind);
     return c;
 }
 
@@ -288,11 +356,15 @@ SchedulerConfig SchedulerConfig::fromConfig(SchedulerKind kind, const SchedulerC
 {
     SchedulerConfig c = defaults(kind);
     const std::string origin = source.origin.empty() ? std::string("scheduler config") : source.origin;
-    const KeyReader reader{kind, origin};
-    for (const auto& key : schedulerInitKeys(kind)) {
-        if (overrides.is_object() && overrides.contains(key)) applyKey(c, key, overrides.at(key), reader);
-        else if (source.keys.contains(key)) applyKey(c, key, source.keys.at(key), reader);
-    }
+    // The value from_config hands to the class for `name`: the override, else the file's.
+    auto given = [&](const std::string& name) -> const json* {
+        if (overrides.is_object() && overrides.contains(name)) return &overrides.at(name);
+        if (source.keys.contains(name)) return &source.keys.at(name);
+        return nullptr;
+    };
+    for (const Key& key : keyTable())
+        if (key.takenBy & bit(kind))
+            if (const json* v = given(key.name)) readKey(c, key, *v, kind, origin);
     // DPMSolverMultistepScheduler.__init__ maps these legacy names (and re-registers them).
     if (kind == SchedulerKind::DpmSolverMultistep) {
         if (c.algorithmType == "deis") c.algorithmType = "dpmsolver++";
@@ -301,11 +373,7 @@ SchedulerConfig SchedulerConfig::fromConfig(SchedulerKind kind, const SchedulerC
     // Zero-terminal-SNR changes the noise schedule the model was trained on: a class that cannot
     // reproduce it would silently sample a different process, so refuse instead of ignoring it.
     if (!takes(kind, "rescale_betas_zero_snr")) {
-        const json* v = nullptr;
-        if (overrides.is_object() && overrides.contains("rescale_betas_zero_snr"))
-            v = &overrides.at("rescale_betas_zero_snr");
-        else if (source.keys.contains("rescale_betas_zero_snr"))
-            v = &source.keys.at("rescale_betas_zero_snr");
+        const json* v = given("rescale_betas_zero_snr");
         if (v && v->is_boolean() && v->get<bool>())
             badKey(origin, kind, "rescale_betas_zero_snr",
                    "is true, which this scheduler does not support (use ddim, euler or euler-a)");
@@ -390,37 +458,8 @@ void SchedulerConfig::validate(const std::string& origin) const
 json SchedulerConfig::toJson() const
 {
     json j = json::object();
-    for (const auto& key : schedulerInitKeys(kind)) {
-        if (key == "num_train_timesteps") j[key] = numTrainTimesteps;
-        else if (key == "beta_start") j[key] = betaStart;
-        else if (key == "beta_end") j[key] = betaEnd;
-        else if (key == "beta_schedule") j[key] = betaSchedule;
-        else if (key == "trained_betas") j[key] = trainedBetas ? json(*trainedBetas) : json(nullptr);
-        else if (key == "prediction_type") j[key] = predictionType;
-        else if (key == "timestep_spacing") j[key] = timestepSpacing;
-        else if (key == "steps_offset") j[key] = stepsOffset;
-        else if (key == "clip_sample") j[key] = clipSample;
-        else if (key == "clip_sample_range") j[key] = clipSampleRange;
-        else if (key == "set_alpha_to_one") j[key] = setAlphaToOne;
-        else if (key == "thresholding") j[key] = thresholding;
-        else if (key == "dynamic_thresholding_ratio") j[key] = dynamicThresholdingRatio;
-        else if (key == "sample_max_value") j[key] = sampleMaxValue;
-        else if (key == "rescale_betas_zero_snr") j[key] = rescaleBetasZeroSnr;
-        else if (key == "skip_prk_steps") j[key] = skipPrkSteps;
-        else if (key == "interpolation_type") j[key] = interpolationType;
-        else if (key == "use_karras_sigmas") j[key] = useKarrasSigmas;
-        else if (key == "sigma_min") j[key] = sigmaMin ? json(*sigmaMin) : json(nullptr);
-        else if (key == "sigma_max") j[key] = sigmaMax ? json(*sigmaMax) : json(nullptr);
-        else if (key == "timestep_type") j[key] = timestepType;
-        else if (key == "solver_order") j[key] = solverOrder;
-        else if (key == "algorithm_type") j[key] = algorithmType;
-        else if (key == "solver_type") j[key] = solverType;
-        else if (key == "lower_order_final") j[key] = lowerOrderFinal;
-        else if (key == "euler_at_final") j[key] = eulerAtFinal;
-        else if (key == "use_lu_lambdas") j[key] = useLuLambdas;
-        else if (key == "lambda_min_clipped") j[key] = floatJson(lambdaMinClipped);
-        else if (key == "variance_type") j[key] = varianceType ? json(*varianceType) : json(nullptr);
-    }
+    for (const Key& key : keyTable())
+        if (key.takenBy & bit(kind)) j[key.name] = writeKey(*this, key);
     return j;
 }
 

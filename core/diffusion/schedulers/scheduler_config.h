@@ -47,50 +47,55 @@ struct SchedulerConfigSource {
 };
 
 // The effective constructor arguments of one scheduler class. Fields that the class does not take
-// keep their (unused) defaults. Names follow diffusers' keys in camelCase.
+// keep their (unused) defaults. Names follow diffusers' keys in camelCase. Every key's JSON name,
+// default and classes are one row of the key table in scheduler_config.cpp; a default-constructed
+// SchedulerConfig holds DDIMScheduler's defaults.
 struct SchedulerConfig {
     SchedulerKind kind = SchedulerKind::Ddim;
 
     // Shared by every class.
-    int64_t numTrainTimesteps = 1000;
-    double betaStart = 0.0001;
-    double betaEnd = 0.02;
-    std::string betaSchedule = "linear";             // linear | scaled_linear | squaredcos_cap_v2
-    std::optional<std::vector<double>> trainedBetas;  // overrides beta_* when set
-    std::string predictionType = "epsilon";          // epsilon | v_prediction | sample (per class)
-    std::string timestepSpacing = "leading";         // leading | trailing | linspace (class default)
-    int64_t stepsOffset = 0;
+    int64_t numTrainTimesteps{};
+    double betaStart{};
+    double betaEnd{};
+    std::string betaSchedule;                           // linear | scaled_linear | squaredcos_cap_v2
+    std::optional<std::vector<double>> trainedBetas;    // overrides beta_* when set
+    std::string predictionType;                         // epsilon | v_prediction | sample (per class)
+    std::string timestepSpacing;                        // leading | trailing | linspace (class default)
+    int64_t stepsOffset{};
 
     // DDIM (setAlphaToOne also PNDM, whose default is false).
-    bool clipSample = true;
-    double clipSampleRange = 1.0;
-    bool setAlphaToOne = true;
+    bool clipSample{};
+    double clipSampleRange{};
+    bool setAlphaToOne{};
     // DDIM and DPM-Solver.
-    bool thresholding = false;
-    double dynamicThresholdingRatio = 0.995;
-    double sampleMaxValue = 1.0;
+    bool thresholding{};
+    double dynamicThresholdingRatio{};
+    double sampleMaxValue{};
     // DDIM, Euler, Euler a.
-    bool rescaleBetasZeroSnr = false;
+    bool rescaleBetasZeroSnr{};
 
     // PNDM.
-    bool skipPrkSteps = false;
+    bool skipPrkSteps{};
 
     // Euler (useKarrasSigmas also LMS and DPM-Solver).
-    std::string interpolationType = "linear";  // linear | log_linear
-    bool useKarrasSigmas = false;
+    std::string interpolationType;    // linear | log_linear
+    bool useKarrasSigmas{};
     std::optional<double> sigmaMin;
     std::optional<double> sigmaMax;
-    std::string timestepType = "discrete";     // discrete | continuous
+    std::string timestepType;         // discrete | continuous
 
     // DPM-Solver multistep.
-    int64_t solverOrder = 2;                   // 1..3
-    std::string algorithmType = "dpmsolver++"; // dpmsolver | dpmsolver++ | sde-dpmsolver | sde-dpmsolver++
-    std::string solverType = "midpoint";       // midpoint | heun
-    bool lowerOrderFinal = true;
-    bool eulerAtFinal = false;
-    bool useLuLambdas = false;
-    double lambdaMinClipped = -std::numeric_limits<double>::infinity();
-    std::optional<std::string> varianceType;   // only null is supported
+    int64_t solverOrder{};                       // 1..3
+    std::string algorithmType;                   // dpmsolver | dpmsolver++ | sde-dpmsolver | sde-dpmsolver++
+    std::string solverType;                      // midpoint | heun
+    bool lowerOrderFinal{};
+    bool eulerAtFinal{};
+    bool useLuLambdas{};
+    double lambdaMinClipped{};                   // -inf by default
+    std::optional<std::string> varianceType;     // only null is supported
+
+    // DDIMScheduler's defaults (= defaults(SchedulerKind::Ddim)).
+    SchedulerConfig();
 
     // The class's own defaults (diffusers __init__ signature).
     static SchedulerConfig defaults(SchedulerKind kind);
