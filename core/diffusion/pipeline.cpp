@@ -1,6 +1,12 @@
-// Stable Diffusion img2img / inpaint / blend loops (diffusers 0.25.1:
-// pipelines/stable_diffusion/pipeline_stable_diffusion_inpaint.py and ..._img2img.py, plus the seed
-// article's "simple inpaint").
+// Stable Diffusion img2img / inpaint / blend loops. runPipeline() follows diffusers 0.25.1
+// StableDiffusionInpaintPipeline.__call__ (pipelines/stable_diffusion/pipeline_stable_diffusion_inpaint.py)
+// step by step, with its numbered comments; the helpers carry diffusers' method names
+// (check_inputs, encode_prompt, get_timesteps, prepare_latents, _encode_vae_image,
+// prepare_mask_latents, decode_latents). StableDiffusionImg2ImgPipeline.__call__
+// (..._img2img.py) is the same walk without the mask: its "4. Preprocess image" / "5. set
+// timesteps" are steps 5 / 4 here, its "6. Prepare latent variables" is prepareImg2ImgLatents,
+// its "7. Prepare extra step kwargs" / "8. Denoising loop" are steps 9 / 10. The seed article's
+// simple inpaint (Blend/Current) is img2img plus a blend after every step.
 #include "core/diffusion/pipeline.h"
 
 #include "core/diffusion/schedulers/scheduler.h"
@@ -11,7 +17,6 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <sstream>
 
 namespace inpaint::diffusion {
 
@@ -37,18 +42,138 @@ namespace {
 
 bool cancelled(const std::atomic<bool>* cancel) { return cancel && cancel->load(std::memory_order_relaxed); }
 
-torch::Tensor toDevice(const torch::Tensor& t, const SdModel& m, torch::ScalarType dtype)
+// check_inputs, plus what diffusers checks later ("8. Check that sizes of mask, masked image and
+// latents match", the VAE scale factor): the engine's one guard, so a wrong pipeline for the
+// checkpoint fails before any network runs. Throws models::ConfigError.
+void checkInputs(const SdModel& model, const PipelineInputs& in, const PipelineParams& p)
 {
-    return t.to(m.device(), dtype);
+    validateParams(p);
+    const bool inpaintUnet = p.mode == PipelineMode::InpaintUnet;
+    const int64_t unetChannels = model.unetInChannels();
+    const int64_t latentChannels = model.latentChannels();
+    if (inpaintUnet && unetChannels != 2 * latentChannels + 1)
+        throw models::ConfigError("the inpaint-unet pipeline needs an inpainting checkpoint (UNet with " +
+                                  std::to_string(2 * latentChannels + 1) + " input channels); this UNet has " +
+                                  std::to_string(unetChannels) + ": use the blend pipeline");
+    if (!inpaintUnet && unetChannels != latentChannels)
+        throw models::ConfigError("the " + std::string(p.mode == PipelineMode::Blend ? "blend" : "img2img") +
+                                  " pipeline needs an ordinary checkpoint (UNet with " +
+                                  std::to_string(latentChannels) + " input channels); this UNet has " +
+                                  std::to_string(unetChannels) + ": use the inpaint-unet pipeline");
+    if (!in.image.defined() || in.image.dim() != 4 || in.image.size(0) != 1 || in.image.size(1) != 3)
+        throw models::ConfigError("the pipeline needs an image tensor of shape [1, 3, H, W]");
+    const int64_t H = in.image.size(2), W = in.image.size(3), vsf = model.vaeScaleFactor();
+    if (H % vsf != 0 || W % vsf != 0)
+        throw models::ConfigError("image size " + std::to_string(W) + "x" + std::to_string(H) +
+                                  " is not a multiple of the VAE scale factor " + std::to_string(vsf));
+    const bool needMask = p.mode != PipelineMode::Img2Img;
+    if (needMask && (!in.mask.defined() || in.mask.dim() != 4 || in.mask.size(2) != H || in.mask.size(3) != W))
+        throw models::ConfigError("the mask must be a [1, 1, H, W] tensor of the image's size");
 }
 
-// _encode_vae_image: posterior sample (mean + std * randn) times the scaling factor.
-torch::Tensor encodeImageLatents(SdModel& model, const torch::Tensor& image, RandomSource& random)
+struct PromptEmbeds {
+    torch::Tensor promptEmbeds;          // [1, 77, D]
+    torch::Tensor negativePromptEmbeds;  // undefined without classifier-free guidance
+};
+
+// encode_prompt: the prompt's embeddings and, with guidance, the negative prompt's (None -> "").
+PromptEmbeds encodePrompt(SdModel& model, const std::string& prompt, bool doClassifierFreeGuidance,
+                          const std::optional<std::string>& negativePrompt)
 {
-    auto [mean, std] = model.vaeEncode(image);
-    const auto opts = torch::TensorOptions().dtype(mean.scalar_type()).device(mean.device());
-    torch::Tensor eps = random.randn(mean.sizes(), opts);
-    return ((mean + std * eps) * model.scalingFactor()).to(torch::kFloat32);
+    PromptEmbeds e;
+    e.promptEmbeds = model.encodePrompt(prompt);
+    if (doClassifierFreeGuidance) e.negativePromptEmbeds = model.encodePrompt(negativePrompt.value_or(std::string()));
+    return e;
+}
+
+// get_timesteps: the schedule's tail that strength leaves, timesteps[t_start * order:].
+std::vector<double> getTimesteps(const Scheduler& scheduler, int numInferenceSteps, double strength)
+{
+    const torch::Tensor timesteps =
+        scheduler.getImg2ImgTimesteps(numInferenceSteps, strength).timesteps.to(torch::kFloat64);
+    std::vector<double> out;
+    for (int64_t i = 0; i < timesteps.size(0); ++i) out.push_back(timesteps[i].item<double>());
+    return out;
+}
+
+// _encode_vae_image: a sample of the VAE posterior (not its mode), times the scaling factor.
+torch::Tensor encodeVaeImage(SdModel& model, const torch::Tensor& image, RandomSource& generator)
+{
+    return (model.vaeEncode(image).sample(generator) * model.scalingFactor()).to(torch::kFloat32);
+}
+
+// randn_tensor(shape, generator) for the starting noise. With params.sharedNoise the draw is still
+// made (every later draw stays where diffusers has it) and replaced by the first draw of a fresh
+// generator seeded with params.noiseSeed.
+torch::Tensor startingNoise(RandomSource& generator, torch::IntArrayRef shape, const torch::TensorOptions& options,
+                            const PipelineParams& p)
+{
+    torch::Tensor noise = generator.randn(shape, options);
+    if (!p.sharedNoise) return noise;
+    GeneratorRandomSource fresh(p.noiseSeed);
+    return fresh.randn(shape, options);
+}
+
+struct Latents {
+    torch::Tensor latents;       // the starting latents x_T (or x_t0 for strength < 1)
+    torch::Tensor noise;
+    torch::Tensor imageLatents;  // the image's VAE latents, when made
+};
+
+// StableDiffusionImg2ImgPipeline.prepare_latents: VAE sample, then noise; always add_noise.
+Latents prepareImg2ImgLatents(SdModel& model, const Scheduler& scheduler, const torch::Tensor& image,
+                              double latentTimestep, torch::IntArrayRef shape, const torch::TensorOptions& options,
+                              RandomSource& generator, const PipelineParams& p)
+{
+    Latents l;
+    l.imageLatents = encodeVaeImage(model, image, generator);
+    l.noise = startingNoise(generator, shape, options, p);
+    l.latents = scheduler.addNoise(l.imageLatents, l.noise, latentTimestep);
+    return l;
+}
+
+// StableDiffusionInpaintPipeline.prepare_latents: the image is encoded when its latents are
+// returned (4-channel UNet) or needed for add_noise (strength < 1); pure noise at strength 1.
+Latents prepareLatents(SdModel& model, const Scheduler& scheduler, const torch::Tensor& image, double latentTimestep,
+                       bool isStrengthMax, bool returnImageLatents, torch::IntArrayRef shape,
+                       const torch::TensorOptions& options, RandomSource& generator, const PipelineParams& p)
+{
+    Latents l;
+    if (returnImageLatents || !isStrengthMax) l.imageLatents = encodeVaeImage(model, image, generator);
+    l.noise = startingNoise(generator, shape, options, p);
+    l.latents = isStrengthMax ? l.noise * scheduler.initNoiseSigma()
+                              : scheduler.addNoise(l.imageLatents, l.noise, latentTimestep);
+    return l;
+}
+
+// What prepare_mask_latents does with the masked image.
+enum class MaskedImage {
+    Encode,    // 9-channel UNet: its VAE latents are UNet input
+    DrawOnly,  // 4-channel branch: diffusers encodes it although it never uses it; only the
+               // posterior sample's draw is made (same shape), so the later draws keep their place
+    None,      // the seed article's simple inpaint has no masked image
+};
+
+struct MaskLatents {
+    torch::Tensor mask;                // [1, 1, h, w] float32 on the model device
+    torch::Tensor maskedImageLatents;  // float32, only for MaskedImage::Encode
+};
+
+// prepare_mask_latents: the mask resized to the latent size (nearest) and the masked image's
+// latents. With guidance diffusers doubles both for its batch of 2; the halves run one after
+// another here, so they stay single.
+MaskLatents prepareMaskLatents(SdModel& model, const torch::Tensor& mask, const torch::Tensor& maskedImage,
+                               MaskedImage use, torch::IntArrayRef latentShape, const torch::TensorOptions& options,
+                               RandomSource& generator)
+{
+    MaskLatents m;
+    m.mask = F::interpolate(mask, F::InterpolateFuncOptions()
+                                      .size(std::vector<int64_t>{latentShape[2], latentShape[3]})
+                                      .mode(torch::kNearest))
+                 .to(model.device(), torch::kFloat32);
+    if (use == MaskedImage::Encode) m.maskedImageLatents = encodeVaeImage(model, maskedImage, generator);
+    else if (use == MaskedImage::DrawOnly) generator.randn(latentShape, options);
+    return m;
 }
 
 }  // namespace
@@ -63,156 +188,129 @@ torch::Tensor decodeLatents(SdModel& model, const torch::Tensor& latents)
 PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const PipelineParams& p, RandomSource& random,
                            const StepCallback& onStep, const std::atomic<bool>* cancel)
 {
-    validateParams(p);
     PipelineOutput out;
     auto canceledResult = [&]() {
         out.status = PipelineStatus::Canceled;
         return out;
     };
 
-    const bool inpaintUnet = p.mode == PipelineMode::InpaintUnet;
+    // 1. Check inputs
+    checkInputs(model, in, p);
+
+    // 2. Define call parameters
+    const bool doClassifierFreeGuidance = p.guidance > 1.0;
+    const bool inpaintUnet = p.mode == PipelineMode::InpaintUnet;  // num_channels_unet == 9
     const bool blend = p.mode == PipelineMode::Blend;
-    const int64_t unetChannels = model.unetInChannels();
-    const int64_t latentChannels = model.latentChannels();
-    if (inpaintUnet && unetChannels != 2 * latentChannels + 1)
-        throw models::ConfigError("the inpaint-unet pipeline needs an inpainting checkpoint (UNet with " +
-                                  std::to_string(2 * latentChannels + 1) + " input channels); this UNet has " +
-                                  std::to_string(unetChannels) + ": use the blend pipeline");
-    if (!inpaintUnet && unetChannels != latentChannels)
-        throw models::ConfigError("the " + std::string(blend ? "blend" : "img2img") +
-                                  " pipeline needs an ordinary checkpoint (UNet with " +
-                                  std::to_string(latentChannels) + " input channels); this UNet has " +
-                                  std::to_string(unetChannels) + ": use the inpaint-unet pipeline");
-    if (!in.image.defined() || in.image.dim() != 4 || in.image.size(0) != 1 || in.image.size(1) != 3)
-        throw models::ConfigError("the pipeline needs an image tensor of shape [1, 3, H, W]");
-    const int64_t H = in.image.size(2), W = in.image.size(3), vsf = model.vaeScaleFactor();
-    if (H % vsf != 0 || W % vsf != 0)
-        throw models::ConfigError("image size " + std::to_string(W) + "x" + std::to_string(H) +
-                                  " is not a multiple of the VAE scale factor " + std::to_string(vsf));
+    const bool blendNext = blend && p.blendTiming == BlendTiming::Next;  // the inpaint pipeline's 4-channel branch
+    const bool useImg2ImgLatents = p.mode == PipelineMode::Img2Img || (blend && p.blendTiming == BlendTiming::Current);
     const bool needMask = p.mode != PipelineMode::Img2Img;
-    if (needMask && (!in.mask.defined() || in.mask.dim() != 4 || in.mask.size(2) != H || in.mask.size(3) != W))
-        throw models::ConfigError("the mask must be a [1, 1, H, W] tensor of the image's size");
 
-    const torch::ScalarType dt = model.dtype();
-    const bool cfg = p.guidance > 1.0;
-
-    // 1. Prompt embeddings: [uncond, cond] with guidance, else cond only.
+    // 3. Encode input prompt
     if (cancelled(cancel)) return canceledResult();
-    torch::Tensor cond = model.encodePrompt(p.prompt);
-    torch::Tensor uncond;
-    if (cfg) {
-        if (cancelled(cancel)) return canceledResult();
-        uncond = model.encodePrompt(p.negativePrompt.value_or(std::string()));
-    }
+    const PromptEmbeds embeds = encodePrompt(model, p.prompt, doClassifierFreeGuidance, p.negativePrompt);
 
-    // 2. Schedule.
+    // 4. set timesteps
     std::unique_ptr<Scheduler> scheduler = createScheduler(p.scheduler, model.schedulerSource());
     scheduler->setTimesteps(p.steps);
-    const Img2ImgTimesteps sched = scheduler->getImg2ImgTimesteps(p.steps, p.strength);
-    const torch::Tensor timesteps = sched.timesteps.to(torch::kFloat64);
-    const int64_t numSteps = timesteps.size(0);
-    for (int64_t i = 0; i < numSteps; ++i) out.timesteps.push_back(timesteps[i].item<double>());
-    const double t0 = out.timesteps.front();
-    const bool strengthMax = p.strength == 1.0;
+    out.timesteps = getTimesteps(*scheduler, p.steps, p.strength);
+    const int64_t numSteps = static_cast<int64_t>(out.timesteps.size());
+    // at which timestep to set the initial noise (n.b. 50% if strength is 0.5)
+    const double latentTimestep = out.timesteps.front();
+    // strength 1 starts the inpaint pipeline from pure noise
+    const bool isStrengthMax = p.strength == 1.0;
 
-    // 3. Image, mask, masked image (VaeImageProcessor / mask processor semantics).
-    torch::Tensor image = toDevice(in.image, model, dt);
-    torch::Tensor maskFull, maskLatent;
+    // 5. Preprocess mask and image (VaeImageProcessor / mask processor: the image is already in
+    // [-1, 1]; the mask is binarised, < 0.5 -> 0, else 1)
+    const torch::Tensor initImage = in.image.to(model.device(), model.dtype());
+    torch::Tensor maskCondition;
+    if (needMask) maskCondition = (in.mask.to(torch::kFloat32) >= 0.5).to(torch::kFloat32);
+
+    // 6. Prepare latent variables
+    const int64_t vsf = model.vaeScaleFactor();
+    const std::vector<int64_t> latentShape{1, model.latentChannels(), in.image.size(2) / vsf, in.image.size(3) / vsf};
+    const auto drawOptions = torch::TensorOptions().dtype(torch::kFloat32).device(model.device());
+    const Latents prepared =
+        useImg2ImgLatents
+            ? prepareImg2ImgLatents(model, *scheduler, initImage, latentTimestep, latentShape, drawOptions, random, p)
+            : prepareLatents(model, *scheduler, initImage, latentTimestep, isStrengthMax,
+                             /*returnImageLatents=*/blendNext, latentShape, drawOptions, random, p);
+    torch::Tensor latents = prepared.latents;
+    const torch::Tensor& noise = prepared.noise;
+    const torch::Tensor& imageLatents = prepared.imageLatents;
+
+    // 7. Prepare mask latent variables
+    MaskLatents mask;
     if (needMask) {
-        maskFull = (in.mask.to(torch::kFloat32) >= 0.5).to(torch::kFloat32);  // binarise: < 0.5 -> 0
-        maskLatent = F::interpolate(maskFull, F::InterpolateFuncOptions()
-                                                  .size(std::vector<int64_t>{H / vsf, W / vsf})
-                                                  .mode(torch::kNearest))
-                         .to(model.device(), torch::kFloat32);
-    }
-    const std::vector<int64_t> latentShape{1, latentChannels, H / vsf, W / vsf};
-    const auto drawOpts = torch::TensorOptions().dtype(torch::kFloat32).device(model.device());
-
-    // 4. Initial latents, drawing in diffusers' order.
-    torch::Tensor imageLatents, noise, latents;
-    auto drawNoise = [&] {
-        torch::Tensor n = random.randn(latentShape, drawOpts);
-        if (!p.sharedNoise) return n;
-        GeneratorRandomSource fresh(p.noiseSeed);
-        return fresh.randn(latentShape, drawOpts);
-    };
-    if (p.mode == PipelineMode::Img2Img || (blend && p.blendTiming == BlendTiming::Current)) {
-        // StableDiffusionImg2ImgPipeline.prepare_latents: VAE sample, then noise, always add_noise.
-        imageLatents = encodeImageLatents(model, image, random);
-        noise = drawNoise();
-        latents = scheduler->addNoise(imageLatents, noise, t0);
-    } else {
-        // StableDiffusionInpaintPipeline.prepare_latents (+ prepare_mask_latents below).
-        if (blend || !strengthMax) imageLatents = encodeImageLatents(model, image, random);
-        noise = drawNoise();
-        latents = strengthMax ? noise * scheduler->initNoiseSigma() : scheduler->addNoise(imageLatents, noise, t0);
-    }
-    torch::Tensor maskedImageLatents;
-    if (p.mode != PipelineMode::Img2Img && !(blend && p.blendTiming == BlendTiming::Current)) {
         if (cancelled(cancel)) return canceledResult();
-        // masked_image = image * (mask < 0.5), encoded by sampling. The 4-channel branch computes it
-        // too (and so consumes a draw) although it never uses it: kept for seed parity.
-        const torch::Tensor keep = (1.0 - maskFull).to(model.device(), dt);
-        if (inpaintUnet) {
-            maskedImageLatents = encodeImageLatents(model, image * keep, random);
-        } else {
-            random.randn(latentShape, drawOpts);  // the unused masked-image sample's draw
-        }
+        const MaskedImage use = inpaintUnet ? MaskedImage::Encode : blendNext ? MaskedImage::DrawOnly : MaskedImage::None;
+        torch::Tensor maskedImage;  // masked_image = init_image * (mask_condition < 0.5)
+        if (use == MaskedImage::Encode) maskedImage = initImage * (1.0 - maskCondition).to(model.device(), model.dtype());
+        mask = prepareMaskLatents(model, maskCondition, maskedImage, use, latentShape, drawOptions, random);
     }
-    if (p.maskedContent == MaskedContent::LatentNoise && needMask && !inpaintUnet) {
-        // Drop the original under the mask: noise alone at the starting level.
-        torch::Tensor pure = strengthMax && blend && p.blendTiming == BlendTiming::Next
-                                 ? noise * scheduler->initNoiseSigma()
-                                 : scheduler->addNoise(torch::zeros_like(noise), noise, t0);
-        latents = maskLatent * pure + (1.0 - maskLatent) * latents;
+    // (not in diffusers) masked content "latent noise": the latents under the mask start from noise
+    // alone at the starting level, the original dropped (the blend pipelines only).
+    if (p.maskedContent == MaskedContent::LatentNoise && blend) {
+        const torch::Tensor pure = isStrengthMax && blendNext
+                                       ? noise * scheduler->initNoiseSigma()
+                                       : scheduler->addNoise(torch::zeros_like(noise), noise, latentTimestep);
+        latents = mask.mask * pure + (1.0 - mask.mask) * latents;
     }
 
-    // Inputs that are the same every step.
-    torch::Tensor unetExtra;  // [mask, masked_image_latents] for the 9-channel UNet
-    if (inpaintUnet) unetExtra = torch::cat({maskLatent, maskedImageLatents}, 1);
+    // 8. Check that sizes of mask, masked image and latents match: done by checkInputs (step 1).
+    torch::Tensor maskAndMaskedImageLatents;  // the 9-channel UNet's extra input, the same every step
+    if (inpaintUnet) maskAndMaskedImageLatents = torch::cat({mask.mask, mask.maskedImageLatents}, 1);
 
-    // 5. Denoising loop.
-    StepOptions stepOptions;
-    stepOptions.eta = p.eta;
-    stepOptions.random = &random;
+    // 9. Prepare extra step kwargs
+    StepOptions extraStepKwargs;
+    extraStepKwargs.eta = p.eta;
+    extraStepKwargs.random = &random;
+
+    // 10. Denoising loop
     for (int64_t i = 0; i < numSteps; ++i) {
         const double t = out.timesteps[i];
         if (cancelled(cancel)) return canceledResult();
-        torch::Tensor modelIn = scheduler->scaleModelInput(latents, t);
-        if (inpaintUnet) modelIn = torch::cat({modelIn, unetExtra}, 1);
+        // concat latents, mask, masked_image_latents in the channel dimension
+        torch::Tensor latentModelInput = scheduler->scaleModelInput(latents, t);
+        if (inpaintUnet) latentModelInput = torch::cat({latentModelInput, maskAndMaskedImageLatents}, 1);
 
+        // predict the noise residual and perform guidance. The halves run one after another so a
+        // cancel can land between them; the result equals diffusers' batch of 2 (to float rounding).
         torch::Tensor noisePred;
-        if (cfg) {
-            // The halves run one after another so a cancel can land between them; the UNet's
-            // output equals the batch-of-2 layout diffusers uses (to float rounding).
-            torch::Tensor predUncond = model.unetForward(modelIn, t, uncond).to(torch::kFloat32);
+        if (doClassifierFreeGuidance) {
+            const torch::Tensor noisePredUncond =
+                model.unetForward(latentModelInput, t, embeds.negativePromptEmbeds).to(torch::kFloat32);
             if (cancelled(cancel)) return canceledResult();
-            torch::Tensor predText = model.unetForward(modelIn, t, cond).to(torch::kFloat32);
-            noisePred = predUncond + p.guidance * (predText - predUncond);
+            const torch::Tensor noisePredText =
+                model.unetForward(latentModelInput, t, embeds.promptEmbeds).to(torch::kFloat32);
+            noisePred = noisePredUncond + p.guidance * (noisePredText - noisePredUncond);
         } else {
-            noisePred = model.unetForward(modelIn, t, cond).to(torch::kFloat32);
+            noisePred = model.unetForward(latentModelInput, t, embeds.promptEmbeds).to(torch::kFloat32);
         }
 
-        StepResult r = scheduler->step(noisePred, t, latents, stepOptions);
-        latents = r.prevSample;
-        torch::Tensor x0 = r.predOriginalSample;
+        // compute the previous noisy sample x_t -> x_t-1
+        const StepResult stepped = scheduler->step(noisePred, t, latents, extraStepKwargs);
+        latents = stepped.prevSample;
+        torch::Tensor predictedClean = stepped.predOriginalSample;
         if (blend) {
-            torch::Tensor known;
-            if (p.blendTiming == BlendTiming::Next) {
-                known = i + 1 < numSteps ? scheduler->addNoise(imageLatents, noise, out.timesteps[i + 1]) : imageLatents;
-            } else {
-                known = scheduler->addNoise(imageLatents, noise, t);
-            }
-            latents = (1.0 - maskLatent) * known + maskLatent * latents;
-            if (x0.defined()) x0 = (1.0 - maskLatent) * imageLatents + maskLatent * x0;
+            // 4-channel branch: the known region is the image noised to the NEXT timestep (clean
+            // after the last); simple inpaint: noised to the CURRENT one, every step.
+            torch::Tensor initLatentsProper;
+            if (blendNext)
+                initLatentsProper = i + 1 < numSteps ? scheduler->addNoise(imageLatents, noise, out.timesteps[i + 1])
+                                                     : imageLatents;
+            else
+                initLatentsProper = scheduler->addNoise(imageLatents, noise, t);
+            latents = (1.0 - mask.mask) * initLatentsProper + mask.mask * latents;
+            if (predictedClean.defined())
+                predictedClean = (1.0 - mask.mask) * imageLatents + mask.mask * predictedClean;
         }
         // After the last step the estimate of the final image is what gets decoded, so the last
         // preview shows exactly the result.
-        if (i + 1 == numSteps) x0 = latents;
-        if (onStep) onStep(StepInfo{static_cast<int>(i + 1), static_cast<int>(numSteps), t, latents, x0});
+        if (i + 1 == numSteps) predictedClean = latents;
+        // call the callback, if provided
+        if (onStep) onStep(StepInfo{static_cast<int>(i + 1), static_cast<int>(numSteps), t, latents, predictedClean});
     }
 
-    // 6. Decode.
     if (cancelled(cancel)) return canceledResult();
     out.latents = latents.to(torch::kFloat32).cpu();
     out.image = decodeLatents(model, latents);

@@ -5,8 +5,10 @@
 //                the mask are image_latents noised to timesteps[i+1]; clean latents after the last
 //   Blend/Current the seed article's variant (img2img + add_noise(init_latents, noise, t) with the
 //                CURRENT t after every step, the last included)
-// Random draws happen in diffusers' order and shapes from one RandomSource (CPU generator, then
-// moved to the device), so a seed gives diffusers' image. Tensors in and out are CPU float32.
+// runPipeline walks StableDiffusionInpaintPipeline.__call__'s numbered steps under its names
+// (pipeline.cpp). Random draws happen in diffusers' order and shapes from one RandomSource (CPU
+// generator, then moved to the device), so a seed gives diffusers' image. Tensors in and out are
+// CPU float32.
 #pragma once
 
 #include "core/diffusion/schedulers/random_source.h"
@@ -50,6 +52,7 @@ struct PipelineParams {
 };
 
 // Checks params against diffusers' limits; throws models::ConfigError with a clear sentence.
+// runPipeline's "1. Check inputs" calls it, with the checks of the model and the input tensors.
 void validateParams(const PipelineParams& params);
 
 struct StepInfo {

@@ -154,11 +154,10 @@ torch::Tensor SdModel::unetForward(const torch::Tensor& sample, double timestep,
                                  encoderHiddenStates.to(m_options.device, m_options.dtype));
 }
 
-std::pair<torch::Tensor, torch::Tensor> SdModel::vaeEncode(const torch::Tensor& image)
+models::LatentDistribution SdModel::vaeEncode(const torch::Tensor& image)
 {
     c10::InferenceMode guard;
-    models::LatentDistribution d = m_nets->vae->encode(image.to(m_options.device, m_options.dtype));
-    return {d.mean, d.std};
+    return m_nets->vae->encode(image.to(m_options.device, m_options.dtype));
 }
 
 torch::Tensor SdModel::vaeDecode(const torch::Tensor& latents)

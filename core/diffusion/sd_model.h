@@ -5,6 +5,7 @@
 
 #include "core/diffusion/schedulers/scheduler_config.h"
 #include "models/io/diffusers_folder.h"
+#include "models/vae/latent_distribution.h"
 
 #include <torch/types.h>
 
@@ -65,8 +66,9 @@ public:
     torch::Tensor encodePrompt(const std::string& text);
     // One UNet evaluation: sample [B, C, h, w] (any float dtype; cast to the model's), timestep.
     torch::Tensor unetForward(const torch::Tensor& sample, double timestep, const torch::Tensor& encoderHiddenStates);
-    // Posterior of the VAE encoder for an image [1, 3, H, W] in [-1, 1]: mean and std (model dtype).
-    std::pair<torch::Tensor, torch::Tensor> vaeEncode(const torch::Tensor& image);
+    // Posterior of the VAE encoder for an image [1, 3, H, W] in [-1, 1] (model dtype):
+    // vae.encode(image).latent_dist.
+    models::LatentDistribution vaeEncode(const torch::Tensor& image);
     // Decoder output [1, 3, H, W] (unclamped, roughly [-1, 1]) for latents already divided by the
     // scaling factor.
     torch::Tensor vaeDecode(const torch::Tensor& latents);

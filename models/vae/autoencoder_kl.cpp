@@ -10,13 +10,6 @@
 
 namespace inpaint::models {
 
-torch::Tensor LatentDistribution::sample(const torch::Tensor& noise) const
-{
-    TORCH_CHECK(noise.sizes() == mean.sizes(), "VAE sample: noise shape ", noise.sizes(), " != latent shape ",
-                mean.sizes());
-    return mean + std * noise.to(mean.device(), mean.scalar_type());
-}
-
 AutoencoderKLImpl::AutoencoderKLImpl(const AutoencoderKLConfig& config) : m_config(config)
 {
     m_config.validate();

@@ -1,6 +1,6 @@
 // AutoencoderKL (SD's VAE): encoder -> quant_conv -> diagonal Gaussian posterior; decoder from
 // post_quant_conv. Mirrors diffusers 0.25.1 models/autoencoders/autoencoder_kl.py and
-// DiagonalGaussianDistribution in models/autoencoders/vae.py.
+// DiagonalGaussianDistribution in models/autoencoders/vae.py (latent_distribution.h).
 //
 // Checkpoint key names: the mid-block attention uses diffusers' current names (to_q, to_k, to_v,
 // to_out.0, group_norm). Checkpoints saved before diffusers 0.14 name them query, key, value,
@@ -9,6 +9,7 @@
 #pragma once
 
 #include "models/nn/activation_sink.h"
+#include "models/vae/latent_distribution.h"
 #include "models/vae/vae_blocks.h"
 #include "models/vae/vae_config.h"
 
@@ -18,18 +19,6 @@
 #include <string>
 
 namespace inpaint::models {
-
-// The encoder's posterior: mean and log-variance clamped to [-30, 20]; std = exp(0.5 * logvar).
-struct LatentDistribution {
-    torch::Tensor mean;
-    torch::Tensor logvar;
-    torch::Tensor std;
-
-    // mean + std * noise. The caller draws `noise` (shape of mean) from its generator, so the
-    // pipeline keeps control of the order of random draws (diffusers: latent_dist.sample(generator)).
-    torch::Tensor sample(const torch::Tensor& noise) const;
-    torch::Tensor mode() const { return mean; }
-};
 
 class AutoencoderKLImpl : public torch::nn::Module {
 public:
