@@ -11,6 +11,9 @@
 #include "ui/brush_options.h"
 #include "ui/canvas_view.h"
 #include "ui/dialogs.h"
+#include "ui/document_files.h"
+#include "ui/model_catalogue.h"
+#include "ui/recipe_offer.h"
 #include "ui/generation_controller.h"
 #include "ui/layer_panel.h"
 #include "ui/progress_panel.h"
@@ -53,19 +56,6 @@
 
 namespace inpaint::ui {
 
-namespace {
-constexpr int kMaxRecent = 10;
-const char* kRecentKey = "recentFiles";
-const char* kLastDirKey = "lastDirectory";
-
-QString firstLocalFile(const QMimeData* mime) {
-    if (!mime || !mime->hasUrls()) return {};
-    for (const QUrl& u : mime->urls())
-        if (u.isLocalFile()) return u.toLocalFile();
-    return {};
-}
-}  // namespace
-
 MainWindow::MainWindow(QWidget* parent) : MainWindow(jobs::defaultBackendFactory(), parent) {}
 
 MainWindow::MainWindow(jobs::BackendFactory factory, QWidget* parent)
@@ -94,6 +84,10 @@ MainWindow::MainWindow(jobs::BackendFactory factory, QWidget* parent)
     m_brushOptions = new BrushOptions(this);
     m_brushOptions->setSettings(m_canvas->brushSettings());
 
+    m_models = new ModelCatalogue(this);
+    m_recipe = new RecipeOffer(m_prompt, m_models, m_dialogs.get(), this, this);
+    m_files = new DocumentFiles(m_doc, m_dialogs.get(), this, [this] { return m_recipe->text(m_doc->size()); }, this);
+
     buildActions();
     buildMenus();
     buildToolBars();
@@ -104,7 +98,7 @@ MainWindow::MainWindow(jobs::BackendFactory factory, QWidget* parent)
     resize(1360, 860);
     updateTitle();
     updateActions();
-    rescanModels();
+    m_models->rescan();
 }
 
 MainWindow::~MainWindow() {
@@ -124,6 +118,8 @@ MainWindow::~MainWindow() {
 void MainWindow::setDialogs(std::unique_ptr<Dialogs> dialogs) {
     m_dialogs = std::move(dialogs);
     m_layers->setDialogs(m_dialogs.get());
+    m_files->setDialogs(m_dialogs.get());
+    m_recipe->setDialogs(m_dialogs.get());
 }
 
 QAction* MainWindow::makeAction(const QString& name, const QString& icon, const QString& text, const QString& tip,
@@ -139,60 +135,41 @@ QAction* MainWindow::makeAction(const QString& name, const QString& icon, const 
     return a;
 }
 
-namespace {
-constexpr auto kModelFoldersKey = "models/folders";
-}
+// --- roles (file work, model catalogue, recipe) -------------------------------------------------
 
-QStringList MainWindow::modelFolders() const {
-    QSettings s;
-    QStringList folders = s.contains(kModelFoldersKey) ? s.value(kModelFoldersKey).toStringList()
-                                                       : QStringList{jobs::defaultModelsFolder()};
-    for (const QString& extra : qEnvironmentVariable("INPAINT_MODELS_PATH").split(QLatin1Char(':'), Qt::SkipEmptyParts))
-        if (!folders.contains(extra)) folders << extra;
-    return folders;
-}
+bool MainWindow::openFile(const QString& path) { return m_files->openFile(path); }
+bool MainWindow::openImage(const QImage& image, const QString& name) { return m_files->openImage(image, name); }
+bool MainWindow::pasteFromClipboard() { return m_files->pasteFromClipboard(); }
+bool MainWindow::save() { return m_files->save(); }
+bool MainWindow::saveAs() { return m_files->saveAs(); }
+bool MainWindow::exportImage() { return m_files->exportImage(); }
+bool MainWindow::importMask() { return m_files->importMask(); }
+bool MainWindow::exportMask() { return m_files->exportMask(); }
+bool MainWindow::maybeKeepChanges() { return m_files->maybeKeepChanges(); }
+QString MainWindow::displayName() const { return m_files->displayName(); }
 
-void MainWindow::setModelFolders(const QStringList& folders) {
-    QSettings().setValue(kModelFoldersKey, folders);
-    rescanModels();
-}
+QStringList MainWindow::modelFolders() const { return m_models->folders(); }
+void MainWindow::setModelFolders(const QStringList& folders) { m_models->setFolders(folders); }
+void MainWindow::rescanModels() { m_models->rescan(); }
+const QList<jobs::ModelInfo>& MainWindow::models() const { return m_models->models(); }
 
 bool MainWindow::addModelsFolder() {
     const QString dir = m_dialogs->existingDirectory(this, tr("Add a Models Folder"), jobs::defaultModelsFolder());
     if (dir.isEmpty()) return false;
-    QSettings s;
-    QStringList folders = s.contains(kModelFoldersKey) ? s.value(kModelFoldersKey).toStringList()
-                                                       : QStringList{jobs::defaultModelsFolder()};
-    if (!folders.contains(dir)) folders << dir;
-    setModelFolders(folders);
+    m_models->addFolder(dir);
     return true;
 }
 
-void MainWindow::rescanModels() {
-    if (m_scan && m_scan->isRunning()) {  // one scan at a time; the newest folders win
-        m_rescanQueued = true;
-        return;
-    }
-    if (!m_scan) {
-        m_scan = new QFutureWatcher<QList<jobs::ModelInfo>>(this);
-        connect(m_scan, &QFutureWatcherBase::finished, this, [this] {
-            m_models = m_scan->result();
-            const int broken = int(std::count_if(m_models.cbegin(), m_models.cend(),
-                                                 [](const jobs::ModelInfo& m) { return !m.ok(); }));
-            m_prompt->setModels(modelEntries());
-            const int usable = int(m_models.size()) - broken;
-            if (!m_models.isEmpty())
-                statusBar()->showMessage(broken ? tr("%n model(s) ready, %1 cannot be loaded (see the model list)", "", usable).arg(broken)
-                                                : tr("%n model(s) ready", "", usable),
-                                         8000);
-            emit modelsScanned();
-            if (m_rescanQueued) {
-                m_rescanQueued = false;
-                rescanModels();
-            }
-        });
-    }
-    m_scan->setFuture(QtConcurrent::run([folders = modelFolders()] { return jobs::scanModelFolders(folders); }));
+void MainWindow::onModelsScanned() {
+    const QList<jobs::ModelInfo>& models = m_models->models();
+    const int broken = m_models->brokenCount();
+    m_prompt->setModels(m_models->entries());
+    const int usable = int(models.size()) - broken;
+    if (!models.isEmpty())
+        statusBar()->showMessage(broken ? tr("%n model(s) ready, %1 cannot be loaded (see the model list)", "", usable).arg(broken)
+                                        : tr("%n model(s) ready", "", usable),
+                                 8000);
+    emit modelsScanned();
 }
 
 QAction* MainWindow::action(const QString& name) const { return findChild<QAction*>(name); }
@@ -200,20 +177,16 @@ QAction* MainWindow::action(const QString& name) const { return findChild<QActio
 void MainWindow::buildActions() {
     // File
     connect(makeAction("open", "open", tr("&Open…"), tr("Open an image"), QKeySequence::Open),
-            &QAction::triggered, this, [this] {
-                if (!maybeKeepChanges()) return;
-                const QString path = m_dialogs->openImageFile(this, lastDir());
-                if (!path.isEmpty()) openFile(path);
-            });
+            &QAction::triggered, m_files, &DocumentFiles::openWithDialog);
     connect(makeAction("paste", "paste", tr("&Paste Image"), tr("Open the image on the clipboard"), QKeySequence::Paste),
-            &QAction::triggered, this, &MainWindow::pasteFromClipboard);
+            &QAction::triggered, m_files, &DocumentFiles::pasteFromClipboard);
     connect(makeAction("save", "save", tr("&Save"), tr("Save the image (the first save asks where)"), QKeySequence::Save),
-            &QAction::triggered, this, &MainWindow::save);
+            &QAction::triggered, m_files, &DocumentFiles::save);
     connect(makeAction("saveAs", "save-as", tr("Save &As…"), tr("Save the image under a new name"), QKeySequence::SaveAs),
-            &QAction::triggered, this, &MainWindow::saveAs);
+            &QAction::triggered, m_files, &DocumentFiles::saveAs);
     connect(makeAction("export", "export", tr("&Export Image…"), tr("Write a copy of the image (PNG, JPEG, WebP, TIFF, BMP)"),
                        QKeySequence(Qt::CTRL | Qt::Key_E)),
-            &QAction::triggered, this, &MainWindow::exportImage);
+            &QAction::triggered, m_files, &DocumentFiles::exportImage);
     connect(makeAction("exportAnimation", QString(), tr("Export &Denoising Animation…"),
                        tr("Write the shown result's step previews as an animated WebP")),
             &QAction::triggered, this, &MainWindow::exportAnimation);
@@ -320,7 +293,7 @@ void MainWindow::buildMenus() {
     file->addAction(m_layers->exportAction());
     file->addSeparator();
     file->addAction(action("quit"));
-    rebuildRecentMenu();
+    m_files->setRecentMenu(m_recentMenu);
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
     edit->addAction(action("undo"));
@@ -361,7 +334,7 @@ void MainWindow::buildMenus() {
 
     QMenu* models = menuBar()->addMenu(tr("&Models"));
     models->addAction(tr("&Add Models Folder…"), this, &MainWindow::addModelsFolder);
-    models->addAction(tr("&Rescan Models"), this, &MainWindow::rescanModels);
+    models->addAction(tr("&Rescan Models"), m_models, &ModelCatalogue::rescan);
     models->addSeparator();
     struct Choice {
         QString key, title;
@@ -506,6 +479,17 @@ void MainWindow::updateEngineLabel() {
 }
 
 void MainWindow::connectSignals() {
+    // Roles -> window.
+    auto showStatus = [this](const QString& t, int ms) { statusBar()->showMessage(t, ms); };
+    connect(m_files, &DocumentFiles::statusMessage, this, showStatus);
+    connect(m_recipe, &RecipeOffer::statusMessage, this, showStatus);
+    connect(m_files, &DocumentFiles::aboutToReplace, m_recipe, &RecipeOffer::clear);
+    connect(m_files, &DocumentFiles::fileOpened, m_recipe, [this](const QImage& image, const QString& fileName) {
+        m_recipe->offer(image.text(QStringLiteral("parameters")), fileName);
+    });
+    connect(m_files, &DocumentFiles::saveTargetChanged, this, &MainWindow::updateTitle);
+    connect(m_models, &ModelCatalogue::scanned, this, &MainWindow::onModelsScanned);
+
     // Document state -> window.
     connect(m_doc, &document::Document::documentReset, this, [this] {
         if (m_doc->isNull()) m_sizeLabel->clear();
@@ -545,8 +529,8 @@ void MainWindow::connectSignals() {
     connect(m_brushOptions, &BrushOptions::settingsChanged, m_canvas, &CanvasView::setBrushSettings);
 
     // Layers panel file work.
-    connect(m_layers, &LayerPanel::importMaskRequested, this, &MainWindow::importMask);
-    connect(m_layers, &LayerPanel::exportMaskRequested, this, &MainWindow::exportMask);
+    connect(m_layers, &LayerPanel::importMaskRequested, m_files, &DocumentFiles::importMask);
+    connect(m_layers, &LayerPanel::exportMaskRequested, m_files, &DocumentFiles::exportMask);
 
     // Jobs.
     connect(m_prompt, &PromptPanel::inpaintRequested, this, &MainWindow::startInpaint);
@@ -599,7 +583,7 @@ void MainWindow::connectSignals() {
     connect(m_strip, &ResultsStrip::loadSettingsRequested, m_prompt, &PromptPanel::setSettings);
     connect(m_strip, &ResultsStrip::heatmapToggled, this, &MainWindow::onPendingResultChanged);
     connect(m_controller, &GenerationController::applied, this,
-            [this](const jobs::InpaintRequest& settings) { m_recipe = settings; });
+            [this](const jobs::InpaintRequest& settings) { m_recipe->setRecipe(settings); });
     connect(m_controller, &GenerationController::pendingResultChanged, this, &MainWindow::onPendingResultChanged);
     connect(m_controller, &GenerationController::message, this, [this](const QString& t) { statusBar()->showMessage(t, 8000); });
     connect(m_controller, &GenerationController::problem, this, [this](const QString& t) {
@@ -650,13 +634,6 @@ void MainWindow::updateActions() {
     m_prompt->inpaintButton()->setEnabled(open);
 }
 
-QString MainWindow::displayName() const {
-    if (m_doc->isNull()) return {};
-    if (!m_doc->savePath().isEmpty()) return QFileInfo(m_doc->savePath()).fileName();
-    if (!m_doc->sourcePath().isEmpty()) return QFileInfo(m_doc->sourcePath()).fileName();
-    return m_pastedName.isEmpty() ? tr("Pasted image") : m_pastedName;
-}
-
 void MainWindow::updateTitle() {
     if (m_doc->isNull()) {
         setWindowTitle(tr("Inpaint Studio"));
@@ -668,175 +645,6 @@ void MainWindow::updateTitle() {
 }
 
 // --- files -------------------------------------------------------------------------------
-
-QString MainWindow::lastDir() const {
-    const QString d = QSettings().value(kLastDirKey).toString();
-    if (!d.isEmpty() && QFileInfo(d).isDir()) return d;
-    return QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-}
-
-void MainWindow::rememberDir(const QString& path) {
-    QSettings().setValue(kLastDirKey, QFileInfo(path).absolutePath());
-}
-
-void MainWindow::addRecentFile(const QString& path) {
-    QSettings s;
-    QStringList list = s.value(kRecentKey).toStringList();
-    const QString abs = QFileInfo(path).absoluteFilePath();
-    list.removeAll(abs);
-    list.prepend(abs);
-    while (list.size() > kMaxRecent) list.removeLast();
-    s.setValue(kRecentKey, list);
-    rebuildRecentMenu();
-}
-
-void MainWindow::rebuildRecentMenu() {
-    m_recentMenu->clear();
-    const QStringList list = QSettings().value(kRecentKey).toStringList();
-    for (const QString& p : list) {
-        QAction* a = m_recentMenu->addAction(QFileInfo(p).fileName());
-        a->setToolTip(p);
-        a->setStatusTip(p);
-        connect(a, &QAction::triggered, this, [this, p] { openFile(p); });
-    }
-    m_recentMenu->setEnabled(!list.isEmpty());
-}
-
-bool MainWindow::maybeKeepChanges() {
-    if (m_doc->isNull()) return true;
-    m_doc->commitActiveStroke();
-    if (m_doc->isImageModified()) {
-        const auto b = m_dialogs->ask(this, tr("Unsaved changes"),
-                                      tr("“%1” has changes that are not saved. Save them first?").arg(displayName()),
-                                      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
-        if (b == QMessageBox::Save) return save();
-        return b == QMessageBox::Discard;
-    }
-    if (m_doc->isModified() && m_doc->hasVisibleMask()) {
-        const auto b = m_dialogs->ask(this, tr("Discard the mask?"),
-                                      tr("The painted mask is not stored in the image. Discard it? "
-                                         "(File ▸ Export Combined Mask saves it as a PNG.)"),
-                                      QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel);
-        return b == QMessageBox::Discard;
-    }
-    return true;
-}
-
-bool MainWindow::openFile(const QString& path) {
-    if (!maybeKeepChanges()) return false;
-    QString error;
-    const QImage image = imaging::loadImage(path, &error);
-    if (image.isNull()) {
-        m_dialogs->error(this, tr("Could not open the image"),
-                         error.isEmpty() ? tr("“%1” could not be read as an image.").arg(path) : error);
-        return false;  // the current document stays as it was
-    }
-    m_pastedName.clear();
-    m_recipe.reset();
-    m_doc->reset(image, QFileInfo(path).absoluteFilePath());
-    rememberDir(path);
-    addRecentFile(path);
-    statusBar()->showMessage(tr("Opened %1. Paint over what should go (B), then Inpaint (Ctrl+Return).")
-                                 .arg(QFileInfo(path).fileName()),
-                             8000);
-    offerRecipe(image.text(QStringLiteral("parameters")), QFileInfo(path).fileName());
-    return true;
-}
-
-bool MainWindow::openImage(const QImage& image, const QString& name) {
-    if (!maybeKeepChanges()) return false;
-    const QImage doc = imaging::toDocumentFormat(image);
-    if (doc.isNull() || doc.width() <= 0 || doc.height() <= 0) {
-        m_dialogs->error(this, tr("Could not open the image"), tr("The image is empty."));
-        return false;
-    }
-    if (qint64(doc.width()) * doc.height() > imaging::kMaxImagePixels) {
-        m_dialogs->error(this, tr("Could not open the image"),
-                         tr("The image is %1 × %2 pixels, more than this editor handles.").arg(doc.width()).arg(doc.height()));
-        return false;
-    }
-    m_pastedName = name;
-    m_recipe.reset();
-    m_doc->reset(doc, QString());
-    return true;
-}
-
-bool MainWindow::pasteFromClipboard() {
-    const QMimeData* mime = QApplication::clipboard()->mimeData();
-    if (!mime) return false;
-    if (mime->hasImage()) {
-        const QImage img = qvariant_cast<QImage>(mime->imageData());
-        if (!img.isNull()) return openImage(img, tr("Pasted image"));
-    }
-    const QString file = firstLocalFile(mime);
-    if (!file.isEmpty()) return openFile(file);
-    statusBar()->showMessage(tr("The clipboard holds no image."), 5000);
-    return false;
-}
-
-QString MainWindow::suggestedSavePath(const QString& suffix) const {
-    const QString src = m_doc->sourcePath();
-    QString dir = src.isEmpty() ? lastDir() : QFileInfo(src).absolutePath();
-    const QString base = src.isEmpty() ? QStringLiteral("pasted") : QFileInfo(src).completeBaseName();
-    return dir + QLatin1Char('/') + base + suffix;
-}
-
-bool MainWindow::writeImage(const QString& path, bool becomesSaveTarget) {
-    if (!imaging::isSupportedSavePath(path)) {
-        m_dialogs->error(this, tr("Could not save"),
-                         tr("“%1” has an extension this editor cannot write; use .png, .jpg, .webp, .tif or .bmp.")
-                             .arg(QFileInfo(path).fileName()));
-        return false;
-    }
-    QString error;
-    if (!imaging::saveImage(m_doc->image(), path, &error, 95, recipeText())) {
-        m_dialogs->error(this, tr("Could not save"),
-                         tr("%1\n\nNothing was lost: the image and its mask are still open here.").arg(error));
-        return false;
-    }
-    if (becomesSaveTarget) {
-        m_doc->markSaved(QFileInfo(path).absoluteFilePath());
-        updateTitle();
-        addRecentFile(path);
-    }
-    rememberDir(path);
-    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 6000);
-    return true;
-}
-
-QString MainWindow::recipeText() const {
-    if (!m_recipe) return {};
-    QString model;
-    for (const jobs::ModelInfo& m : m_models)
-        if (m.path == m_recipe->modelPath) model = m.name;
-    if (model.isEmpty() && !m_recipe->modelPath.isEmpty()) model = QFileInfo(m_recipe->modelPath).fileName();
-    return jobs::formatParameters(*m_recipe, m_doc->size(), model);
-}
-
-void MainWindow::offerRecipe(const QString& text, const QString& fileName) {
-    if (text.isEmpty()) return;
-    jobs::InpaintRequest r = m_prompt->settings();
-    QString model;
-    if (!jobs::parseParameters(text, &r, &model)) return;
-    // The one validation every front end uses: values outside the panel's ranges are named here
-    // (the panel's boxes would otherwise clamp them without a word).
-    QStringList outOfRange;
-    for (const jobs::Violation& v : r.validate(false))
-        if (v.key != QLatin1String("model")) outOfRange << v.text();
-    const QString warning = outOfRange.isEmpty() ? QString()
-                                                 : tr("\n\nThese values are outside what this editor allows and will be "
-                                                      "clamped: %1.").arg(outOfRange.join(QStringLiteral("; ")));
-    const auto answer = m_dialogs->ask(this, tr("Restore the recipe?"),
-                                       tr("This image carries the settings that made it:\n\n%1\n\nLoad them into the "
-                                          "prompt panel?%2").arg(text.left(600), warning),
-                                       QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
-    if (answer != QMessageBox::Yes) return;
-    for (const jobs::ModelInfo& m : m_models)
-        if (m.ok() && m.name == model) r.modelPath = m.path;
-    if (r.pipeline == jobs::PipelineKind::Auto) r.pipeline = jobs::PipelineKind::Blend;
-    m_prompt->setSettings(r);
-    statusBar()->showMessage(tr("Recipe restored from %1").arg(fileName), 6000);
-}
 
 CompareWindow* MainWindow::showCompare() {
     if (!m_compare) {
@@ -852,7 +660,7 @@ CompareWindow* MainWindow::showCompare() {
                     m_controller->setPending(p);
                 });
     }
-    m_compare->setModels(modelEntries());
+    m_compare->setModels(m_models->entries());
     m_compare->setSharedSettings(jobSettings());
     m_compare->show();
     m_compare->raise();
@@ -865,7 +673,7 @@ bool MainWindow::exportAnimation() {
     // The last step's preview is the final image itself, so the animation ends on the result.
     const QList<QImage> frames = m_frames.frames(p->result.jobId);
     const QString path = m_dialogs->saveImageFile(this, tr("Export Denoising Animation"),
-                                                  suggestedSavePath(QStringLiteral("-steps.webp")));
+                                                  m_files->suggestedSavePath(QStringLiteral("-steps.webp")));
     if (path.isEmpty()) return false;
     QString error;
     if (!imaging::saveAnimatedWebp(frames, path, &error)) {
@@ -873,73 +681,6 @@ bool MainWindow::exportAnimation() {
         return false;
     }
     statusBar()->showMessage(tr("Wrote %1 frames to %2").arg(frames.size()).arg(QDir::toNativeSeparators(path)), 6000);
-    return true;
-}
-
-bool MainWindow::save() {
-    if (m_doc->isNull()) return false;
-    m_doc->commitActiveStroke();
-    // Never over the opened file without the person having chosen it in Save As.
-    if (m_doc->savePath().isEmpty()) return saveAs();
-    return writeImage(m_doc->savePath(), true);
-}
-
-bool MainWindow::saveAs() {
-    if (m_doc->isNull()) return false;
-    const QString suggested = m_doc->savePath().isEmpty() ? suggestedSavePath(QStringLiteral("-inpainted.png"))
-                                                          : m_doc->savePath();
-    QString path = m_dialogs->saveImageFile(this, tr("Save Image As"), suggested);
-    if (path.isEmpty()) return false;
-    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".png");
-    return writeImage(path, true);
-}
-
-bool MainWindow::exportImage() {
-    if (m_doc->isNull()) return false;
-    QString path = m_dialogs->saveImageFile(this, tr("Export Image"), suggestedSavePath(QStringLiteral("-export.png")));
-    if (path.isEmpty()) return false;
-    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".png");
-    return writeImage(path, false);
-}
-
-bool MainWindow::importMask() {
-    if (m_doc->isNull()) return false;
-    const QString path = m_dialogs->openMaskFile(this, lastDir());
-    if (path.isEmpty()) return false;
-    QString error;
-    QImage mask = imaging::loadMask(path, m_doc->size(), false, &error);
-    if (mask.isNull()) {
-        const QSize other = QImageReader(path).size();
-        if (other.isValid() && other != m_doc->size()) {
-            const auto b = m_dialogs->ask(
-                this, tr("Mask size differs"),
-                tr("The mask is %1 × %2 but the image is %3 × %4. Scale the mask to fit the image?")
-                    .arg(other.width()).arg(other.height()).arg(m_doc->size().width()).arg(m_doc->size().height()),
-                QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Yes);
-            if (b != QMessageBox::Yes) return false;
-            mask = imaging::loadMask(path, m_doc->size(), true, &error);
-        }
-    }
-    if (mask.isNull()) {
-        m_dialogs->error(this, tr("Could not import the mask"), error);
-        return false;
-    }
-    m_doc->addLayerWithPixels(QFileInfo(path).completeBaseName(), mask);
-    rememberDir(path);
-    return true;
-}
-
-bool MainWindow::exportMask() {
-    if (m_doc->isNull()) return false;
-    QString path = m_dialogs->saveImageFile(this, tr("Export Combined Mask"), suggestedSavePath(QStringLiteral("-mask.png")));
-    if (path.isEmpty()) return false;
-    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".png");
-    QString error;
-    if (!imaging::saveImage(m_doc->combinedMask(), path, &error)) {
-        m_dialogs->error(this, tr("Could not export the mask"), error);
-        return false;
-    }
-    statusBar()->showMessage(tr("Mask saved to %1 (white = repaint)").arg(QDir::toNativeSeparators(path)), 6000);
     return true;
 }
 
@@ -958,13 +699,6 @@ jobs::InpaintRequest MainWindow::jobSettings() const {
     r.dtype = jobs::parse<jobs::Precision>(enginePreference(QStringLiteral("dtype"))).value_or(jobs::Precision::Auto);
     r.previewMode = jobs::parse<jobs::PreviewMode>(enginePreference(QStringLiteral("preview"))).value_or(jobs::PreviewMode::Auto);
     return r;
-}
-
-QList<ModelEntry> MainWindow::modelEntries() const {
-    QList<ModelEntry> entries;
-    for (const jobs::ModelInfo& m : m_models)
-        entries.append({m.name, m.path, m.summary(), m.error, m.inpainting(), m.latentShape});
-    return entries;
 }
 
 void MainWindow::paintDemoMask() {
@@ -988,7 +722,7 @@ void MainWindow::paintDemoMask() {
 // --- window events -----------------------------------------------------------------------------
 
 void MainWindow::closeEvent(QCloseEvent* e) {
-    if (!maybeKeepChanges()) {
+    if (!m_files->maybeKeepChanges()) {
         e->ignore();
         return;
     }
@@ -997,20 +731,11 @@ void MainWindow::closeEvent(QCloseEvent* e) {
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
-    if (!firstLocalFile(e->mimeData()).isEmpty() || e->mimeData()->hasImage()) e->acceptProposedAction();
+    if (DocumentFiles::canOpen(e->mimeData())) e->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* e) {
-    const QString file = firstLocalFile(e->mimeData());
-    if (!file.isEmpty()) {
-        e->acceptProposedAction();
-        // Open after the drop returns: a dialog inside a drop handler confuses some platforms.
-        QMetaObject::invokeMethod(this, [this, file] { openFile(file); }, Qt::QueuedConnection);
-    } else if (e->mimeData()->hasImage()) {
-        e->acceptProposedAction();
-        const QImage img = qvariant_cast<QImage>(e->mimeData()->imageData());
-        QMetaObject::invokeMethod(this, [this, img] { openImage(img, tr("Dropped image")); }, Qt::QueuedConnection);
-    }
+    if (m_files->dropLater(e->mimeData())) e->acceptProposedAction();
 }
 
 }  // namespace inpaint::ui

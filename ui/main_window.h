@@ -1,11 +1,8 @@
 // MainWindow: the editor. It owns the Document, the JobQueue and the GenerationController,
-// lays out the canvas, the panels and the menus, and does the file work (open, paste,
-// drop, save, save as, export, import/export mask) through core/imaging's image I/O.
-//
-// Saving never overwrites the source silently: the first Save of an opened file goes to
-// Save As (suggesting "<name>-inpainted.png" next to it); only a file the person chose in
-// Save As becomes the target of later Saves. Export writes a copy and leaves the target
-// and the unsaved state alone.
+// builds the canvas, the panels and the menus and wires them together. The roles live in their
+// own classes: the file work in DocumentFiles (document_files.h), the models in ModelCatalogue
+// (model_catalogue.h), the recipe of saved and opened images in RecipeOffer (recipe_offer.h),
+// the step previews in FrameHistory. The file and model methods below forward to them.
 #pragma once
 
 #include "core/jobs/backend.h"
@@ -19,8 +16,6 @@
 #include <optional>
 
 class QLabel;
-template <typename T>
-class QFutureWatcher;
 class QMenu;
 class QUndoStack;
 
@@ -44,6 +39,9 @@ class ResultBar;
 struct ModelEntry;
 class ResultsStrip;
 class CompareWindow;
+class DocumentFiles;
+class ModelCatalogue;
+class RecipeOffer;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -84,6 +82,9 @@ public:
     ProgressPanel* progressPanel() const { return m_progress; }
     ResultBar* resultBar() const { return m_resultBar; }
     ResultsStrip* resultsStrip() const { return m_strip; }
+    DocumentFiles* files() const { return m_files; }
+    ModelCatalogue* modelCatalogue() const { return m_models; }
+    RecipeOffer* recipeOffer() const { return m_recipe; }
     // Actions by object name ("open", "save", "undo", "brush", "inpaint", ...), for tests.
     QAction* action(const QString& name) const;
     QString displayName() const;
@@ -93,7 +94,7 @@ public:
     QStringList modelFolders() const;
     void setModelFolders(const QStringList& folders);  // remembers them and rescans
     void rescanModels();
-    const QList<jobs::ModelInfo>& models() const { return m_models; }
+    const QList<jobs::ModelInfo>& models() const;
     bool addModelsFolder();  // asks for a folder
 
     // Engine preferences (QSettings engine/device, engine/dtype, engine/preview), copied into
@@ -116,12 +117,7 @@ private:
     void buildDocks();
     void buildStatusBar();
     void connectSignals();
-    bool writeImage(const QString& path, bool becomesSaveTarget);
-    QString suggestedSavePath(const QString& suffix) const;
-    QString lastDir() const;
-    void rememberDir(const QString& path);
-    void addRecentFile(const QString& path);
-    void rebuildRecentMenu();
+    void onModelsScanned();
     void updateTitle();
     void updateActions();
     void onPendingResultChanged();
@@ -132,6 +128,9 @@ private:
     jobs::JobQueue* m_queue = nullptr;
     GenerationController* m_controller = nullptr;
     std::unique_ptr<Dialogs> m_dialogs;
+    ModelCatalogue* m_models = nullptr;
+    RecipeOffer* m_recipe = nullptr;
+    DocumentFiles* m_files = nullptr;
 
     QWidget* m_centre = nullptr;
     CanvasView* m_canvas = nullptr;
@@ -149,19 +148,10 @@ private:
     QLabel* m_engineLabel = nullptr;
     // The prompt panel's settings with the engine preferences (a random seed is drawn at submit).
     jobs::InpaintRequest jobSettings() const;
-    QList<ModelEntry> modelEntries() const;  // m_models as the pickers list them
     void updateEngineLabel();
-    QString m_pastedName;
-    QList<jobs::ModelInfo> m_models;
-    // The recipe of the last applied result, written into saved PNGs; cleared with a new image.
-    std::optional<jobs::InpaintRequest> m_recipe;
     // Step previews per job id, for the denoising animation: scaled to at most 768 px and held
     // within 256 MB altogether (the oldest jobs' frames go first).
     FrameHistory m_frames{qint64(256) << 20, 768};
-    QString recipeText() const;
-    void offerRecipe(const QString& text, const QString& fileName);
-    QFutureWatcher<QList<jobs::ModelInfo>>* m_scan = nullptr;
-    bool m_rescanQueued = false;
 };
 
 }  // namespace inpaint::ui
