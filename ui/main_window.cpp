@@ -7,7 +7,6 @@
 #include "core/jobs/engine_info.h"
 #include "core/jobs/job_handle.h"
 #include "core/jobs/recipe.h"
-#include "core/tools/brush_tool.h"
 #include "ui/brush_options.h"
 #include "ui/canvas_view.h"
 #include "ui/dialogs.h"
@@ -699,24 +698,6 @@ jobs::InpaintRequest MainWindow::jobSettings() const {
     r.dtype = jobs::parse<jobs::Precision>(enginePreference(QStringLiteral("dtype"))).value_or(jobs::Precision::Auto);
     r.previewMode = jobs::parse<jobs::PreviewMode>(enginePreference(QStringLiteral("preview"))).value_or(jobs::PreviewMode::Auto);
     return r;
-}
-
-void MainWindow::paintDemoMask() {
-    if (m_doc->isNull()) return;
-    // The spoon in resources/samples/coffee.png (600x400); scaled for other images.
-    const qreal sx = m_doc->size().width() / 600.0, sy = m_doc->size().height() / 400.0;
-    tools::BrushTool brush(m_doc, tools::BrushMode::Paint);
-    tools::BrushSettings s;
-    auto stroke = [&](qreal size, std::initializer_list<QPointF> pts) {
-        s.size = size * sx;
-        brush.setSettings(s);
-        auto it = pts.begin();
-        brush.begin({QPointF(it->x() * sx, it->y() * sy)});
-        for (++it; it != pts.end(); ++it) brush.motion({QPointF(it->x() * sx, it->y() * sy)});
-        brush.end({QPointF((pts.end() - 1)->x() * sx, (pts.end() - 1)->y() * sy)});
-    };
-    stroke(38, {{414, 68}, {409, 100}, {401, 140}, {393, 180}, {385, 215}, {377, 245}});
-    stroke(76, {{352, 270}, {362, 287}, {370, 300}});
 }
 
 // --- window events -----------------------------------------------------------------------------

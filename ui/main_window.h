@@ -70,8 +70,6 @@ public:
     bool maybeKeepChanges();
 
     void startInpaint();
-    // Paints a fixed mask over the spoon of the sample photo (for screenshots and demos).
-    void paintDemoMask();
 
     document::Document* document() const { return m_doc; }
     jobs::JobQueue* jobQueue() const { return m_queue; }

@@ -1,24 +1,16 @@
 // inpaint-studio: the editor. Links the UI and core only (no torch in this process's
 // code paths today). Usage: inpaint-studio [IMAGE] [--demo-mask] [--demo-inpaint]
-// [--split F] [--screenshot OUT.png] [--size WxH]. The demo flags exist for scripts/screenshot.sh.
-#include "core/document/document.h"
-#include "ui/canvas_view.h"
-#include "ui/generation_controller.h"
-#include "core/jobs/job_queue.h"
-#include "ui/compare_window.h"
-#include "core/jobs/job_handle.h"
+// [--split F] [--screenshot OUT.png] [--size WxH]. The demo flags exist for scripts/screenshot.sh
+// (app/editor/demo.h runs them).
+#include "app/editor/demo.h"
 #include "ui/main_window.h"
-#include "ui/prompt_panel.h"
-#include "ui/result_bar.h"
 #include "ui/theme.h"
 
 #include <QApplication>
-#include <QCheckBox>
-#include <QSlider>
 #include <QCommandLineParser>
 #include <QIcon>
 #include <QTimer>
-#include <cstdio>
+#include <algorithm>
 
 using inpaint::ui::MainWindow;
 
@@ -68,83 +60,13 @@ int main(int argc, char** argv) {
         QTimer::singleShot(0, &window, [&window, path = args.first()] { window.openFile(path); });
     }
 
-    const bool wantMask = cli.isSet(demoMask) || cli.isSet(demoInpaint) || cli.isSet(demoMidrun) || cli.isSet(demoCompare);
-    const QString shotPath = cli.value(screenshot);
-    const double splitAt = cli.isSet(split) ? cli.value(split).toDouble() : -1.0;
-    auto takeShot = [&window, shotPath, splitAt] {
-        if (splitAt >= 0.0 && window.controller()->hasPendingResult()) {
-            window.resultBar()->splitCheck()->setChecked(true);
-            window.resultBar()->splitSlider()->setValue(int(splitAt * 1000));
-        }
-        if (shotPath.isEmpty()) return;
-        // Let pending repaints and layout settle, then render the window ourselves: this works
-        // the same under xvfb, a real display or the offscreen platform.
-        QTimer::singleShot(400, &window, [&window, shotPath] {
-            const bool ok = window.grab().save(shotPath);
-            std::fprintf(ok ? stdout : stderr, ok ? "screenshot: %s\n" : "screenshot: could not write %s\n",
-                         qPrintable(shotPath));
-            QApplication::exit(ok ? 0 : 1);
-        });
-    };
-
-    QTimer::singleShot(50, &window, [&] {
-        if (wantMask) window.paintDemoMask();
-        if (cli.isSet(demoCompare)) {
-            auto run = [&window, shotPath] {
-                inpaint::jobs::InpaintRequest r = window.promptPanel()->settings();
-                r.steps = 12;
-                r.region = inpaint::jobs::RegionMode::Masked;
-                window.promptPanel()->setSettings(r);
-                inpaint::ui::CompareWindow* c = window.showCompare();
-                c->applyObjectRemovalPreset();
-                QObject::connect(c, &inpaint::ui::CompareWindow::finished, c, [c, shotPath] {
-                    c->stepSlider()->setValue(c->stepSlider()->maximum() / 2);
-                    QTimer::singleShot(400, c, [c, shotPath] {
-                        const bool ok = c->grab().save(shotPath);
-                        std::fprintf(ok ? stdout : stderr, ok ? "screenshot: %s\n" : "screenshot: could not write %s\n",
-                                     qPrintable(shotPath));
-                        QApplication::exit(ok ? 0 : 1);
-                    });
-                });
-                c->run();
-            };
-            if (window.models().isEmpty())
-                QObject::connect(&window, &MainWindow::modelsScanned, &window, run, Qt::SingleShotConnection);
-            else
-                run();
-        } else if (cli.isSet(demoMidrun)) {
-            const int shotAt = std::max(1, cli.value(demoMidrun).toInt());
-            auto run = [&window, shotAt, takeShot] {
-                inpaint::jobs::InpaintRequest r = window.promptPanel()->settings();
-                r.steps = 30;
-                r.scheduler = QStringLiteral("euler-a");
-                r.prompt = QStringLiteral("a wooden table top");
-                r.region = inpaint::jobs::RegionMode::Masked;  // the model's own size around the mask
-                window.promptPanel()->setSettings(r);
-                QObject::connect(window.controller(), &inpaint::ui::GenerationController::jobStarted, &window,
-                                 [takeShot, shotAt](inpaint::jobs::JobHandle* job, const inpaint::jobs::InpaintRequest&) {
-                                     QObject::connect(job, &inpaint::jobs::JobHandle::progress, job,
-                                                      [takeShot, shotAt](int step, int, const QImage&) {
-                                                          if (step == shotAt) takeShot();
-                                                      });
-                                 });
-                QObject::connect(window.controller(), &inpaint::ui::GenerationController::problem, &window, takeShot,
-                                 Qt::SingleShotConnection);
-                window.startInpaint();
-            };
-            if (window.models().isEmpty())
-                QObject::connect(&window, &MainWindow::modelsScanned, &window, run, Qt::SingleShotConnection);
-            else
-                run();
-        } else if (cli.isSet(demoInpaint)) {
-            QObject::connect(window.controller(), &inpaint::ui::GenerationController::pendingResultChanged, &window,
-                             takeShot, Qt::SingleShotConnection);
-            QObject::connect(window.controller(), &inpaint::ui::GenerationController::problem, &window, takeShot,
-                             Qt::SingleShotConnection);
-            window.startInpaint();
-        } else {
-            takeShot();
-        }
-    });
+    inpaint::editor::DemoOptions demo;
+    demo.mask = cli.isSet(demoMask);
+    demo.inpaint = cli.isSet(demoInpaint);
+    if (cli.isSet(demoMidrun)) demo.midrunStep = std::max(1, cli.value(demoMidrun).toInt());
+    demo.compare = cli.isSet(demoCompare);
+    demo.splitAt = cli.isSet(split) ? cli.value(split).toDouble() : -1.0;
+    demo.screenshotPath = cli.value(screenshot);
+    inpaint::editor::startDemo(window, demo);
     return app.exec();
 }

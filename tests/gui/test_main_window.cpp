@@ -2,6 +2,7 @@
 // real worker thread), apply, save (never over the source without asking), errors that keep
 // the work, the close prompt, layer panel operations, mask import/export, paste and drop,
 // and the keyboard shortcuts.
+#include "app/editor/demo.h"
 #include "core/document/document.h"
 #include "core/imaging/image_io.h"
 #include "fake_backend.h"
@@ -128,7 +129,7 @@ private slots:
     void saveNeverOverwritesTheSourceSilently() {
         const QByteArray before = fileHash(m_src);
         QVERIFY(m_w->openFile(m_src));
-        m_w->paintDemoMask();
+        inpaint::editor::paintDemoMask(m_w->document());
         inpaintAndApply();
         QVERIFY(doc()->isImageModified());
         QVERIFY(m_w->isWindowModified());
@@ -164,7 +165,7 @@ private slots:
 
     void exportWritesACopyOnly() {
         QVERIFY(m_w->openFile(m_src));
-        m_w->paintDemoMask();
+        inpaint::editor::paintDemoMask(m_w->document());
         inpaintAndApply();
         const QString out = m_tmp->filePath(QStringLiteral("copy.jpg"));
         m_dialogs->saveAnswers = {out};
@@ -176,7 +177,7 @@ private slots:
 
     void saveErrorKeepsTheWork() {
         QVERIFY(m_w->openFile(m_src));
-        m_w->paintDemoMask();
+        inpaint::editor::paintDemoMask(m_w->document());
         inpaintAndApply();
         const QImage image = doc()->image().copy();
         const QImage mask = doc()->combinedMask();
@@ -208,7 +209,7 @@ private slots:
         QVERIFY(m_w->close());  // nothing changed: no question
         QCOMPARE(m_dialogs->askCalls, 0);
         m_w->show();
-        m_w->paintDemoMask();
+        inpaint::editor::paintDemoMask(m_w->document());
         m_dialogs->askAnswers = {QMessageBox::Cancel};
         QVERIFY(!m_w->close());  // a painted mask: asked, and Cancel keeps the window
         QCOMPARE(m_dialogs->askCalls, 1);
