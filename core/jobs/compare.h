@@ -21,6 +21,9 @@ struct CompareSlot {
     std::optional<int> steps;
     std::optional<double> guidance;
     std::optional<double> strength;
+    // Masked content "fill" for a blend slot (the object-removal preset's second blend slot). The
+    // compare window's session applies it (ui/compare_session.h); slotRequest() leaves it alone.
+    bool fill = false;
 };
 
 // "MODEL_DIR[:pipeline[:scheduler]]", or a classical pipeline name alone ("classical-telea").
