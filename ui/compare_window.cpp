@@ -3,15 +3,14 @@
 
 #include "core/document/document.h"
 #include "core/imaging/compare_sheet.h"
-#include "core/imaging/heatmap.h"
+#include "core/imaging/compare_views.h"
 #include "core/imaging/image_io.h"
 #include "core/imaging/mask_ops.h"
 #include "core/jobs/engine_info.h"
-#include "core/jobs/job_handle.h"
-#include "core/jobs/job_queue.h"
 #include "core/jobs/recipe.h"
+#include "ui/compare_session.h"
+#include "ui/compare_slot_widget.h"
 #include "ui/dialogs.h"
-#include "ui/frame_history.h"
 #include "ui/synced_image_view.h"
 
 #include <QCheckBox>
@@ -20,11 +19,7 @@
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
-#include <QDoubleSpinBox>
 #include <QLabel>
-#include <QSpinBox>
-#include <QPainter>
-#include <QPointer>
 #include <QPushButton>
 #include <QSlider>
 #include <QVBoxLayout>
@@ -33,33 +28,13 @@ namespace inpaint::ui {
 
 using jobs::PipelineKind;
 
-struct CompareWindow::Slot {
-    QWidget* box = nullptr;
-    QComboBox* model = nullptr;
-    QComboBox* pipeline = nullptr;
-    QComboBox* scheduler = nullptr;
-    QSpinBox* steps = nullptr;          // 0: the shared value
-    QDoubleSpinBox* guidance = nullptr; // below 0: the shared value
-    QDoubleSpinBox* strength = nullptr; // 0: the shared value
-    QPushButton* use = nullptr;
-    QPushButton* cancel = nullptr;
-    SyncedImageView* view = nullptr;
-    QPointer<jobs::JobHandle> job;  // a child of the window: closing it cancels the job
-    // Step previews, scaled to at most 1024 px and held within 128 MB per slot (thinned past it).
-    FrameHistory frames{qint64(128) << 20, 1024};
-    int stepsRun = 0;  // the slot's step count (frames may hold fewer after thinning)
-    jobs::InpaintResult result;
-    jobs::InpaintRequest request;
-};
-
 namespace {
-constexpr int kMaxSlots = 4;
-const QString kClassicalTelea = QStringLiteral("classical-telea");
-const QString kClassicalNS = QStringLiteral("classical-ns");
+constexpr int kMaxSlots = CompareSession::kMaxSlots;
 }  // namespace
 
 CompareWindow::CompareWindow(document::Document* doc, jobs::JobQueue* queue, Dialogs* dialogs, QWidget* parent)
-    : QWidget(parent, Qt::Window), m_doc(doc), m_queue(queue), m_dialogs(dialogs) {
+    : QWidget(parent, Qt::Window), m_doc(doc), m_queue(queue), m_dialogs(dialogs),
+      m_session(new CompareSession(queue, this)) {
     setWindowTitle(tr("Compare Models"));
     setObjectName(QStringLiteral("compareWindow"));
     resize(1200, 800);
@@ -122,62 +97,25 @@ CompareWindow::CompareWindow(document::Document* doc, jobs::JobQueue* queue, Dia
     layout->addWidget(m_status);
 
     for (int i = 0; i < kMaxSlots; ++i) {
-        auto* s = new Slot;
-        s->box = new QWidget(this);
-        s->model = new QComboBox(s->box);
-        s->pipeline = new QComboBox(s->box);
-        for (PipelineKind k : {PipelineKind::Auto, PipelineKind::Blend, PipelineKind::InpaintUnet})
-            s->pipeline->addItem(jobs::pipelineName(k), int(k));
-        s->scheduler = new QComboBox(s->box);
-        for (const QString& n : jobs::schedulerNames()) s->scheduler->addItem(n, n);
-        s->steps = new QSpinBox(s->box);
-        s->steps->setRange(0, 150);
-        s->steps->setSpecialValueText(tr("steps"));
-        s->steps->setToolTip(tr("This slot's steps (\"steps\": the shared value)"));
-        s->guidance = new QDoubleSpinBox(s->box);
-        s->guidance->setRange(-0.5, 30.0);
-        s->guidance->setSingleStep(0.5);
-        s->guidance->setValue(-0.5);
-        s->guidance->setSpecialValueText(tr("cfg"));
-        s->guidance->setToolTip(tr("This slot's guidance (\"cfg\": the shared value)"));
-        s->strength = new QDoubleSpinBox(s->box);
-        s->strength->setRange(0.0, 1.0);
-        s->strength->setSingleStep(0.05);
-        s->strength->setSpecialValueText(tr("strength"));
-        s->strength->setToolTip(tr("This slot's strength (\"strength\": the shared value)"));
-        s->use = new QPushButton(tr("Use"), s->box);
-        s->use->setToolTip(tr("Send this result to the results strip of the image"));
-        s->use->setEnabled(false);
-        s->cancel = new QPushButton(tr("Cancel"), s->box);
-        s->cancel->setEnabled(false);
-        s->view = new SyncedImageView(s->box);
-        s->view->setObjectName(QStringLiteral("slotView%1").arg(i + 1));
-        auto* row = new QHBoxLayout;
-        row->addWidget(s->model, 2);
-        row->addWidget(s->pipeline, 1);
-        row->addWidget(s->scheduler, 1);
-        row->addWidget(s->steps);
-        row->addWidget(s->guidance);
-        row->addWidget(s->strength);
-        row->addWidget(s->use);
-        row->addWidget(s->cancel);
-        auto* col = new QVBoxLayout(s->box);
-        col->setContentsMargins(0, 0, 0, 0);
-        col->addLayout(row);
-        col->addWidget(s->view, 1);
-        m_grid->addWidget(s->box, i / 2, i % 2);
+        auto* s = new CompareSlotWidget(i, this);
+        m_grid->addWidget(s, i / 2, i % 2);
         m_slots << s;
-        connect(s->view, &SyncedImageView::viewChanged, this, [this, i](double z, QPointF c) {
+        connect(s->view(), &SyncedImageView::viewChanged, this, [this, i](double z, QPointF c) {
             for (int j = 0; j < m_slots.size(); ++j)
-                if (j != i) m_slots[j]->view->setView(z, c);
+                if (j != i) m_slots[j]->view()->setView(z, c);
         });
-        connect(s->use, &QPushButton::clicked, this, [this, i] {
-            if (m_slots[i]->result.ok()) emit useResult(m_slots[i]->result, m_slots[i]->request);
+        connect(s, &CompareSlotWidget::useRequested, this, [this, i] {
+            if (m_session->result(i).ok()) emit useResult(m_session->result(i), m_session->request(i));
         });
-        connect(s->cancel, &QPushButton::clicked, this, [this, i] { cancelSlot(i); });
-        connect(s->model, &QComboBox::currentIndexChanged, this, &CompareWindow::updateNoiseNote);
-        connect(s->pipeline, &QComboBox::currentIndexChanged, this, &CompareWindow::updateNoiseNote);
+        connect(s, &CompareSlotWidget::cancelRequested, this, [this, i] { cancelSlot(i); });
+        connect(s, &CompareSlotWidget::choiceChanged, this, &CompareWindow::updateNoiseNote);
     }
+    connect(m_session, &CompareSession::slotStep, this, &CompareWindow::onStep);
+    connect(m_session, &CompareSession::slotFinished, this, &CompareWindow::onFinished);
+    connect(m_session, &CompareSession::finished, this, [this] {
+        m_status->setText(tr("Done. Scrub the steps, zoom any view (the others follow), export the sheet."));
+        emit finished();
+    });
     connect(m_count, &QComboBox::currentIndexChanged, this, [this] { setSlotCount(m_count->currentData().toInt()); });
     connect(removal, &QPushButton::clicked, this, &CompareWindow::applyObjectRemovalPreset);
     connect(schedulers, &QPushButton::clicked, this, &CompareWindow::applySchedulerPreset);
@@ -187,7 +125,7 @@ CompareWindow::CompareWindow(document::Document* doc, jobs::JobQueue* queue, Dia
     connect(m_stepSlider, &QSlider::valueChanged, this, &CompareWindow::refreshViews);
     connect(m_difference, &QCheckBox::toggled, this, &CompareWindow::refreshViews);
     connect(m_ab, &QCheckBox::toggled, this, [this](bool on) {
-        for (int i = 0; i < m_slots.size(); ++i) m_slots[i]->box->setVisible(!on && i < slotCount());
+        for (int i = 0; i < m_slots.size(); ++i) m_slots[i]->setVisible(!on && i < slotCount());
         m_abView->setVisible(on);
         refreshViews();
     });
@@ -195,29 +133,23 @@ CompareWindow::CompareWindow(document::Document* doc, jobs::JobQueue* queue, Dia
     connect(m_abB, &QComboBox::currentIndexChanged, this, &CompareWindow::refreshViews);
     connect(m_abSplit, &QSlider::valueChanged, this, &CompareWindow::refreshViews);
     connect(m_abView, &SyncedImageView::viewChanged, this, [this](double z, QPointF c) {
-        for (Slot* s : m_slots) s->view->setView(z, c);
+        for (CompareSlotWidget* s : m_slots) s->view()->setView(z, c);
     });
     setSlotCount(2);
     setModels({});
 }
 
-CompareWindow::~CompareWindow() {
-    // The slots' job handles are children of this window: their destructors raise the jobs'
-    // cancel flags. Nothing here touches the queue, which may already be gone at quit.
-    qDeleteAll(m_slots);
-}
+// The session (a child) goes with the window; its job handles' destructors raise the jobs'
+// cancel flags. Nothing here touches the queue, which may already be gone at quit.
+CompareWindow::~CompareWindow() = default;
+
+bool CompareWindow::isRunning() const { return m_session->isRunning(); }
+quint64 CompareWindow::runSerial() const { return m_session->runSerial(); }
+quint64 CompareWindow::runImageState() const { return m_session->runImageState(); }
 
 void CompareWindow::setModels(const QList<ModelEntry>& models) {
     m_models = models;
-    for (Slot* s : m_slots) {
-        const QString previous = s->model->currentData().toString();
-        s->model->clear();
-        for (const ModelEntry& m : models)
-            if (m.error.isEmpty()) s->model->addItem(m.name, m.path);
-        s->model->addItem(tr("Classical · Telea"), kClassicalTelea);
-        s->model->addItem(tr("Classical · Navier–Stokes"), kClassicalNS);
-        if (const int i = s->model->findData(previous); i >= 0) s->model->setCurrentIndex(i);
-    }
+    for (CompareSlotWidget* s : m_slots) s->setModels(models);
     updateNoiseNote();
 }
 
@@ -228,55 +160,24 @@ int CompareWindow::slotCount() const { return m_count->currentData().toInt(); }
 void CompareWindow::setSlotCount(int n) {
     n = std::clamp(n, 2, kMaxSlots);
     if (m_count->currentData().toInt() != n) m_count->setCurrentIndex(m_count->findData(n));
-    for (int i = 0; i < m_slots.size(); ++i) m_slots[i]->box->setVisible(i < n);
+    for (int i = 0; i < m_slots.size(); ++i) m_slots[i]->setVisible(i < n);
     updateNoiseNote();
 }
 
 void CompareWindow::setSlotOverrides(int i, std::optional<int> steps, std::optional<double> guidance,
                                      std::optional<double> strength) {
     if (i < 0 || i >= m_slots.size()) return;
-    Slot* s = m_slots[i];
-    s->steps->setValue(steps.value_or(0));
-    s->guidance->setValue(guidance.value_or(-0.5));
-    s->strength->setValue(strength.value_or(0.0));
+    m_slots[i]->setOverrides(steps, guidance, strength);
 }
 
 void CompareWindow::setSlot(int i, const QString& modelPath, PipelineKind pipeline, const QString& scheduler) {
     if (i < 0 || i >= m_slots.size()) return;
-    Slot* s = m_slots[i];
-    if (jobs::isClassical(pipeline)) {
-        s->model->setCurrentIndex(s->model->findData(pipeline == PipelineKind::ClassicalNS ? kClassicalNS : kClassicalTelea));
-    } else {
-        s->model->setCurrentIndex(s->model->findData(modelPath));
-        s->pipeline->setCurrentIndex(s->pipeline->findData(int(pipeline)));
-    }
-    s->scheduler->setCurrentIndex(s->scheduler->findData(scheduler));
+    m_slots[i]->setSlot(modelPath, pipeline, scheduler);
 }
 
-jobs::CompareSlot CompareWindow::slotAt(int i) const {
-    jobs::CompareSlot c;
-    const Slot* s = m_slots.at(i);
-    const QString data = s->model->currentData().toString();
-    if (data == kClassicalTelea || data == kClassicalNS) {
-        c.pipeline = data == kClassicalNS ? PipelineKind::ClassicalNS : PipelineKind::ClassicalTelea;
-    } else {
-        c.modelPath = data;
-        c.pipeline = PipelineKind(s->pipeline->currentData().toInt());
-        c.scheduler = s->scheduler->currentData().toString();
-        if (s->steps->value() > 0) c.steps = s->steps->value();
-        if (s->guidance->value() >= 0.0) c.guidance = s->guidance->value();
-        if (s->strength->value() > 0.0) c.strength = s->strength->value();
-    }
-    return c;
-}
+jobs::CompareSlot CompareWindow::slotAt(int i) const { return m_slots.at(i)->slot(); }
 
-jobs::InpaintRequest CompareWindow::slotRequest(int i) const {
-    jobs::InpaintRequest r = jobs::slotRequest(m_shared, slotAt(i));
-    // The "masked content" of the object-removal preset's second blend slot.
-    if (m_slots[i]->pipeline->property("fill").toBool() && r.pipeline == PipelineKind::Blend)
-        r.maskedContent = jobs::MaskedContent::Fill;
-    return r;
-}
+jobs::InpaintRequest CompareWindow::slotRequest(int i) const { return CompareSession::slotRequest(m_shared, slotAt(i)); }
 
 void CompareWindow::applyObjectRemovalPreset() {
     const ModelEntry* ordinary = nullptr;
@@ -289,13 +190,13 @@ void CompareWindow::applyObjectRemovalPreset() {
     m_shared.prompt.clear();
     int n = 0;
     for (int i = 0; i < m_slots.size(); ++i) {
-        m_slots[i]->pipeline->setProperty("fill", false);
+        m_slots[i]->setFill(false);
         setSlotOverrides(i, {});
     }
     if (ordinary) {
         setSlot(n++, ordinary->path, PipelineKind::Blend);
         setSlot(n, ordinary->path, PipelineKind::Blend);
-        m_slots[n++]->pipeline->setProperty("fill", true);
+        m_slots[n++]->setFill(true);
     }
     if (inpainting) setSlot(n++, inpainting->path, PipelineKind::InpaintUnet);
     setSlot(n++, QString(), PipelineKind::ClassicalTelea);
@@ -314,7 +215,7 @@ void CompareWindow::applySchedulerPreset() {
     const QStringList names{QStringLiteral("ddim"), QStringLiteral("euler-a"), QStringLiteral("dpmpp-2m-karras"),
                             QStringLiteral("lms")};
     for (int i = 0; i < kMaxSlots; ++i) {
-        m_slots[i]->pipeline->setProperty("fill", false);
+        m_slots[i]->setFill(false);
         setSlotOverrides(i, {});
         setSlot(i, model, PipelineKind::Auto, names[i]);
     }
@@ -352,97 +253,53 @@ bool CompareWindow::run() {
         m_status->setText(tr("Paint a mask first."));
         return false;
     }
-    cancelAll();
-    m_runShared = m_shared;
-    m_runSerial = m_doc->serial();
-    m_runImageState = m_doc->imageState();
-    m_runShared.image = m_doc->image();
-    m_runShared.mask = mask;
-    m_runShared.resolveSeed();  // one seed for every slot
+    jobs::InpaintRequest shared = m_shared;
+    shared.image = m_doc->image();
+    shared.mask = mask;
+    QList<jobs::CompareSlot> slotList;
+    for (int i = 0; i < slotCount(); ++i) slotList << slotAt(i);
+    m_session->start(shared, slotList, m_doc->serial(), m_doc->imageState());
     for (int i = 0; i < m_slots.size(); ++i) {
-        Slot* s = m_slots[i];
-        s->frames.clear();
-        s->stepsRun = 0;
-        s->result = jobs::InpaintResult();
-        s->job = nullptr;
-        s->use->setEnabled(false);
-        s->view->setImage(m_runShared.image);
+        CompareSlotWidget* s = m_slots[i];
+        s->setUsable(false);
+        s->view()->setImage(m_session->runShared().image);
         if (i >= slotCount()) continue;
-        jobs::InpaintRequest r = slotRequest(i);
-        r.image = m_runShared.image;
-        r.mask = m_runShared.mask;
-        s->request = r;
-        s->request.image = {};
-        s->request.mask = {};
-        s->job = m_queue->submit(r, this);
-        s->cancel->setEnabled(true);
-        m_jobs.insert(s->job->id(), i);
-        connect(s->job, &jobs::JobHandle::progress, this,
-                [this, i](int step, int total, const QImage& preview) { onStep(i, step, total, preview); });
-        connect(s->job, &jobs::JobHandle::finished, this, [this, i](const jobs::InpaintResult& r) { onFinished(i, r); });
-        s->view->setLabel(tr("%1 · queued").arg(jobs::slotLabel(slotAt(i), r, jobs::InpaintResult())));
+        s->setRunning(true);
+        s->view()->setLabel(tr("%1 · queued").arg(jobs::slotLabel(slotAt(i), m_session->request(i), jobs::InpaintResult())));
     }
     m_stepSlider->setRange(0, 0);
     m_status->setText(tr("Running %n slot(s) one after another…", "", slotCount()));
     return true;
 }
 
-void CompareWindow::cancelAll() {
-    for (Slot* s : std::as_const(m_slots))
-        if (s->job) s->job->cancel();
-}
+void CompareWindow::cancelAll() { m_session->cancelAll(); }
 
-void CompareWindow::cancelSlot(int i) {
-    if (i >= 0 && i < m_slots.size() && m_slots[i]->job) m_slots[i]->job->cancel();
-}
+void CompareWindow::cancelSlot(int i) { m_session->cancelSlot(i); }
 
-void CompareWindow::onStep(int i, int step, int total, const QImage& preview) {
-    if (i < 0 || i >= m_slots.size() || preview.isNull()) return;
-    Slot* s = m_slots[i];
-    s->frames.add(0, step, preview);
-    s->stepsRun = step;
+void CompareWindow::onStep(int i, int step, int total) {
+    if (i < 0 || i >= m_slots.size()) return;
     const bool atEnd = m_stepSlider->value() == m_stepSlider->maximum();
-    int longest = 0;
-    for (Slot* o : m_slots) longest = std::max(longest, o->stepsRun);
+    const int longest = m_session->longestRun();
     m_stepSlider->setRange(0, longest);
     if (atEnd) m_stepSlider->setValue(longest);
-    s->view->setLabel(tr("%1 · step %2/%3").arg(jobs::slotLabel(slotAt(i), s->request, jobs::InpaintResult()).section(QStringLiteral(" · "), 0, -2)).arg(step).arg(total));
+    m_slots[i]->view()->setLabel(tr("%1 · step %2/%3").arg(jobs::slotLabel(slotAt(i), m_session->request(i), jobs::InpaintResult()).section(QStringLiteral(" · "), 0, -2)).arg(step).arg(total));
     refreshViews();
 }
 
 void CompareWindow::onFinished(int i, const jobs::InpaintResult& r) {
-    if (!m_jobs.remove(r.jobId) || i < 0 || i >= m_slots.size()) return;
-    Slot* s = m_slots[i];
-    s->job = nullptr;
-    s->result = r;
-    s->cancel->setEnabled(false);
-    s->use->setEnabled(r.ok());
-    QString label = jobs::slotLabel(slotAt(i), s->request, r);
+    if (i < 0 || i >= m_slots.size()) return;
+    CompareSlotWidget* s = m_slots[i];
+    s->setRunning(false);
+    s->setUsable(r.ok());
+    QString label = jobs::slotLabel(slotAt(i), m_session->request(i), r);
     if (!r.ok() && !r.error.isEmpty()) label += QStringLiteral(": ") + r.error;
-    s->view->setLabel(label);
-    s->view->setToolTip(r.error);
+    s->view()->setLabel(label);
+    s->view()->setToolTip(r.error);
     refreshViews();
-    if (m_jobs.isEmpty()) {
-        m_status->setText(tr("Done. Scrub the steps, zoom any view (the others follow), export the sheet."));
-        emit finished();
-    }
 }
 
 QImage CompareWindow::shownImage(int i) const {
-    if (i < 0 || i >= m_slots.size()) return m_runShared.image;
-    const int step = m_stepSlider->value();
-    const Slot* s = m_slots[i];
-    QImage img;
-    if (step == m_stepSlider->maximum() && s->result.ok()) img = s->result.image;
-    else if (const int n = s->frames.count(0); n > 0 && s->stepsRun > 0) {
-        // Step k of the slot's steps; after thinning, the nearest kept frame.
-        const int k = std::clamp(step, 1, s->stepsRun);
-        const int i = s->stepsRun > 1 ? int(std::lround(double(k - 1) * (n - 1) / (s->stepsRun - 1))) : n - 1;
-        img = s->frames.frames(0).at(std::clamp(i, 0, n - 1));
-        // Kept frames are scaled down; the views work in the photo's pixel coordinates.
-        if (img.size() != m_runShared.image.size()) img = img.scaled(m_runShared.image.size(), Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
-    }
-    return img.isNull() ? m_runShared.image : img;
+    return m_session->shownImage(i, m_stepSlider->value(), m_stepSlider->value() == m_stepSlider->maximum());
 }
 
 void CompareWindow::setSplit(bool on, int a, int b, double position) {
@@ -457,53 +314,41 @@ void CompareWindow::refreshViews() {
     if (m_ab->isChecked()) {
         const QImage a = shownImage(m_abA->currentData().toInt());
         const QImage b = shownImage(m_abB->currentData().toInt());
-        if (!a.isNull() && !b.isNull() && a.size() == b.size()) {
-            QImage split = b.convertToFormat(QImage::Format_RGB888);
-            const int x = int(std::lround(split.width() * m_abSplit->value() / 1000.0));
-            QPainter p(&split);
-            p.drawImage(QRect(0, 0, x, split.height()), a, QRect(0, 0, x, a.height()));
-            p.setPen(QPen(QColor(255, 255, 255, 200), 0));
-            if (x > 0 && x < split.width()) p.drawLine(x, 0, x, split.height() - 1);
-            p.end();
-            m_abView->setImage(split);
-        }
+        const QImage split = imaging::splitComposite(a, b, int(std::lround(b.width() * m_abSplit->value() / 1000.0)));
+        if (!split.isNull()) m_abView->setImage(split);
     }
     QList<QImage> shown;
     for (int i = 0; i < slotCount(); ++i) shown << shownImage(i);
-    for (int i = 0; i < shown.size(); ++i) {
-        QImage img = shown[i];
-        if (m_difference->isChecked() && i > 0 && !shown[0].isNull()) {
-            const QImage heat = imaging::changeHeatmap(shown[0], img);
-            if (!heat.isNull()) img = heat;
-        }
-        if (!img.isNull()) m_slots[i]->view->setImage(img);
-    }
+    if (m_difference->isChecked()) shown = imaging::differenceToFirst(shown);
+    for (int i = 0; i < shown.size(); ++i)
+        if (!shown[i].isNull()) m_slots[i]->view()->setImage(shown[i]);
 }
 
-const jobs::InpaintResult& CompareWindow::result(int i) const { return m_slots.at(i)->result; }
+const jobs::InpaintResult& CompareWindow::result(int i) const { return m_session->result(i); }
 
-SyncedImageView* CompareWindow::view(int i) const { return m_slots.at(i)->view; }
+SyncedImageView* CompareWindow::view(int i) const { return m_slots.at(i)->view(); }
 
 bool CompareWindow::exportSheet(const QString& path, QString* error) const {
-    if (m_runShared.image.isNull()) {
+    const jobs::InpaintRequest& run = m_session->runShared();
+    if (run.image.isNull()) {
         if (error) *error = tr("Run the comparison first.");
         return false;
     }
     QList<QImage> images;
     QStringList labels;
-    QStringList recipe{jobs::formatParameters(m_runShared, m_runShared.image.size(), QString())};
+    QStringList recipe{jobs::formatParameters(run, run.image.size(), QString())};
     for (int i = 0; i < slotCount(); ++i) {
-        const Slot* s = m_slots[i];
-        images << (s->result.ok() ? s->result.image : QImage());
-        const QString l = jobs::slotLabel(slotAt(i), s->request, s->result);
+        const jobs::InpaintResult& result = m_session->result(i);
+        images << (result.ok() ? result.image : QImage());
+        const QString l = jobs::slotLabel(slotAt(i), m_session->request(i), result);
         labels << QStringLiteral("%1. %2").arg(i + 1).arg(l);
         recipe << QStringLiteral("Slot %1: %2").arg(i + 1).arg(l);
     }
     const QString title = tr("“%1” · seed %2 · %3 steps")
-                              .arg(m_runShared.prompt.isEmpty() ? tr("(empty prompt)") : m_runShared.prompt)
-                              .arg(m_runShared.seed)
-                              .arg(m_runShared.steps);
-    const QImage sheet = imaging::composeSheet(m_runShared.image, m_runShared.mask, images, labels, title);
+                              .arg(run.prompt.isEmpty() ? tr("(empty prompt)") : run.prompt)
+                              .arg(run.seed)
+                              .arg(run.steps);
+    const QImage sheet = imaging::composeSheet(run.image, run.mask, images, labels, title);
     if (sheet.isNull()) {
         if (error) *error = tr("There is not enough memory for the sheet.");
         return false;

@@ -4,12 +4,15 @@
 // pipeline, scheduler, seconds per step); a step slider scrubs every slot to the same step; a
 // difference view shows |slot - slot 1| as a heatmap; the sheet (original, mask, slots) exports as
 // a PNG with the recipe; any slot's result can be sent to the results strip.
+//
+// The window keeps the layout and the wiring: each slot's controls and view are a
+// CompareSlotWidget (compare_slot_widget.h), the run itself is a widget-free CompareSession
+// (compare_session.h), and the split/difference images come from core/imaging/compare_views.h.
 #pragma once
 
 #include "core/jobs/compare.h"
 #include "ui/prompt_panel.h"
 
-#include <QHash>
 #include <optional>
 #include <QWidget>
 
@@ -29,6 +32,8 @@ class JobQueue;
 
 namespace inpaint::ui {
 
+class CompareSession;
+class CompareSlotWidget;
 class Dialogs;
 class SyncedImageView;
 
@@ -59,7 +64,7 @@ public:
     bool run();      // false (with a message) when there is no image or mask
     void cancelAll();
     void cancelSlot(int i);
-    bool isRunning() const { return !m_jobs.isEmpty(); }
+    bool isRunning() const;
 
     SyncedImageView* view(int i) const;
     QSlider* stepSlider() const { return m_stepSlider; }
@@ -70,8 +75,9 @@ public:
     const jobs::InpaintResult& result(int i) const;
     QString noiseNote() const;
     // The document state the last run was made from (results only fit that image).
-    quint64 runSerial() const { return m_runSerial; }
-    quint64 runImageState() const { return m_runImageState; }
+    quint64 runSerial() const;
+    quint64 runImageState() const;
+    CompareSession* session() const { return m_session; }
     bool exportSheet(const QString& path, QString* error) const;
     bool exportSheet();  // asks for the file
 
@@ -80,8 +86,7 @@ signals:
     void useResult(const inpaint::jobs::InpaintResult& result, const inpaint::jobs::InpaintRequest& settings);
 
 private:
-    struct Slot;
-    void onStep(int slot, int step, int total, const QImage& preview);
+    void onStep(int slot, int step, int total);
     void onFinished(int slot, const jobs::InpaintResult& r);
     void refreshViews();
     void updateNoiseNote();
@@ -92,10 +97,8 @@ private:
     Dialogs* m_dialogs;
     QList<ModelEntry> m_models;
     jobs::InpaintRequest m_shared;
-    jobs::InpaintRequest m_runShared;  // what the last run used (image and mask included)
-    QList<Slot*> m_slots;
-    quint64 m_runSerial = 0, m_runImageState = 0;
-    QHash<quint64, int> m_jobs;  // running or queued job -> slot
+    CompareSession* m_session;  // the last run (its shared request holds the image and mask)
+    QList<CompareSlotWidget*> m_slots;
     QGridLayout* m_grid;
     QComboBox* m_count;
     QSlider* m_stepSlider;
