@@ -77,7 +77,24 @@ inline void fail(const char* file, int line, const std::string& what)
     std::cerr << file << ":" << line << ": FAIL: " << what << std::endl;
 }
 
-inline void fail(const std::source_location& at, const std::string& what)
+// std::source_location where the compiler has it; clang 14 with libstdc++ 12 (the sanitizer
+// build) has not, so there the same two fields come from __builtin_FILE/__builtin_LINE.
+#if defined(__cpp_lib_source_location)
+using SourceLocation = std::source_location;
+#else
+struct SourceLocation {
+    static constexpr SourceLocation current(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE())
+    {
+        return SourceLocation{file, line};
+    }
+    constexpr const char* file_name() const { return m_file; }
+    constexpr unsigned line() const { return m_line; }
+    const char* m_file = "";
+    unsigned m_line = 0;
+};
+#endif
+
+inline void fail(const SourceLocation& at, const std::string& what)
 {
     fail(at.file_name(), static_cast<int>(at.line()), what);
 }

@@ -61,7 +61,7 @@ inline constexpr int kAnyCount = -1;
 // nothing to compare must fail, not pass. The count goes into the run's summary.
 inline std::vector<nlohmann::json> goldenCases(const nlohmann::json& sidecar, const std::string& prefix = "",
                                                int expected = kAnyCount,
-                                               const std::source_location at = std::source_location::current())
+                                               const SourceLocation at = SourceLocation::current())
 {
     std::vector<nlohmann::json> out;
     if (sidecar.is_object() && sidecar.contains("cases") && sidecar.at("cases").is_array())
