@@ -13,26 +13,62 @@ function(inpaint_use_torch tgt)
 endfunction()
 
 # inpaint_add_test(NAME <name> SOURCES <files...> LIBS <libs...> LABELS <labels...> [TIMEOUT s])
-# One executable per unit, registered with ctest. Qt tests run offscreen.
+# One executable per unit, registered with ctest. Qt tests run offscreen. The target
+# `inpaint_tests` builds every registered test. With INPAINT_TEST_LABELS set (a sanitizer build),
+# a test with none of those labels is left out of `all` and of ctest (its target still exists).
+if(NOT TARGET inpaint_tests)
+  add_custom_target(inpaint_tests)
+endif()
 function(inpaint_add_test)
   cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
-  add_executable(${T_NAME} ${T_SOURCES})
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  set(selected TRUE)
+  if(INPAINT_TEST_LABELS)
+    set(selected FALSE)
+    foreach(l ${T_LABELS})
+      if(l IN_LIST INPAINT_TEST_LABELS)
+        set(selected TRUE)
+      endif()
+    endforeach()
+  endif()
+  if(selected)
+    add_executable(${T_NAME} ${T_SOURCES})
+    add_dependencies(inpaint_tests ${T_NAME})
+  else()
+    add_executable(${T_NAME} EXCLUDE_FROM_ALL ${T_SOURCES})
+  endif()
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS})
+  # A test without Qt needs no moc/uic/rcc scanning.
+  if(NOT T_LIBS MATCHES "Qt6::|inpaint_core|inpaint_ui")
+    inpaint_no_qt_autogen(${T_NAME})
+  endif()
+  # Sanitizer builds (clang) reuse inpaint_models' precompiled torch.h for the engine tests, which
+  # otherwise parse the torch headers once each. The PCH is built -fPIC; clang refuses it in -fPIE.
+  if(INPAINT_SANITIZE AND CMAKE_CXX_COMPILER_ID MATCHES "Clang" AND
+     ("inpaint_models" IN_LIST T_LIBS OR "inpaint_diffusion" IN_LIST T_LIBS))
+    set_target_properties(${T_NAME} PROPERTIES POSITION_INDEPENDENT_CODE OFF)
+    target_compile_options(${T_NAME} PRIVATE -fPIC)
+    target_precompile_headers(${T_NAME} REUSE_FROM inpaint_models)
+  endif()
   target_compile_definitions(${T_NAME} PRIVATE
     INPAINT_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
     INPAINT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     INPAINT_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  add_test(NAME ${T_NAME} COMMAND ${T_NAME})
-  if(NOT T_LABELS)
-    set(T_LABELS unit)
+  if(NOT selected)
+    return()
   endif()
+  add_test(NAME ${T_NAME} COMMAND ${T_NAME})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
+  set(env "QT_QPA_PLATFORM=offscreen" "INPAINT_TEST_DATA_DIR=${PROJECT_SOURCE_DIR}/tests/data"
+      ${INPAINT_SANITIZER_ENV})
   set_tests_properties(${T_NAME} PROPERTIES
     LABELS "${T_LABELS}"
     TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;INPAINT_TEST_DATA_DIR=${PROJECT_SOURCE_DIR}/tests/data")
+    ENVIRONMENT "${env}")
 endfunction()
 
 # inpaint_glob_sources(<var> <dir>...) : the .cpp/.h files of a folder, so a new

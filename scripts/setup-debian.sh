@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config
+  # clang with libFuzzer and the sanitizer runtimes (the sanitizer stage of scripts/test.sh)
+  clang libclang-rt-14-dev
   # Qt 6 Widgets + Test (Test ships in qt6-base-dev), image plugins for WebP/TIFF
   qt6-base-dev qt6-image-formats-plugins libqt6svg6 libgl-dev
   # LibTorch 1.13 (CPU) and the threaded OpenBLAS it must use for fast matmuls
