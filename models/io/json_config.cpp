@@ -31,10 +31,17 @@ bool startsWithWord(const std::string& s, size_t i, const char* word)
     return j >= s.size() || !(std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_');
 }
 
+// Deeper nesting is refused: restoreMarkers() and nlohmann's dump() (used in error messages)
+// recurse once per level, so a small file of brackets would otherwise overflow the stack.
+// diffusers and transformers configs nest three levels deep.
+constexpr int kMaxDepth = 64;
+
 // Replaces the Python literals outside strings with quoted marker strings. Marker strings hold
-// raw control characters, which JSON forbids in strings, so they are written escaped.
-std::string replaceNonStandardLiterals(const std::string& text)
+// raw control characters, which JSON forbids in strings, so they are written escaped. Sets
+// *tooDeep when arrays/objects nest deeper than kMaxDepth.
+std::string replaceNonStandardLiterals(const std::string& text, bool* tooDeep)
 {
+    int depth = 0;
     auto quoted = [](const std::string& marker) {
         std::string q = "\"";
         for (char c : marker) q += (c == '\x01') ? std::string("\\u0001") : std::string(1, c);
@@ -53,6 +60,11 @@ std::string replaceNonStandardLiterals(const std::string& text)
                 inString = false;
             }
             continue;
+        }
+        if (c == '[' || c == '{') {
+            if (++depth > kMaxDepth) *tooDeep = true;
+        } else if (c == ']' || c == '}') {
+            --depth;
         }
         if (c == '"') {
             inString = true;
@@ -90,8 +102,13 @@ void restoreMarkers(nlohmann::json& j)
 nlohmann::json parseConfigJson(const std::string& text, const std::string& whatForErrors)
 {
     nlohmann::json j;
+    bool tooDeep = false;
+    const std::string standard = replaceNonStandardLiterals(text, &tooDeep);
+    if (tooDeep)
+        throw FormatError("The JSON of " + whatForErrors + " nests arrays or objects more than " +
+                          std::to_string(kMaxDepth) + " levels deep.");
     try {
-        j = nlohmann::json::parse(replaceNonStandardLiterals(text));
+        j = nlohmann::json::parse(standard);
     } catch (const nlohmann::json::exception& e) {
         throw FormatError("The JSON of " + whatForErrors + " is not valid: " + e.what());
     }

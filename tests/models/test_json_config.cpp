@@ -56,4 +56,18 @@ TEST_CASE(pythonLiteralsAndFileErrors)
     std::filesystem::remove(tmp);
 }
 
+// Regression (tests/fuzz, corpus unet_config/regress_deep_nesting): a 200 kB config of nested
+// brackets overflowed the stack in the literal restoring pass (one recursion per level); nesting
+// deeper than 64 levels is now refused with a message.
+TEST_CASE(deepNestingIsRefused)
+{
+    const std::string deep = "{\"a\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+    EXPECT_THROWS(parseConfigJson(deep, "cfg-deep"), FormatError, "more than 64 levels");
+    const std::string ok = "{\"a\": " + std::string(63, '[') + std::string(63, ']') + "}";  // 64 levels
+    EXPECT(parseConfigJson(ok, "cfg-64").at("a").is_array());
+    // Brackets inside strings are text, not nesting.
+    const auto s = parseConfigJson("{\"a\": \"" + std::string(1000, '[') + "\"}", "cfg-str");
+    EXPECT_EQ(s.at("a").get<std::string>().size(), size_t(1000));
+}
+
 TEST_MAIN()
