@@ -282,10 +282,16 @@ ModelKind DiffusersFolder::detectKind() const
 {
     if (!hasComponent("unet") && !isDir(m_root / "unet")) return ModelKind::Unknown;
     const auto unet = componentConfig("unet");
-    const int inChannels = unet.value("in_channels", 4);
-    int crossDim = 0;
+    // Values of the wrong type make the kind unknown (json::value() would throw json's own error;
+    // the UNet loader names the key when the model is loaded).
+    int64_t inChannels = 4;
+    if (const auto it = unet.find("in_channels"); it != unet.end()) {
+        if (!it->is_number_integer()) return ModelKind::Unknown;
+        inChannels = it->get<int64_t>();
+    }
+    int64_t crossDim = 0;
     if (const auto it = unet.find("cross_attention_dim"); it != unet.end() && it->is_number_integer())
-        crossDim = it->get<int>();
+        crossDim = it->get<int64_t>();
     bool sd2 = false;
     if (crossDim == 1024) {
         sd2 = true;
@@ -296,7 +302,11 @@ ModelKind DiffusersFolder::detectKind() const
         // OpenCLIP ViT-H, which SD2 uses, gelu).
         try {
             const auto te = componentConfig("text_encoder");
-            const std::string act = te.value("hidden_act", std::string("quick_gelu"));
+            std::string act = "quick_gelu";
+            if (const auto it = te.find("hidden_act"); it != te.end()) {
+                if (!it->is_string()) return ModelKind::Unknown;
+                act = it->get<std::string>();
+            }
             if (act == "gelu") sd2 = true;
             else if (act != "quick_gelu") return ModelKind::Unknown;
         } catch (const ModelError&) {

@@ -182,6 +182,27 @@ TEST_CASE(testMissingThings)
     EXPECT_THROWS(f.componentConfig("unet"), FormatError, "not a JSON object");
 }
 
+// Regression (tests/fuzz, corpus model_index/regress_*): a UNet config with "in_channels": null (or
+// any non-integer), or a text encoder config whose hidden_act is not a string, made detectKind()
+// throw nlohmann's type_error instead of saying "unknown"; a cross_attention_dim above 2^31 was
+// truncated to int and could read as 768.
+TEST_CASE(testKindWithWrongTypes)
+{
+    const auto root = makeModel("wrongtypes");
+    const auto f = DiffusersFolder::open(root);
+    for (const char* v : {"null", "\"4\"", "4.5", "[4]"}) {
+        writeText(root / "unet" / "config.json", std::string(R"({"cross_attention_dim": 768, "in_channels": )") + v + "}");
+        EXPECT_EQ(toString(f.detectKind()), std::string("unknown"));
+    }
+    writeText(root / "unet" / "config.json", R"({"in_channels": 9, "cross_attention_dim": 4294968064})");
+    writeText(root / "text_encoder" / "config.json", R"({"hidden_act": 5})");
+    EXPECT_EQ(toString(f.detectKind()), std::string("unknown"));
+    writeText(root / "text_encoder" / "config.json", R"({"hidden_act": "gelu"})");
+    EXPECT_EQ(toString(f.detectKind()), std::string("sd2-inpaint"));
+    writeText(root / "unet" / "config.json", R"({"in_channels": 9, "cross_attention_dim": 768})");
+    EXPECT_EQ(toString(f.detectKind()), std::string("sd1-inpaint"));
+}
+
 }  // namespace
 
 TEST_MAIN()
