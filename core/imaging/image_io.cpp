@@ -13,6 +13,8 @@
 #include <QImageWriter>
 #include <QSaveFile>
 
+#include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -112,8 +114,11 @@ bool bmpIsComplete(const uchar* d, qint64 n)
         return true;
     }
     if (compression != 0 && compression != 3 && compression != 6) return true;  // RLE etc.
+    // |w| * bpp < 2^47, but rows * rowBytes can overflow: compare by division.
     const qint64 rowBytes = ((std::abs(w) * bpp + 31) / 32) * 4;
-    return qint64(offBits) + rowBytes * std::abs(h) <= n;
+    const qint64 rows = std::abs(h);
+    const qint64 available = n - qint64(offBits);
+    return available >= 0 && (rows == 0 || rowBytes <= available / rows);
 }
 
 // Width/height straight from a PNG IHDR or BMP header, for a clearer message when Qt refuses
@@ -123,8 +128,11 @@ QSize headerSize(const uchar* d, qint64 n)
     static const uchar png[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
     if (n >= 24 && std::memcmp(d, png, 8) == 0 && std::memcmp(d + 12, "IHDR", 4) == 0)
         return QSize(int(be32(d + 16)), int(be32(d + 20)));
-    if (n >= 26 && d[0] == 'B' && d[1] == 'M' && le32(d + 14) >= 40)
-        return QSize(std::abs(qint32(le32(d + 18))), std::abs(qint32(le32(d + 22))));
+    if (n >= 26 && d[0] == 'B' && d[1] == 'M' && le32(d + 14) >= 40) {
+        // |INT32_MIN| does not fit an int: such a BMP is too large anyway.
+        auto side = [](quint32 v) { return int(std::min<qint64>(std::abs(qint64(qint32(v))), INT_MAX)); };
+        return QSize(side(le32(d + 18)), side(le32(d + 22)));
+    }
     return {};
 }
 

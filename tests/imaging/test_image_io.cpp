@@ -312,6 +312,44 @@ private slots:
         QVERIFY2(err.contains("limit.png"), qPrintable(err));
     }
 
+    void fromDataMatchesFile()
+    {
+        // loadImageFromData is the decoder loadImage uses: same pixels, same refusals.
+        const QImage img = testimg::makeImage({24, 16}, QImage::Format_RGBA64);
+        QString err;
+        QVERIFY(saveImage(img, path("d.png"), &err));
+        const QImage fromFile = loadImage(path("d.png"), &err);
+        const QImage fromData = loadImageFromData(testimg::readBytes(path("d.png")), QStringLiteral("the data"), &err);
+        QVERIFY2(!fromData.isNull(), qPrintable(err));
+        QVERIFY(testimg::samePixels(fromData, fromFile));
+        QVERIFY(loadImageFromData({}, QStringLiteral("the clipboard"), &err).isNull());
+        QCOMPARE(err, QStringLiteral("the clipboard is empty (0 bytes)."));
+        QVERIFY(loadImageFromData(testimg::pngHeaderOnly(3000, 3000), QStringLiteral("the data"), &err, 1000000).isNull());
+        QVERIFY2(err.contains("3000x3000") && err.contains("more than the 1 megapixels"), qPrintable(err));
+    }
+
+    // Regressions found by tests/fuzz/fuzz_image (inputs in tests/fuzz/corpus/image/regress_bmp_*):
+    // a BMP header whose rows x row size overflowed 64 bits in the completeness check (signed
+    // overflow, UBSan), and one whose width is INT32_MIN (std::abs overflow in the header size).
+    void bmpHeaderOverflow()
+    {
+        const QByteArray rowOverflow = QByteArray::fromHex(
+            "424d5e005000000000d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f75000000000d8d9dae1e2e3" "00000000");
+        QString err;
+        QVERIFY(loadImageFromData(rowOverflow, QStringLiteral("the data"), &err).isNull());
+        QVERIFY2(err.startsWith(QStringLiteral("the data")), qPrintable(err));
+        QVERIFY(testimg::writeBytes(path("rows.bmp"), rowOverflow));
+        QVERIFY(loadImage(path("rows.bmp"), &err).isNull());
+        QVERIFY2(err.contains("rows.bmp"), qPrintable(err));
+
+        QByteArray intMin = QByteArray::fromHex("424d" "e8030000" "00000000" "36000000" "28000000" "00000080"
+                                                "04000000" "0100" "1800" "00000000" "00000000" "00000000"
+                                                "00000000" "00000000" "00000000");
+        intMin.append(16, '\0');
+        QVERIFY(loadImageFromData(intMin, QStringLiteral("the data"), &err).isNull());
+        QVERIFY(!err.isEmpty());
+    }
+
     // ---- masks ------------------------------------------------------------------------
 
     void maskLoading()
