@@ -2,7 +2,13 @@
 // cached model is not loaded again, and the byte budget decides how many models stay (the newest
 // always does). Runs the real backend on the reference models.
 #include "core/imaging/image_io.h"
+#include <torch/torch.h>
+
+#include "core/diffusion/pipeline.h"
+#include "core/diffusion/sd_model.h"
 #include "core/jobs/diffusion_backend.h"
+#include "models/errors.h"
+#include "models/nn/cancel.h"
 #include "core/jobs/model_cache.h"
 #include "core/jobs/run_job.h"
 
@@ -43,7 +49,7 @@ class TestModelCache : public QObject {
         return out;
     }
 
-private slots:
+private Q_SLOTS:
     void initTestCase()
     {
         QString err;
@@ -76,6 +82,52 @@ private slots:
 
         QVERIFY(run(cache, "tiny-sd-inpaint").result.ok());
         QCOMPARE(cache->size(), 2);  // both fit the budget
+    }
+
+    void cancelDuringTheModelLoad()
+    {
+        // The flag is raised at the first load stage: the load is abandoned (nothing cached) and
+        // the job ends Canceled without running a step.
+        auto cache = std::make_shared<ModelCache>(qint64(1) << 40);
+        const BackendFactory factory = [cache](const InpaintRequest&, QString*) { return std::make_unique<DiffusionBackend>(cache); };
+        InpaintRequest r = m_req;
+        r.modelPath = kRef + "/models/tiny-sd";
+        std::atomic<bool> cancel{false};
+        int stages = 0, steps = 0;
+        const InpaintResult res = runJob(r, factory, [&](const StepReport& s) {
+            if (!s.status.isEmpty()) {
+                ++stages;
+                cancel = true;
+            } else {
+                ++steps;
+            }
+        }, cancel);
+        QCOMPARE(res.status, JobStatus::Canceled);
+        QCOMPARE(stages, 1);
+        QCOMPARE(steps, 0);
+        QCOMPARE(cache->size(), 0);
+    }
+
+    void cancelInsideTheNetworks()
+    {
+        // With the flag already raised, a VAE decode (ResNet blocks) unwinds with models::Cancelled
+        // at its first block instead of finishing; without a scope it runs.
+        ModelCache cache(qint64(1) << 40);
+        inpaint::diffusion::ModelLoadOptions o;
+        auto model = cache.get((kRef + "/models/tiny-sd").toStdString(), o, {});
+        c10::InferenceMode guard;
+        const torch::Tensor latents = torch::zeros({1, model->latentChannels(), 8, 8});
+        QVERIFY(inpaint::diffusion::decodeLatents(*model, latents).defined());
+        const std::atomic<bool> raised{true};
+        bool cancelled = false;
+        try {
+            const inpaint::models::CancelScope scope(&raised);
+            (void)inpaint::diffusion::decodeLatents(*model, latents);
+        } catch (const inpaint::models::Cancelled&) {
+            cancelled = true;
+        }
+        QVERIFY(cancelled);
+        QVERIFY(!inpaint::models::cancelRequested());  // the scope is gone with the exception
     }
 
     void budgetKeepsOnlyWhatFits()
