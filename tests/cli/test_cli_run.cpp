@@ -112,6 +112,11 @@ private slots:
         QCOMPARE(output.format(), input.format());  // bit depth and alpha kept
         QVERIFY(unmaskedIdentical(output, input, mask));
         QVERIFY(someMaskedPixelChanged(output, input, mask));
+        // A PNG carries the recipe, in the A1111 form the editor's Save writes.
+        if (outExt == "png") {
+            const QString text = readImageParameters(out);
+            QVERIFY2(text.contains("Steps: 0, Pipeline: " + pipeline + ", Radius: 4, Size: 90x70"), qPrintable(text));
+        }
     }
 
     void emptyMaskGivesInputPixels()
