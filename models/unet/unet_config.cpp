@@ -147,17 +147,24 @@ void UNet2DConditionConfig::validate(const std::string& what) const
         bad("mid_block_scale_factor must not be 0");
     if (timeEmbeddingDim < 0)
         bad("time_embedding_dim must be positive");
+    // Far above any SD model (1280 channels, 10 layers), and small enough that no size the model
+    // derives from them (4 x block_out_channels[0] for the time embedding, weight shapes) overflows.
+    constexpr int64_t kMaxSize = 65536, kMaxLayers = 64;
+    if (inChannels > kMaxSize || outChannels > kMaxSize || normNumGroups > kMaxSize || timeEmbeddingDim > kMaxSize)
+        bad("in_channels, out_channels, norm_num_groups and time_embedding_dim must be at most 65536");
     for (size_t i = 0; i < n; ++i) {
         const int64_t ch = blockOutChannels[i];
         if (ch < 1 || ch % normNumGroups != 0)
             bad("block_out_channels[" + std::to_string(i) + "] = " + std::to_string(ch) +
                 " must be a positive multiple of norm_num_groups " + std::to_string(normNumGroups));
-        if (layersPerBlock[i] < 1)
-            bad("layers_per_block must be positive");
-        if (transformerLayersPerBlock[i] < 1)
-            bad("transformer_layers_per_block must be positive");
-        if (crossAttentionDim[i] < 1)
-            bad("cross_attention_dim must be positive");
+        if (ch > kMaxSize)
+            bad("block_out_channels[" + std::to_string(i) + "] = " + std::to_string(ch) + " is above 65536");
+        if (layersPerBlock[i] < 1 || layersPerBlock[i] > kMaxLayers)
+            bad("layers_per_block must be 1 to 64");
+        if (transformerLayersPerBlock[i] < 1 || transformerLayersPerBlock[i] > kMaxLayers)
+            bad("transformer_layers_per_block must be 1 to 64");
+        if (crossAttentionDim[i] < 1 || crossAttentionDim[i] > kMaxSize)
+            bad("cross_attention_dim must be 1 to 65536");
         if (numAttentionHeads[i] < 1 || ch % numAttentionHeads[i] != 0)
             bad("attention_head_dim[" + std::to_string(i) + "] = " + std::to_string(numAttentionHeads[i]) +
                 " (used as the number of heads) must divide block_out_channels[" + std::to_string(i) + "] = " +

@@ -124,6 +124,27 @@ TEST_CASE(unet_lists_per_block)
     EXPECT(!params.contains("up_blocks.1.resnets.2.conv1.weight"));
 }
 
+// Regression (tests/fuzz, corpus unet_config/regress_huge_channels): block_out_channels of 2^62
+// passed validation and timeEmbedDim() computed 4 x 2^62 (signed overflow, UBSan). Sizes are now
+// bounded far above any SD model.
+TEST_CASE(unet_sizes_are_bounded)
+{
+    auto j = tinyUnetJson();
+    j["block_out_channels"] = {int64_t{1} << 62, int64_t{1} << 62};
+    EXPECT_THROWS(UNet2DConditionConfig::fromJson(j), ConfigError, "above 65536");
+    j = tinyUnetJson();
+    j["cross_attention_dim"] = int64_t{1} << 40;
+    EXPECT_THROWS(UNet2DConditionConfig::fromJson(j), ConfigError, "cross_attention_dim");
+    j = tinyUnetJson();
+    j["layers_per_block"] = 65;
+    EXPECT_THROWS(UNet2DConditionConfig::fromJson(j), ConfigError, "layers_per_block");
+    j = tinyUnetJson();
+    j["block_out_channels"] = {65536, 65536};
+    j["norm_num_groups"] = 32;
+    const auto c = UNet2DConditionConfig::fromJson(j);  // at the limit: accepted
+    EXPECT_EQ(c.timeEmbedDim(), int64_t{4} * 65536);
+}
+
 TEST_CASE(vae_config_strict)
 {
     auto c = AutoencoderKLConfig::fromJson(nlohmann::json::object());
