@@ -293,6 +293,10 @@ QImage decodeImage(QIODevice* device, const uchar* bytes, qint64 size, const QSt
         }
 
         QSize imageSize = reader.size();
+        // A top-down BMP reports a negative height: its size is the magnitude, not "unknown".
+        if (imageSize != QSize(-1, -1) && !imageSize.isValid())
+            imageSize = QSize(int(std::min<qint64>(std::abs(qint64(imageSize.width())), INT_MAX)),
+                              int(std::min<qint64>(std::abs(qint64(imageSize.height())), INT_MAX)));
         if (!imageSize.isValid() && declared.isValid()) imageSize = declared;
         if (imageSize.isValid() && (imageSize.width() <= 0 || imageSize.height() <= 0))
             return fail(QStringLiteral("%1 has zero size (%2x%3 pixels).")
@@ -320,6 +324,10 @@ QImage decodeImage(QIODevice* device, const uchar* bytes, qint64 size, const QSt
         }
         if (image.width() <= 0 || image.height() <= 0)
             return fail(QStringLiteral("%1 has zero size.").arg(name));
+        // The size was unknown or wrong before decoding: the limit still holds for the result.
+        if (qint64(image.width()) * image.height() > maxPixels)
+            return fail(QStringLiteral("%1 is %2x%3 pixels, more than the %4 megapixels this program can open.")
+                            .arg(name).arg(image.width()).arg(image.height()).arg(double(maxPixels) / 1e6, 0, 'g', 4));
         QImage doc = toDocumentFormat(image);
         if (doc.isNull())
             return fail(QStringLiteral("There is not enough memory to open %1 (%2x%3 pixels).")

@@ -350,6 +350,33 @@ private slots:
         QVERIFY(!err.isEmpty());
     }
 
+    // Regression found by tests/fuzz/fuzz_image (corpus image/regress_bmp_top_down_size.bmp): Qt reports
+    // a top-down BMP's size with a negative height, which the loader took for "size unknown", so
+    // the pixel limit was not applied (the fuzz input decodes to 768x31997 past a 4 MP limit).
+    void bmpTopDownPixelLimit()
+    {
+        const QByteArray fuzzInput = QByteArray::fromHex("424d5e16ffd80050283329010000000000000003038301002000e10023");
+        QString err;
+        QVERIFY(loadImageFromData(fuzzInput, QStringLiteral("the data"), &err, 4000000).isNull());
+        QVERIFY2(err.contains("768x31997"), qPrintable(err));
+
+        // A valid top-down 4x3 BMP (height -3): loads right way up, and the limit applies to it.
+        QByteArray bmp("BM");
+        auto le = [&bmp](quint32 v, int n) { for (int i = 0; i < n; ++i) bmp.append(char((v >> (8 * i)) & 0xff)); };
+        le(54 + 3 * 12, 4); le(0, 4); le(54, 4);
+        le(40, 4); le(4, 4); le(quint32(-3), 4); le(1, 2); le(24, 2); le(0, 4); le(3 * 12, 4);
+        le(2835, 4); le(2835, 4); le(0, 4); le(0, 4);
+        for (int y = 0; y < 3; ++y)
+            for (int x = 0; x < 4; ++x) { bmp.append(char(y == 0 ? 255 : 0)); bmp.append('\0'); bmp.append(char(y == 0 ? 0 : 255)); }
+        const QImage img = loadImageFromData(bmp, QStringLiteral("the data"), &err);
+        QVERIFY2(!img.isNull(), qPrintable(err));
+        QCOMPARE(img.size(), QSize(4, 3));
+        QCOMPARE(img.pixel(0, 0), qRgb(0, 0, 255));  // first row in the file is the top (BGR: blue)
+        QCOMPARE(img.pixel(3, 2), qRgb(255, 0, 0));
+        QVERIFY(loadImageFromData(bmp, QStringLiteral("the data"), &err, 10).isNull());
+        QVERIFY2(err.contains("4x3"), qPrintable(err));
+    }
+
     // ---- masks ------------------------------------------------------------------------
 
     void maskLoading()
