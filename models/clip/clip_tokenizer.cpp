@@ -179,7 +179,13 @@ public:
         if (v < 0) return fail("maps '" + m_key + "' to a negative id");
         return store(v);
     }
-    bool number_unsigned(number_unsigned_t v) override { return store(static_cast<int64_t>(v)); }
+    bool number_unsigned(number_unsigned_t v) override
+    {
+        // Above 2^63 - 1 the id would wrap to a negative one.
+        if (v > static_cast<number_unsigned_t>(std::numeric_limits<int64_t>::max()))
+            return fail("maps '" + m_key + "' to an id above 2^63 - 1");
+        return store(static_cast<int64_t>(v));
+    }
     bool number_float(number_float_t, const string_t&) override { return fail("maps '" + m_key + "' to a non-integer"); }
     bool string(string_t&) override { return fail("maps '" + m_key + "' to a string, not an integer id"); }
     bool binary(binary_t&) override { return fail("holds binary data"); }

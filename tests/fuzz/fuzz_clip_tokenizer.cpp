@@ -3,7 +3,7 @@
 // special_tokens_map.json and a prompt. With two parts it goes through ClipTokenizer::fromData
 // (default special tokens); with three or more, the files are written to a scratch folder and read
 // by ClipTokenizer::fromFolder. A loaded tokenizer then encodes the prompt, which must give exactly
-// model_max_length ids, bos first.
+// model_max_length ids, bos first, none negative.
 #include "tests/fuzz/fuzz_util.h"
 
 #include "models/clip/clip_tokenizer.h"
@@ -34,6 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         if (ids.size() != static_cast<size_t>(tok.maxLength()) || ids.front() != tok.bosId())
             fuzz::fail("encode() gave " + std::to_string(ids.size()) + " ids for model_max_length " +
                        std::to_string(tok.maxLength()));
+        for (const int64_t id : ids)
+            if (id < 0) fuzz::fail("encode() gave the negative id " + std::to_string(id));
         for (const auto& t : tok.tokenize(prompt)) fuzz::sink(t.size());
         fuzz::sink(tok.idToToken(tok.eosId()).size());
     } catch (const models::ModelError&) {

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <limits>
 
 namespace fs = std::filesystem;
 using namespace inpaint::models;
@@ -215,6 +216,15 @@ TEST_CASE(testBadInput)
     EXPECT_THROWS(ClipTokenizer::fromData("{\"a\": ", "", sp, "test vocab"), FormatError, "not valid JSON");
     EXPECT_THROWS(ClipTokenizer::fromData("{\"a\": \"x\"}", "", sp, "test vocab"), FormatError, "'a'");
     EXPECT_THROWS(ClipTokenizer::fromData("{\"a</w>\": 0}", "", sp, "test vocab"), FormatError, "<|startoftext|>");
+    // Regression (tests/fuzz, corpus clip_tokenizer/regress_unsigned_id): an id above 2^63 - 1 wrapped
+    // to a negative id (here the end-of-text id became -1).
+    EXPECT_THROWS(ClipTokenizer::fromData(R"({"<|startoftext|>": 1, "<|endoftext|>": 18446744073709551615})", "", sp,
+                                          "test vocab"),
+                  FormatError, "above 2^63 - 1");
+    EXPECT_EQ(ClipTokenizer::fromData(R"({"<|startoftext|>": 1, "<|endoftext|>": 9223372036854775807})", "", sp,
+                                      "test vocab")
+                  .eosId(),
+              std::numeric_limits<int64_t>::max());
     // A minimal but valid vocabulary: characters only, no merges; unknown symbols -> unk.
     const auto tiny = ClipTokenizer::fromData(
         R"({"<|startoftext|>": 0, "<|endoftext|>": 1, "a": 2, "b</w>": 3, "ab</w>": 4})", "#version\na b</w>\n", sp, "tiny");
