@@ -360,7 +360,7 @@ void MainWindow::buildMenus() {
             a->setChecked(value == current);
             a->setObjectName(QStringLiteral("engine-%1-%2").arg(c.key, value));
             group->addAction(a);
-            connect(a, &QAction::triggered, this, [this, key = c.key, value] { setEnginePreference(key, value); });
+            connect(a, &QAction::triggered, this, [this, key = c.key, value = value] { setEnginePreference(key, value); });
         }
     }
 
