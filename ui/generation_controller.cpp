@@ -9,9 +9,36 @@
 #include <QPointer>
 #include <algorithm>
 #include <cmath>
-#include <qcoro/qcorosignal.h>
+#include <utility>
 
 namespace inpaint::ui {
+
+// co_await JobFinished{this, job} gives the job's result, or nothing when the controller is
+// destroyed first. Unlike awaiting the signal through QCoro (which never resumes when the
+// sender dies), the controller knows every suspended call and ends each one in its destructor,
+// so no coroutine frame outlives it.
+class GenerationController::JobFinished {
+public:
+    JobFinished(GenerationController* controller, jobs::JobHandle* job) : m_controller(controller), m_job(job) {}
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> coroutine) {
+        m_controller->m_waiting.insert(m_job, Waiting{coroutine, &m_result});
+        // Queued, as QCoro does: the coroutine goes on after the emitting code has returned.
+        // The controller is the context, so the call is dropped if the controller goes first.
+        jobs::JobHandle* job = m_job;
+        GenerationController* controller = m_controller;
+        QObject::connect(
+            job, &jobs::JobHandle::finished, controller,
+            [controller, job](const jobs::InpaintResult& r) { controller->resume(job, r); },
+            Qt::QueuedConnection);
+    }
+    std::optional<jobs::InpaintResult> await_resume() { return std::move(m_result); }
+
+private:
+    GenerationController* m_controller;
+    jobs::JobHandle* m_job;
+    std::optional<jobs::InpaintResult> m_result;
+};
 
 GenerationController::GenerationController(document::Document* doc, jobs::JobQueue* queue, QObject* parent)
     : QObject(parent), m_doc(doc), m_queue(queue) {
@@ -50,8 +77,8 @@ QCoro::Task<> GenerationController::generate(jobs::InpaintRequest settings) {
     recipe.mask = {};
     emit jobStarted(job.data(), recipe);
 
-    const std::optional<jobs::InpaintResult> got = co_await qCoro(job.data(), &jobs::JobHandle::finished);
-    if (!got) co_return;  // the handle died with us: nothing left to update
+    const std::optional<jobs::InpaintResult> got = co_await JobFinished(this, job.data());
+    if (!got) co_return;  // the controller is being destroyed: nothing left to update
     const jobs::InpaintResult& result = *got;
 
     m_running.remove(job.data());
@@ -81,6 +108,21 @@ QCoro::Task<> GenerationController::generate(jobs::InpaintRequest settings) {
     emit pendingResultChanged();
     emit message(tr("Result ready in %1 s: Apply keeps it, Discard drops it, hold \\ to compare.")
                      .arg(result.seconds, 0, 'f', 2));
+}
+
+GenerationController::~GenerationController() {
+    cancel();
+    const QHash<jobs::JobHandle*, Waiting> waiting = std::exchange(m_waiting, {});
+    for (const Waiting& w : waiting) w.coroutine.resume();  // each sees "no result" and returns
+}
+
+void GenerationController::resume(jobs::JobHandle* job, std::optional<jobs::InpaintResult> result) {
+    const auto it = m_waiting.constFind(job);
+    if (it == m_waiting.constEnd()) return;
+    const Waiting w = *it;
+    m_waiting.erase(it);
+    *w.result = std::move(result);
+    w.coroutine.resume();
 }
 
 void GenerationController::cancel() {

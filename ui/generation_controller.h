@@ -10,9 +10,11 @@
 
 #include "core/jobs/inpaint_request.h"
 
+#include <QHash>
 #include <QObject>
 #include <QRect>
 #include <QSet>
+#include <coroutine>
 #include <optional>
 
 #include <qcoro/qcorotask.h>
@@ -39,6 +41,9 @@ class GenerationController : public QObject {
     Q_OBJECT
 public:
     GenerationController(document::Document* doc, jobs::JobQueue* queue, QObject* parent = nullptr);
+    // Resumes every generate() still waiting for its job with "no result", so each coroutine
+    // ends (and frees its frame) while this object is still whole; the jobs are cancelled.
+    ~GenerationController() override;
 
     // Runs one job with `settings` (prompts, pipeline, seed, ...) on the document's current
     // image and combined mask. Returns when the job has finished, failed or been cancelled.
@@ -68,9 +73,17 @@ signals:
     void problem(const QString& text);  // something the person must read
 
 private:
+    class JobFinished;  // the awaitable generate() suspends on
+    struct Waiting {
+        std::coroutine_handle<> coroutine;
+        std::optional<jobs::InpaintResult>* result;
+    };
+    void resume(jobs::JobHandle* job, std::optional<jobs::InpaintResult> result);
+
     document::Document* m_doc;
     jobs::JobQueue* m_queue;
     QSet<jobs::JobHandle*> m_running;
+    QHash<jobs::JobHandle*, Waiting> m_waiting;  // suspended generate() calls, by job
     std::optional<PendingResult> m_pending;
 };
 

@@ -112,6 +112,11 @@ MainWindow::~MainWindow() {
     m_controller = nullptr;
     delete m_queue;
     m_queue = nullptr;
+    // The document is a child and outlives ~MainWindow's body: its undo stack's clear() emits
+    // undoTextChanged into lambdas on this (by then only a QWidget; UBSan reports the call). Nothing
+    // should react to a document that is being destroyed.
+    m_doc->undoStack()->disconnect();
+    m_doc->disconnect();
 }
 
 void MainWindow::setDialogs(std::unique_ptr<Dialogs> dialogs) {
