@@ -63,7 +63,11 @@ QString describeEngine(Device device, Precision dtype)
 void configureTorchThreads()
 {
     noteEngineCall("configureTorchThreads");
-    const unsigned n = std::max(1u, std::thread::hardware_concurrency());
+    // INPAINT_THREADS=N overrides the count (for runs that share the machine, e.g. parallel tests:
+    // threads beyond the free cores spin in OpenMP/OpenBLAS and cost far more than they give).
+    bool set = false;
+    const int asked = qEnvironmentVariableIntValue("INPAINT_THREADS", &set);
+    const unsigned n = set && asked > 0 ? unsigned(asked) : std::max(1u, std::thread::hardware_concurrency());
     if (torch::get_num_threads() != static_cast<int>(n)) torch::set_num_threads(static_cast<int>(n));
 }
 

@@ -19,8 +19,9 @@ QStringList schedulerNames();
 // the reason they cannot be used ("CUDA asked for, but ..."). Worker thread.
 QString describeEngine(Device device, Precision dtype);
 
-// Sets LibTorch's intra-op threads on the calling thread to the machine's cores (LibTorch
-// defaults to 1 here; the setting is per thread with OpenMP). Worker thread.
+// Sets LibTorch's intra-op threads on the calling thread to the machine's cores, or to
+// INPAINT_THREADS when that is set (LibTorch defaults to 1 here; the setting is per thread with
+// OpenMP). Worker thread.
 void configureTorchThreads();
 
 // Records a torch runtime entry on the calling thread; counts it when that is the application's

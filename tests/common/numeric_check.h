@@ -20,6 +20,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -137,7 +138,10 @@ inline size_t failuresSeen()
 inline int runCases(const std::vector<Registry::Case>& cases, const std::string& filter)
 {
     auto& r = Registry::get();
-    at::set_num_threads(2);  // the goldens' own thread count; results do not depend on the machine
+    // Two threads (the goldens' own count) unless INPAINT_THREADS says otherwise: ctest runs one
+    // test per core, so the test environment sets 1. Results agree across counts to the tolerances.
+    const char* threads = std::getenv("INPAINT_THREADS");
+    at::set_num_threads(threads && std::atoi(threads) > 0 ? std::atoi(threads) : 2);
     const size_t failuresAtStart = failuresSeen();
     const int checksAtStart = r.checks;
     const int goldenAtStart = r.goldenCases;
