@@ -111,6 +111,11 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
     return m;
 }
 
+const models::ClipTokenizer& SdModel::tokenizer() const { return *m_nets->tokenizer; }
+models::ClipTextModel& SdModel::textEncoder() { return m_nets->textEncoder; }
+models::UNet2DConditionModel& SdModel::unet() { return m_nets->unet; }
+models::AutoencoderKL& SdModel::vae() { return m_nets->vae; }
+
 int64_t SdModel::unetInChannels() const { return m_nets->unet->config().inChannels; }
 int64_t SdModel::latentChannels() const { return m_nets->vae->config().latentChannels; }
 int64_t SdModel::vaeScaleFactor() const { return m_nets->vae->vaeScaleFactor(); }

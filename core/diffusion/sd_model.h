@@ -73,6 +73,13 @@ public:
     // scaling factor.
     torch::Tensor vaeDecode(const torch::Tensor& latents);
 
+    // The networks themselves, for the prompt conditioning (A1111 syntax, embeddings) and LoRA,
+    // which work on them directly. Worker thread, like every other call here.
+    const models::ClipTokenizer& tokenizer() const;
+    models::ClipTextModel& textEncoder();
+    models::UNet2DConditionModel& unet();
+    models::AutoencoderKL& vae();
+
 private:
     SdModel() = default;
     struct Nets;
