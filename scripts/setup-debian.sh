@@ -14,6 +14,8 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread
   # OpenCV (classical inpainting), QCoro (coroutines over Qt signals), JSON
   libopencv-dev qcoro-qt6-dev nlohmann-json3-dev
+  # the A1111-style .yaml configs beside single-file checkpoints
+  libyaml-cpp-dev
   # animated WebP export of the denoising steps
   libwebp-dev
   # fonts for the comparison sheet; GUI tests and screenshots without a display

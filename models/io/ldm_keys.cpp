@@ -1,0 +1,344 @@
+// LDM -> diffusers key renaming (see ldm_keys.h).
+#include "models/io/ldm_keys.h"
+
+#include "models/errors.h"
+
+#include <torch/torch.h>
+
+#include <array>
+#include <charconv>
+#include <set>
+
+namespace inpaint::models::ldm {
+
+namespace {
+
+bool startsWith(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
+
+// Reads "<int>." at s[pos...], advancing pos past the dot. False if there is no such number.
+bool readIndex(const std::string& s, size_t& pos, int64_t& out)
+{
+    const size_t dot = s.find('.', pos);
+    if (dot == std::string::npos || dot == pos) return false;
+    const auto r = std::from_chars(s.data() + pos, s.data() + dot, out);
+    if (r.ec != std::errc() || r.ptr != s.data() + dot || out < 0) return false;
+    pos = dot + 1;
+    return true;
+}
+
+[[noreturn]] void nowhere(const std::string& key, const std::string& what, const std::string& part)
+{
+    throw WeightsError("The " + part + " key '" + key + "' of " + what +
+                       " maps to no diffusers module (is this a Stable Diffusion 1.x/2.x checkpoint?).");
+}
+
+void put(StateDict& out, std::string name, const torch::Tensor& t, const std::string& key, const std::string& what)
+{
+    if (!out.emplace(std::move(name), t).second)
+        throw WeightsError("Two keys of " + what + " map to the same diffusers name (the second is '" + key + "').");
+}
+
+// ResBlock (openaimodel) / ResnetBlock (LDM VAE) parameter names -> ResnetBlock2D.
+std::string resnetName(const std::string& rest)
+{
+    static const std::array<std::pair<const char*, const char*>, 9> map{{
+        {"in_layers.0.", "norm1."},
+        {"in_layers.2.", "conv1."},
+        {"emb_layers.1.", "time_emb_proj."},
+        {"out_layers.0.", "norm2."},
+        {"out_layers.3.", "conv2."},
+        {"skip_connection.", "conv_shortcut."},
+        {"nin_shortcut.", "conv_shortcut."},
+        {"norm1.", "norm1."},
+        {"conv1.", "conv1."},
+    }};
+    for (const auto& [from, to] : map)
+        if (startsWith(rest, from)) return to + rest.substr(std::char_traits<char>::length(from));
+    // VAE resnets also have norm2/conv2 under their own names.
+    if (startsWith(rest, "norm2.") || startsWith(rest, "conv2.") || startsWith(rest, "time_emb_proj."))
+        return rest;
+    return {};
+}
+
+}  // namespace
+
+StateDict withPrefix(const StateDict& all, const std::string& prefix)
+{
+    StateDict out;
+    for (auto it = all.lower_bound(prefix); it != all.end() && startsWith(it->first, prefix); ++it)
+        out.emplace(it->first.substr(prefix.size()), it->second);
+    return out;
+}
+
+StateDict renameUnet(const StateDict& ldm, int64_t layersPerBlock, const std::string& what)
+{
+    if (layersPerBlock < 1) throw ConfigError("num_res_blocks must be at least 1 for " + what);
+    const int64_t slots = layersPerBlock + 1;
+    StateDict out;
+    for (const auto& [key, t] : ldm) {
+        std::string name;
+        size_t pos = 0;
+        int64_t i = 0, j = 0;
+        if (startsWith(key, "time_embed.0.")) {
+            name = "time_embedding.linear_1." + key.substr(13);
+        } else if (startsWith(key, "time_embed.2.")) {
+            name = "time_embedding.linear_2." + key.substr(13);
+        } else if (startsWith(key, "out.0.")) {
+            name = "conv_norm_out." + key.substr(6);
+        } else if (startsWith(key, "out.2.")) {
+            name = "conv_out." + key.substr(6);
+        } else if (startsWith(key, "input_blocks.")) {
+            pos = 13;
+            if (!readIndex(key, pos, i) || !readIndex(key, pos, j)) nowhere(key, what, "UNet");
+            const std::string rest = key.substr(pos);
+            if (i == 0) {
+                if (j != 0) nowhere(key, what, "UNet");
+                name = "conv_in." + rest;
+            } else {
+                const int64_t b = (i - 1) / slots, l = (i - 1) % slots;
+                const std::string block = "down_blocks." + std::to_string(b) + ".";
+                if (j == 0 && startsWith(rest, "op.")) {
+                    name = block + "downsamplers.0.conv." + rest.substr(3);
+                } else if (j == 0) {
+                    const std::string r = resnetName(rest);
+                    if (r.empty()) nowhere(key, what, "UNet");
+                    name = block + "resnets." + std::to_string(l) + "." + r;
+                } else if (j == 1) {
+                    name = block + "attentions." + std::to_string(l) + "." + rest;
+                } else {
+                    nowhere(key, what, "UNet");
+                }
+            }
+        } else if (startsWith(key, "middle_block.")) {
+            pos = 13;
+            if (!readIndex(key, pos, i)) nowhere(key, what, "UNet");
+            const std::string rest = key.substr(pos);
+            if (i == 0 || i == 2) {
+                const std::string r = resnetName(rest);
+                if (r.empty()) nowhere(key, what, "UNet");
+                name = "mid_block.resnets." + std::to_string(i / 2) + "." + r;
+            } else if (i == 1) {
+                name = "mid_block.attentions.0." + rest;
+            } else {
+                nowhere(key, what, "UNet");
+            }
+        } else if (startsWith(key, "output_blocks.")) {
+            pos = 14;
+            if (!readIndex(key, pos, i) || !readIndex(key, pos, j)) nowhere(key, what, "UNet");
+            const std::string rest = key.substr(pos);
+            const int64_t b = i / slots, l = i % slots;
+            const std::string block = "up_blocks." + std::to_string(b) + ".";
+            if (j == 0) {
+                const std::string r = resnetName(rest);
+                if (r.empty()) nowhere(key, what, "UNet");
+                name = block + "resnets." + std::to_string(l) + "." + r;
+            } else if ((j == 1 || j == 2) && startsWith(rest, "conv.")) {
+                name = block + "upsamplers.0.conv." + rest.substr(5);
+            } else if (j == 1) {
+                name = block + "attentions." + std::to_string(l) + "." + rest;
+            } else {
+                nowhere(key, what, "UNet");
+            }
+        } else if (startsWith(key, "label_emb.")) {
+            throw WeightsError("The UNet of " + what + " has class/added-condition embeddings ('" + key +
+                               "'): an SDXL or other non-SD-1/2 checkpoint, which this loader does not read yet.");
+        } else {
+            nowhere(key, what, "UNet");
+        }
+        put(out, std::move(name), t, key, what);
+    }
+    return out;
+}
+
+bool hasEma(const StateDict& all)
+{
+    const auto it = all.lower_bound("model_ema.");
+    if (it == all.end() || !startsWith(it->first, "model_ema.")) return false;
+    // decay / num_updates alone are bookkeeping, not weights.
+    for (auto i = it; i != all.end() && startsWith(i->first, "model_ema."); ++i)
+        if (i->first != "model_ema.decay" && i->first != "model_ema.num_updates") return true;
+    return false;
+}
+
+StateDict emaUnet(const StateDict& all, const std::string& what)
+{
+    const std::string prefix = "model.diffusion_model.";
+    StateDict out;
+    for (auto it = all.lower_bound(prefix); it != all.end() && startsWith(it->first, prefix); ++it) {
+        std::string flat = it->first.substr(6);  // "diffusion_model...."
+        std::string packed;
+        packed.reserve(flat.size());
+        for (char c : flat)
+            if (c != '.') packed += c;
+        const auto e = all.find("model_ema." + packed);
+        if (e == all.end())
+            throw WeightsError("EMA weights were asked for, but " + what + " has no 'model_ema." + packed + "' (for '" +
+                               it->first + "'). Load it without EMA.");
+        if (e->second.sizes() != it->second.sizes())
+            throw WeightsError("The EMA tensor 'model_ema." + packed + "' of " + what + " has shape " +
+                               c10::str(e->second.sizes()) + ", its weight '" + it->first + "' " +
+                               c10::str(it->second.sizes()) + ".");
+        out.emplace(it->first.substr(prefix.size()), e->second);
+    }
+    return out;
+}
+
+bool isDiffusersVae(const StateDict& vae)
+{
+    for (const auto& [k, t] : vae)
+        if (startsWith(k, "encoder.down_blocks.") || startsWith(k, "decoder.up_blocks.")) return true;
+    return false;
+}
+
+StateDict renameVae(const StateDict& ldm, int64_t numUpBlocks, const std::string& what)
+{
+    StateDict out;
+    auto midName = [&](const std::string& key, const std::string& side, const std::string& rest) -> std::string {
+        if (startsWith(rest, "block_1.") || startsWith(rest, "block_2.")) {
+            const std::string r = resnetName(rest.substr(8));
+            if (r.empty()) nowhere(key, what, "VAE");
+            return side + "mid_block.resnets." + (rest[6] == '1' ? "0." : "1.") + r;
+        }
+        if (startsWith(rest, "attn_1.")) {
+            static const std::array<std::pair<const char*, const char*>, 5> attn{{
+                {"norm.", "group_norm."}, {"q.", "to_q."}, {"k.", "to_k."}, {"v.", "to_v."}, {"proj_out.", "to_out.0."}}};
+            const std::string a = rest.substr(7);
+            for (const auto& [from, to] : attn)
+                if (startsWith(a, from))
+                    return side + "mid_block.attentions.0." + to + a.substr(std::char_traits<char>::length(from));
+        }
+        nowhere(key, what, "VAE");
+    };
+    for (const auto& [key, t] : ldm) {
+        std::string name;
+        if (startsWith(key, "quant_conv.") || startsWith(key, "post_quant_conv.")) {
+            name = key;
+        } else if (startsWith(key, "encoder.") || startsWith(key, "decoder.")) {
+            const bool enc = key[0] == 'e';
+            const std::string side = enc ? "encoder." : "decoder.";
+            const std::string rest = key.substr(8);
+            if (startsWith(rest, "conv_in.") || startsWith(rest, "conv_out.")) {
+                name = key;
+            } else if (startsWith(rest, "norm_out.")) {
+                name = side + "conv_norm_out." + rest.substr(9);
+            } else if (startsWith(rest, "mid.")) {
+                name = midName(key, side, rest.substr(4));
+            } else if (startsWith(rest, enc ? "down." : "up.")) {
+                size_t pos = enc ? 5 : 3;
+                int64_t i = 0;
+                if (!readIndex(rest, pos, i)) nowhere(key, what, "VAE");
+                if (!enc) {
+                    if (i >= numUpBlocks) nowhere(key, what, "VAE");
+                    i = numUpBlocks - 1 - i;
+                }
+                const std::string block = side + (enc ? "down_blocks." : "up_blocks.") + std::to_string(i) + ".";
+                const std::string r = rest.substr(pos);
+                if (startsWith(r, "block.")) {
+                    size_t p = 6;
+                    int64_t j = 0;
+                    if (!readIndex(r, p, j)) nowhere(key, what, "VAE");
+                    const std::string rn = resnetName(r.substr(p));
+                    if (rn.empty()) nowhere(key, what, "VAE");
+                    name = block + "resnets." + std::to_string(j) + "." + rn;
+                } else if (startsWith(r, enc ? "downsample.conv." : "upsample.conv.")) {
+                    name = block + (enc ? "downsamplers.0.conv." : "upsamplers.0.conv.") + r.substr(enc ? 16 : 14);
+                } else {
+                    nowhere(key, what, "VAE");
+                }
+            } else {
+                nowhere(key, what, "VAE");
+            }
+        } else {
+            nowhere(key, what, "VAE");
+        }
+        put(out, std::move(name), t, key, what);
+    }
+    return out;
+}
+
+StateDict renameClipText(const StateDict& hf, const std::string& what)
+{
+    StateDict out;
+    for (const auto& [key, t] : hf) {
+        std::string name;
+        if (startsWith(key, "text_model.")) name = key;
+        else if (startsWith(key, "embeddings.") || startsWith(key, "encoder.") || startsWith(key, "final_layer_norm."))
+            name = "text_model." + key;
+        else nowhere(key, what, "text encoder");
+        put(out, std::move(name), t, key, what);
+    }
+    return out;
+}
+
+StateDict renameOpenClipText(const StateDict& oc, const std::string& what, int64_t* layersOut)
+{
+    // The number of transformer layers in the file.
+    int64_t layers = 0;
+    for (const auto& [key, t] : oc) {
+        if (!startsWith(key, "transformer.resblocks.")) continue;
+        size_t pos = 22;
+        int64_t n = 0;
+        if (readIndex(key, pos, n)) layers = std::max(layers, n + 1);
+    }
+    if (layers < 2) throw WeightsError("The OpenCLIP text encoder of " + what + " has fewer than 2 layers.");
+    const int64_t kept = layers - 1;
+    if (layersOut) *layersOut = kept;
+    StateDict out;
+    const std::string tm = "text_model.";
+    for (const auto& [key, t] : oc) {
+        if (key == "text_projection" || key == "logit_scale" || key == "attn_mask") continue;
+        if (key == "token_embedding.weight") {
+            put(out, tm + "embeddings.token_embedding.weight", t, key, what);
+        } else if (key == "positional_embedding") {
+            put(out, tm + "embeddings.position_embedding.weight", t, key, what);
+        } else if (startsWith(key, "ln_final.")) {
+            put(out, tm + "final_layer_norm." + key.substr(9), t, key, what);
+        } else if (startsWith(key, "transformer.resblocks.")) {
+            size_t pos = 22;
+            int64_t n = 0;
+            if (!readIndex(key, pos, n)) nowhere(key, what, "text encoder");
+            if (n >= kept) continue;  // the last layer: SD 2.x conditions on the penultimate one
+            const std::string layer = tm + "encoder.layers." + std::to_string(n) + ".";
+            const std::string rest = key.substr(pos);
+            if (rest == "attn.in_proj_weight" || rest == "attn.in_proj_bias") {
+                if (t.dim() < 1 || t.size(0) % 3 != 0)
+                    throw WeightsError("The OpenCLIP tensor '" + key + "' of " + what + " has shape " + c10::str(t.sizes()) +
+                                       ": its first dimension must split into q, k and v.");
+                const int64_t c = t.size(0) / 3;
+                const std::string suffix = rest == "attn.in_proj_weight" ? "weight" : "bias";
+                put(out, layer + "self_attn.q_proj." + suffix, t.narrow(0, 0, c), key, what);
+                put(out, layer + "self_attn.k_proj." + suffix, t.narrow(0, c, c), key, what);
+                put(out, layer + "self_attn.v_proj." + suffix, t.narrow(0, 2 * c, c), key, what);
+            } else if (startsWith(rest, "attn.out_proj.")) {
+                put(out, layer + "self_attn.out_proj." + rest.substr(14), t, key, what);
+            } else if (startsWith(rest, "ln_1.")) {
+                put(out, layer + "layer_norm1." + rest.substr(5), t, key, what);
+            } else if (startsWith(rest, "ln_2.")) {
+                put(out, layer + "layer_norm2." + rest.substr(5), t, key, what);
+            } else if (startsWith(rest, "mlp.c_fc.")) {
+                put(out, layer + "mlp.fc1." + rest.substr(9), t, key, what);
+            } else if (startsWith(rest, "mlp.c_proj.")) {
+                put(out, layer + "mlp.fc2." + rest.substr(11), t, key, what);
+            } else {
+                nowhere(key, what, "text encoder");
+            }
+        } else {
+            nowhere(key, what, "text encoder");
+        }
+    }
+    return out;
+}
+
+bool isIgnoredTopLevelKey(const std::string& key)
+{
+    static const std::set<std::string> buffers{
+        "betas", "alphas_cumprod", "alphas_cumprod_prev", "sqrt_alphas_cumprod", "sqrt_one_minus_alphas_cumprod",
+        "log_one_minus_alphas_cumprod", "sqrt_recip_alphas_cumprod", "sqrt_recipm1_alphas_cumprod",
+        "posterior_variance", "posterior_log_variance_clipped", "posterior_mean_coef1", "posterior_mean_coef2",
+        "logvar", "lvlb_weights", "model_ema.decay", "model_ema.num_updates"};
+    if (buffers.count(key)) return true;
+    // The VAE's training loss (LPIPS + discriminator) that some training checkpoints carry.
+    return startsWith(key, "first_stage_model.loss.");
+}
+
+}  // namespace inpaint::models::ldm
