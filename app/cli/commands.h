@@ -12,6 +12,7 @@ using Args = std::vector<std::string>;
 int cmdRun(const Args& args);       // inpaint-cli run --image IN --mask MASK --out OUT ...
 int cmdInfo(const Args& args);      // inpaint-cli info --model DIR
 int cmdTokenize(const Args& args);
+int cmdEncode(const Args& args);    // inpaint-cli encode --model DIR --prompt TEXT --out FILE.safetensors
 int cmdCompare(const Args& args);   // inpaint-cli compare --image IN --mask MASK --slot SPEC,SPEC... --out SHEET  // inpaint-cli tokenize --model DIR TEXT...
 
 }  // namespace inpaint::cli

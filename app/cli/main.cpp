@@ -23,6 +23,8 @@ void printUsage(std::FILE* out)
         "            --image IN --mask MASK --slot MODEL_DIR[:pipeline[:scheduler]] --slot ... --out SHEET.png\n"
         "  info      describe a diffusers model folder as JSON: --model DIR\n"
         "  tokenize  CLIP token ids (padded to 77) as JSON: --model DIR TEXT...\n"
+        "  encode    AUTOMATIC1111-style prompt conditioning to a .safetensors file: --model DIR --prompt TEXT\n"
+        "            --out FILE [--clip-skip N] [--embeddings-dir DIR]...\n"
         "  help      this text\n",
         out);
 }
@@ -68,6 +70,7 @@ int main(int argc, char** argv)
     if (cmd == "info") return inpaint::cli::cmdInfo(args);
     if (cmd == "compare") return inpaint::cli::cmdCompare(args);
     if (cmd == "tokenize") return inpaint::cli::cmdTokenize(args);
+    if (cmd == "encode") return inpaint::cli::cmdEncode(args);
     std::fprintf(stderr, "inpaint-cli: unknown command '%s' (try 'inpaint-cli help')\n", cmd.c_str());
     return 2;
 }
