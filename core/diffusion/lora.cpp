@@ -5,6 +5,7 @@
 #include "models/clip/clip_text_model.h"
 #include "models/errors.h"
 #include "models/io/safetensors.h"
+#include "models/io/torch_checkpoint.h"
 #include "models/nn/conv.h"
 #include "models/unet/unet_2d_condition.h"
 
@@ -135,20 +136,30 @@ LoraFileContents readLoraFile(const fs::path& path)
 {
     std::string ext = path.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (ext != ".safetensors")
-        throw models::FormatError("LoRA file " + quoted(path) +
-                                  ": only .safetensors LoRA files can be read (no .pt/.ckpt reader yet)");
-    const auto file = models::SafetensorsFile::open(path);
     LoraFileContents out;
     out.path = path;
-    out.metadata = file->metadata();
+    std::map<std::string, torch::Tensor> tensors;
+    if (ext == ".safetensors") {
+        const auto file = models::SafetensorsFile::open(path);
+        out.metadata = file->metadata();
+        for (const std::string& key : file->names()) tensors.emplace(key, file->tensor(key));
+    } else if (ext == ".pt" || ext == ".ckpt" || ext == ".pth" || ext == ".bin") {
+        // torch.save zip, read without running code (models/io/torch_checkpoint.h); entries that
+        // are no tensor are reported as ignored keys.
+        std::vector<std::string> skipped;
+        tensors = models::loadTorchStateDict(path, &skipped);
+        out.ignoredKeys = std::move(skipped);
+    } else {
+        throw models::FormatError("LoRA file " + quoted(path) + ": unknown file type '" + ext +
+                                  "' (.safetensors, or torch.save's .pt / .ckpt / .pth / .bin)");
+    }
 
     struct Parts {
         torch::Tensor down, up, alpha;
         std::string downKey, upKey, alphaKey;
     };
     std::map<std::string, Parts> parts;
-    for (const std::string& key : file->names()) {
+    for (const auto& [key, tensor] : tensors) {
         const Classified c = classify(key);
         if (c.role == Role::Ignored) {
             out.ignoredKeys.push_back(key);
@@ -163,7 +174,7 @@ LoraFileContents readLoraFile(const fs::path& path)
         if (slot->defined())
             throw models::FormatError("LoRA file " + quoted(path) + ": module '" + c.module + "' has both '" + *slotKey +
                                       "' and '" + key + "'");
-        *slot = file->tensor(key);
+        *slot = tensor;
         *slotKey = key;
         if (!at::isFloatingType(slot->scalar_type()))
             throw models::FormatError("LoRA file " + quoted(path) + ": '" + key + "' is not a floating-point tensor");

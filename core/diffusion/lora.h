@@ -1,7 +1,7 @@
 // LoRA for the UNet and the CLIP text encoder, merged into the weights (what diffusers 0.25.1's
 // fuse_lora does), with an exact restore.
 //
-// Files: .safetensors in kohya/A1111 naming (`lora_unet_<module path, '.' -> '_'>` and
+// Files: .safetensors or torch.save .pt in kohya/A1111 naming (`lora_unet_<module path, '.' -> '_'>` and
 // `lora_te_<path>` with `.lora_down.weight`, `.lora_up.weight`, `.alpha`), diffusers/PEFT naming
 // (`unet.<path>.lora_A.weight` / `.lora_B.weight`, `text_encoder.<path>...`) and the old diffusers
 // names (`<path>.lora.down/up.weight`, `<path>.processor.to_q_lora.down.weight`,
@@ -65,9 +65,11 @@ struct LoraFileContents {
     std::map<std::string, std::string> metadata;
 };
 
-// Reads and checks a LoRA file (only .safetensors: a .pt/.ckpt LoRA is a FormatError saying so).
-// Throws models::FormatError naming the file and key for: an unsupported module type, a module
-// without its down or up weight, non-2-D/4-D weights, rank(down) != rank(up), a non-scalar alpha.
+// Reads and checks a LoRA file: .safetensors, or a torch.save zip (.pt / .ckpt / .pth / .bin, read
+// by models/io/torch_checkpoint.h without running code; its non-tensor entries become ignoredKeys).
+// Throws models::FormatError for another extension, and (naming the file and key) for an
+// unsupported module type, a module without its down or up weight, non-2-D/4-D weights,
+// rank(down) != rank(up), a non-scalar alpha.
 LoraFileContents readLoraFile(const std::filesystem::path& path);
 
 struct LoraApplySummary {

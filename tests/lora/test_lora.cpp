@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+
 #include <unistd.h>
 
 #include <map>
@@ -269,8 +270,10 @@ TEST_CASE(shape_mismatch_is_an_error_and_changes_nothing)
     EXPECT(differing(fresh, snapshot(*model)).empty());
 
     EXPECT_THROWS(lora.apply({{dir / "missing.safetensors", 1.0, 1.0}}), models::ModelError, "missing.safetensors");
-    models::saveSafetensors(dir / "x.pt", {{"a", torch::zeros({1})}});
-    EXPECT_THROWS(lora.apply({{dir / "x.pt", 1.0, 1.0}}), models::FormatError, ".safetensors");
+    models::saveSafetensors(dir / "x.lora", {{"a", torch::zeros({1})}});
+    EXPECT_THROWS(lora.apply({{dir / "x.lora", 1.0, 1.0}}), models::FormatError, "unknown file type '.lora'");
+    models::saveSafetensors(dir / "x.pt", {{"a", torch::zeros({1})}});  // a safetensors file named .pt
+    EXPECT_THROWS(lora.apply({{dir / "x.pt", 1.0, 1.0}}), models::FormatError, "x.pt");
     fs::remove_all(dir);
 }
 
@@ -407,6 +410,25 @@ TEST_CASE(peft_and_old_diffusers_names)
                                 << (d.empty() ? "" : d[0]));
     }
     fs::remove_all(dir);
+}
+
+// The same LoRA as a torch.save zip (tests/lora/data/kohya-unet-te.pt, made by make_pt_lora.py
+// with sd-scripts' layout, one non-tensor entry added) merges to the same weights, bit for bit.
+TEST_CASE(torch_save_pt_file)
+{
+    const fs::path pt = fs::path(INPAINT_TEST_DATA_DIR).parent_path() / "lora" / "data" / "kohya-unet-te.pt";
+    REQUIRE(fs::exists(pt));
+    const auto kohya = loraTensors();
+    auto model = loadModel();
+    diffusion::LoraState lora(*model);
+    lora.apply({{kLora, 0.9, 0.6}});
+    const auto ref = snapshot(*model);
+    const auto s = lora.apply({{pt, 0.9, 0.6}});
+    EXPECT_EQ(s.unetModules + s.textEncoderModules, countModules(kohya, "lora_"));
+    EXPECT_EQ(s.unmatchedModules, 0);
+    EXPECT(s.ignoredKeys == 1 && s.ignoredNames.size() == 1 && s.ignoredNames[0] == "kohya-unet-te.pt: ss_network_dim");
+    const auto d = differing(ref, snapshot(*model));
+    EXPECT_MSG(d.empty(), d.size() << " tensors differ from the .safetensors merge");
 }
 
 // LoCon on a 3x3 resnet conv: the merged conv equals conv(x, W) + scale * up(down(x)).
