@@ -9,6 +9,7 @@
 #include "models/errors.h"
 #include "models/io/diffusers_folder.h"
 #include "models/io/safetensors.h"
+#include "models/io/single_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -96,12 +97,72 @@ nlohmann::json describeComponent(const DiffusersFolder& folder, const std::strin
     return j;
 }
 
+int64_t countParameters(const std::map<std::string, torch::Tensor>& weights)
+{
+    int64_t n = 0;
+    for (const auto& [k, t] : weights)
+        if (k != "text_model.embeddings.position_ids") n += t.numel();
+    return n;
+}
+
+// A single-file checkpoint: family, layout, configs chosen and per component the renamed weights.
+int infoSingleFile(const ArgParser& p)
+{
+    models::SingleFileOptions o;
+    o.originalConfig = p.value("--original-config");
+    o.configDir = p.value("--config");
+    if (p.has("--prediction-type")) o.predictionType = p.value("--prediction-type");
+    o.ema = p.has("--ema");
+    const auto file = models::SingleFileCheckpoint::open(p.value("--model"), o);
+    const auto& info = file.info();
+    nlohmann::json out;
+    out["model"] = file.path().string();
+    out["format"] = "single-file";
+    out["kind"] = models::toString(info.kind);
+    out["description"] = models::describe(info);
+    out["unet_in_channels"] = info.inChannels;
+    out["dtype"] = info.dtype;
+    out["text_encoder_layout"] = info.textEncoderLayout;
+    out["has_ema"] = info.hasEma;
+    out["ema_used"] = file.emaUsed();
+    out["configs"] = file.configSource();
+    out["prediction_type"] = file.predictionType();
+    out["default_scheduler"] = file.schedulerConfig().value("_class_name", std::string());
+    out["tensors"] = info.tensors;
+    out["bytes"] = info.fileBytes;
+    int64_t total = 0;
+    nlohmann::json comps;
+    auto add = [&](const char* name, const models::ComponentSource& c, std::initializer_list<const char*> keys) {
+        nlohmann::json j;
+        j["parameters"] = countParameters(c.weights);
+        j["tensors"] = c.weights.size();
+        j["config"] = c.configWhat;
+        for (const char* k : keys)
+            if (c.config.contains(k)) j[k] = c.config[k];
+        total += j["parameters"].get<int64_t>();
+        comps[name] = j;
+    };
+    add("unet", file.unet(), {"in_channels", "out_channels", "cross_attention_dim", "sample_size", "attention_head_dim"});
+    add("vae", file.vae(), {"latent_channels", "scaling_factor"});
+    add("text_encoder", file.textEncoder(), {"hidden_size", "num_hidden_layers", "num_attention_heads", "hidden_act"});
+    out["components"] = comps;
+    out["total_parameters"] = total;
+    std::fputs(out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str(), stdout);
+    std::fputs("\n", stdout);
+    return kExitOk;
+}
+
 }  // namespace
 
 int cmdInfo(const Args& args)
 {
     ArgParser p("info");
-    p.option("--model", "DIR", "a diffusers model folder (with model_index.json)").flag("--help", "this text");
+    p.option("--model", "DIR|FILE", "a diffusers model folder (with model_index.json) or a single-file checkpoint")
+        .option("--original-config", "YAML", "single file: the LDM .yaml to use")
+        .option("--config", "DIR", "single file: take the configs from this diffusers folder")
+        .option("--prediction-type", "TYPE", "single file: epsilon or v_prediction")
+        .flag("--ema", "single file: describe the EMA UNet weights")
+        .flag("--help", "this text");
     if (!p.parse(args)) return printError(p.error() + " (see 'inpaint-cli info --help')", kExitUsage);
     if (p.has("--help")) {
         std::fputs(p.usage().c_str(), stdout);
@@ -111,6 +172,7 @@ int cmdInfo(const Args& args)
     if (!p.require({"--model"}, &problem)) return printError(problem, kExitUsage);
 
     try {
+        if (models::isSingleFileCheckpoint(p.value("--model"))) return infoSingleFile(p);
         const auto folder = DiffusersFolder::open(p.value("--model"));
         nlohmann::json out;
         out["model"] = folder.root().string();

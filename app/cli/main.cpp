@@ -21,7 +21,8 @@ void printUsage(std::FILE* out)
         "            [--steps N] [--guidance G] [--strength S] [--seed N] ... (inpaint-cli run --help)\n"
         "  compare   the same image, mask, prompt and seed through 2-4 slots, as one sheet:\n"
         "            --image IN --mask MASK --slot MODEL_DIR[:pipeline[:scheduler]] --slot ... --out SHEET.png\n"
-        "  info      describe a diffusers model folder as JSON: --model DIR\n"
+        "  info      describe a model (diffusers folder or single file) as JSON: --model DIR|FILE\n"
+        "  convert   write a single-file checkpoint as a diffusers folder: --model FILE --out DIR\n"
         "  tokenize  CLIP token ids (padded to 77) as JSON: --model DIR TEXT...\n"
         "  encode    AUTOMATIC1111-style prompt conditioning to a .safetensors file: --model DIR --prompt TEXT\n"
         "            --out FILE [--clip-skip N] [--embeddings-dir DIR]...\n"
@@ -68,6 +69,7 @@ int main(int argc, char** argv)
     }
     if (cmd == "run") return inpaint::cli::cmdRun(args);
     if (cmd == "info") return inpaint::cli::cmdInfo(args);
+    if (cmd == "convert") return inpaint::cli::cmdConvert(args);
     if (cmd == "compare") return inpaint::cli::cmdCompare(args);
     if (cmd == "tokenize") return inpaint::cli::cmdTokenize(args);
     if (cmd == "encode") return inpaint::cli::cmdEncode(args);

@@ -67,7 +67,15 @@ void addRequestOptions(ArgParser& p)
         .option("--dtype", "TYPE", choices<jobs::Precision>() + " (auto: fp16 on CUDA, fp32 on CPU)",
                 jobs::name(d.dtype).toStdString())
         .option("--radius", "R", "classical inpainting radius in pixels, " + range(kRadiusMin, kRadiusMax),
-                std::to_string(d.classicalRadius));
+                std::to_string(d.classicalRadius))
+        .option("--original-config", "YAML", "single file: the LDM .yaml to use (default: <stem>.yaml beside it, "
+                                             "else the real SD config of its family)")
+        .option("--config", "DIR", "single file: take the configs from this diffusers folder (all of them, or with "
+                                   "--original-config only the text encoder's and tokenizer's)")
+        .option("--prediction-type", "TYPE", "single file: epsilon or v_prediction (default: from the config)")
+        .flag("--ema", "single file: load the EMA UNet weights")
+        .flag("--no-ema", "single file: load the regular UNet weights (the default)")
+        .option("--vae", "FILE|DIR", "a VAE file (.safetensors/.ckpt, LDM or diffusers names) or vae/ folder to use instead of the model's");
 }
 
 bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string* problem)
@@ -99,6 +107,21 @@ bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string
         !readEnum(p, "--device", &r->device, problem) || !readEnum(p, "--dtype", &r->dtype, problem))
         return false;
     r->pasteBack = !p.has("--no-paste-back");
+    r->originalConfig = QString::fromStdString(p.value("--original-config"));
+    r->configDir = QString::fromStdString(p.value("--config"));
+    r->predictionType = QString::fromStdString(p.value("--prediction-type"));
+    if (!r->predictionType.isEmpty() && r->predictionType != QLatin1String("epsilon") &&
+        r->predictionType != QLatin1String("v_prediction")) {
+        *problem = "inpaint-cli " + p.command() + ": --prediction-type must be epsilon or v_prediction (got '" +
+                   r->predictionType.toStdString() + "')";
+        return false;
+    }
+    if (p.has("--ema") && p.has("--no-ema")) {
+        *problem = "inpaint-cli " + p.command() + ": --ema and --no-ema exclude each other";
+        return false;
+    }
+    r->ema = p.has("--ema");
+    r->vaePath = QString::fromStdString(p.value("--vae"));
     return true;
 }
 

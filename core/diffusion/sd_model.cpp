@@ -71,40 +71,80 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
     m->m_root = root;
     m->m_options = options;
     m->m_nets = std::make_unique<Nets>();
-    const models::DiffusersFolder folder = models::DiffusersFolder::open(root);
-    m->m_kind = folder.detectKind();
-    for (const char* c : {"unet", "vae", "text_encoder", "scheduler"})
-        if (!folder.hasComponent(c))
-            throw models::ConfigError(root.string() + ": model_index.json has no '" + std::string(c) + "' component");
-
     c10::InferenceMode guard;
+
+    // Every component as (config, weights under diffusers names): from the folder, or renamed
+    // from the single file. The weights are views into the files' mappings until the strict
+    // loads below copy them into the modules.
+    models::ComponentSource unet, vae, text;
     report("tokenizer", 0.0);
-    const fs::path tokDir = root / "tokenizer";
-    m->m_nets->tokenizer = std::make_unique<models::ClipTokenizer>(
-        fs::is_directory(tokDir) ? models::ClipTokenizer::fromFolder(tokDir) : models::ClipTokenizer::bundled());
-    m->m_scheduler = SchedulerConfigSource::fromFile(folder.componentConfigPath("scheduler"));
+    if (models::isSingleFileCheckpoint(root)) {
+        const auto file = models::SingleFileCheckpoint::open(root, options.singleFile);
+        m->m_kind = file.kind();
+        const fs::path tokDir = file.tokenizerDir();
+        if (!tokDir.empty()) {
+            m->m_nets->tokenizer = std::make_unique<models::ClipTokenizer>(models::ClipTokenizer::fromFolder(tokDir));
+        } else {
+            models::ClipTokenizer::Specials sp;
+            sp.pad = file.tokenizerPad();
+            m->m_nets->tokenizer = std::make_unique<models::ClipTokenizer>(models::ClipTokenizer::fromData(
+                models::bundledClipVocabJson(), models::bundledClipMerges(), sp, "the bundled CLIP vocabulary"));
+        }
+        m->m_scheduler = SchedulerConfigSource::fromJson(file.schedulerConfig(), root.string() + " (single file)");
+        unet = file.unet();
+        vae = file.vae();
+        text = file.textEncoder();
+        m->m_description = "single file: " + models::describe(file.info()) + "; configs: " + file.configSource() +
+                           "; prediction " + file.predictionType() + (file.emaUsed() ? "; EMA weights" : "");
+    } else {
+        const models::DiffusersFolder folder = models::DiffusersFolder::open(root);
+        m->m_kind = folder.detectKind();
+        for (const char* c : {"unet", "vae", "text_encoder", "scheduler"})
+            if (!folder.hasComponent(c))
+                throw models::ConfigError(root.string() + ": model_index.json has no '" + std::string(c) + "' component");
+        const fs::path tokDir = root / "tokenizer";
+        m->m_nets->tokenizer = std::make_unique<models::ClipTokenizer>(
+            fs::is_directory(tokDir) ? models::ClipTokenizer::fromFolder(tokDir) : models::ClipTokenizer::bundled());
+        m->m_scheduler = SchedulerConfigSource::fromFile(folder.componentConfigPath("scheduler"));
+        auto component = [&](const std::string& name) {
+            models::ComponentSource c;
+            c.config = folder.componentConfig(name);
+            c.configWhat = folder.componentConfigPath(name).string();
+            c.weights = folder.loadWeights(name, options.preferFp16Weights);
+            c.weightsWhat = (root / name).string();
+            return c;
+        };
+        unet = component("unet");
+        vae = component("vae");
+        text = component("text_encoder");
+        text.weightsWhat = "the text encoder (" + folder.weightFiles("text_encoder", options.preferFp16Weights).files.front().string() + ")";
+        m->m_description = "diffusers folder";
+    }
+    if (!options.vae.empty()) {
+        vae = models::loadVaeSource(options.vae, vae.config, vae.configWhat);
+        m->m_description += "; VAE " + options.vae.filename().string();
+    }
 
     auto place = [&](torch::nn::Module& mod) { mod.to(options.device, options.dtype); mod.eval(); };
-
     report("text_encoder", 0.05);
     {
-        m->m_nets->textEncoder =
-            models::loadClipTextModel(folder, options.device, options.dtype, options.preferFp16Weights);
-        m->m_nets->textEncoder->eval();
+        const auto cfg = models::ClipTextConfig::fromJson(text.config, "text encoder config (" + text.configWhat + ")");
+        m->m_nets->textEncoder = models::loadClipTextModel(cfg, std::move(text.weights), text.weightsWhat, options.device, options.dtype);
     }
     report("unet", 0.15);
     {
-        auto cfg = models::UNet2DConditionConfig::fromJson(folder.componentConfig("unet"),
-                                                           (root / "unet" / "config.json").string());
+        auto cfg = models::UNet2DConditionConfig::fromJson(unet.config, unet.configWhat);
         m->m_nets->unet = models::UNet2DConditionModel(cfg);
-        m->m_nets->unet->loadWeights(folder.loadWeights("unet", options.preferFp16Weights), (root / "unet").string());
+        m->m_nets->unet->loadWeights(unet.weights, unet.weightsWhat);
+        unet.weights.clear();
         place(*m->m_nets->unet);
     }
     report("vae", 0.85);
     {
-        auto cfg = models::AutoencoderKLConfig::fromJson(folder.componentConfig("vae"), (root / "vae" / "config.json").string());
+        auto cfg = models::AutoencoderKLConfig::fromJson(vae.config, vae.configWhat);
         m->m_nets->vae = models::AutoencoderKL(cfg);
-        m->m_nets->vae->loadWeights(folder.loadWeights("vae", options.preferFp16Weights), (root / "vae").string());
+        m->m_nets->vae->loadWeights(vae.weights, vae.weightsWhat);
+        vae.weights.clear();
         place(*m->m_nets->vae);
     }
     report("done", 1.0);

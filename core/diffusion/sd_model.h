@@ -5,6 +5,7 @@
 
 #include "core/diffusion/schedulers/scheduler_config.h"
 #include "models/io/diffusers_folder.h"
+#include "models/io/single_file.h"
 #include "models/vae/latent_distribution.h"
 
 #include <torch/types.h>
@@ -27,6 +28,8 @@ struct ModelLoadOptions {
     torch::Device device = torch::kCPU;
     torch::ScalarType dtype = torch::kFloat32;   // compute dtype of the networks
     bool preferFp16Weights = false;              // pick *.fp16.safetensors when both exist
+    models::SingleFileOptions singleFile;        // for a single-file checkpoint (ignored for folders)
+    std::filesystem::path vae;                   // a VAE file or folder replacing the model's own; empty: none
 };
 
 // stage: "tokenizer", "text_encoder", "unet", "vae"; fraction in [0, 1] of the whole load.
@@ -40,6 +43,7 @@ std::string dtypeName(torch::ScalarType t);
 
 class SdModel {
 public:
+    // `root` is a diffusers folder or a single-file checkpoint (.safetensors / .ckpt).
     static std::shared_ptr<SdModel> load(const std::filesystem::path& root, const ModelLoadOptions& options,
                                          const LoadProgress& progress = {});
     ~SdModel();
@@ -49,6 +53,9 @@ public:
     torch::Device device() const { return m_options.device; }
     torch::ScalarType dtype() const { return m_options.dtype; }
     const SchedulerConfigSource& schedulerSource() const { return m_scheduler; }
+    // How it was loaded, for `inpaint-cli info` and the status bar: "diffusers folder", or the
+    // single file's family, configs, prediction type and EMA choice; and the VAE used.
+    const std::string& sourceDescription() const { return m_description; }
 
     int64_t unetInChannels() const;
     int64_t latentChannels() const;
@@ -85,6 +92,7 @@ private:
     struct Nets;
     std::filesystem::path m_root;
     models::ModelKind m_kind = models::ModelKind::Unknown;
+    std::string m_description;
     ModelLoadOptions m_options;
     SchedulerConfigSource m_scheduler;
     std::unique_ptr<Nets> m_nets;

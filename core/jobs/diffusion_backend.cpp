@@ -74,6 +74,11 @@ WorkNeeds DiffusionBackend::prepare(const InpaintRequest& req, const StatusSink&
         lo.device = diffusion::parseDevice(name(req.device).toStdString());
         lo.dtype = diffusion::parseDtype(name(req.dtype).toStdString(), lo.device);
         m_cuda = lo.device.is_cuda();
+        lo.singleFile.originalConfig = req.originalConfig.toStdString();
+        lo.singleFile.configDir = req.configDir.toStdString();
+        if (!req.predictionType.isEmpty()) lo.singleFile.predictionType = req.predictionType.toStdString();
+        lo.singleFile.ema = req.ema;
+        lo.vae = req.vaePath.toStdString();
         const QString modelName = QFileInfo(req.modelPath).fileName();
         try {
             // Stages arrive between the components; a cancel there abandons the load.

@@ -83,7 +83,15 @@ struct InpaintRequest {
     int classicalRadius = 5;  // pixels, for the classical pipelines
 
     // Diffusion settings.
-    QString modelPath;
+    QString modelPath;         // a diffusers folder or a single-file checkpoint
+    // Single-file checkpoints (see models/io/single_file.h): an LDM .yaml overriding the one
+    // beside the file, a diffusers folder to take configs from, the prediction type ("" = the
+    // config's), the EMA weights. vaePath replaces the model's VAE (a file or a vae/ folder).
+    QString originalConfig;
+    QString configDir;
+    QString predictionType;
+    bool ema = false;
+    QString vaePath;
     QString prompt;
     QString negativePrompt;
     QString scheduler = QStringLiteral("default");

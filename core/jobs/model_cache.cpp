@@ -47,6 +47,11 @@ qint64 defaultCacheBudget()
 qint64 weightFileBytes(const std::string& path)
 {
     qint64 n = 0;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(path, ec)) {  // a single file (fp16 files grow when upcast; close enough)
+        const auto size = std::filesystem::file_size(path, ec);
+        return ec ? 0 : static_cast<qint64>(size);
+    }
     try {
         const auto folder = models::DiffusersFolder::open(path);
         for (const char* c : {"unet", "vae", "text_encoder"})
@@ -71,7 +76,11 @@ qint64 ModelCache::usedBytes() const { return d->used(); }
 std::shared_ptr<SdModel> ModelCache::get(const std::string& path, const diffusion::ModelLoadOptions& o,
                                          const std::function<void(const std::string&, double)>& progress)
 {
-    const std::string key = path + "|" + o.device.str() + "|" + diffusion::dtypeName(o.dtype);
+    const auto& f = o.singleFile;
+    const std::string key = path + "|" + o.device.str() + "|" + diffusion::dtypeName(o.dtype) + "|vae=" + o.vae.string() +
+                            "|yaml=" + f.originalConfig.string() + "|config=" + f.configDir.string() +
+                            "|pred=" + f.predictionType.value_or("") + "|ema=" + (f.ema.value_or(false) ? "1" : "0") +
+                            "|size=" + std::to_string(f.imageSize);
     for (auto it = d->entries.begin(); it != d->entries.end(); ++it) {
         if (it->key == key) {
             d->entries.splice(d->entries.begin(), d->entries, it);

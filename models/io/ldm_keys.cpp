@@ -251,7 +251,11 @@ StateDict renameVae(const StateDict& ldm, int64_t numUpBlocks, const std::string
         } else {
             nowhere(key, what, "VAE");
         }
-        put(out, std::move(name), t, key, what);
+        // LDM's VAE attention projections are 1x1 convolutions; diffusers' are linear layers.
+        torch::Tensor v = t;
+        if (name.find("mid_block.attentions.0.to_") != std::string::npos && t.dim() == 4 && t.size(2) == 1 && t.size(3) == 1)
+            v = t.reshape({t.size(0), t.size(1)});
+        put(out, std::move(name), v, key, what);
     }
     return out;
 }

@@ -28,8 +28,8 @@ StateDict emaUnet(const StateDict& all, const std::string& what);
 bool hasEma(const StateDict& all);
 
 // LDM AutoencoderKL names (without "first_stage_model.") -> AutoencoderKL names. The mid-block
-// attention's q/k/v/proj_out become to_q/to_k/to_v/to_out.0 (their 1x1-conv shape is flattened
-// by AutoencoderKL::loadWeights). `numUpBlocks` = len(ch_mult) (LDM numbers decoder.up in
+// attention's q/k/v/proj_out become to_q/to_k/to_v/to_out.0, their 1x1-conv weights viewed as
+// [C, C] linear weights. `numUpBlocks` = len(ch_mult) (LDM numbers decoder.up in
 // reverse).
 StateDict renameVae(const StateDict& ldm, int64_t numUpBlocks, const std::string& what);
 // True when the keys are already diffusers VAE names (encoder.down_blocks...).

@@ -1,0 +1,183 @@
+// Single-file checkpoints through the built inpaint-cli: every golden case of
+// golden/single_file (diffusers 0.25.1 from_single_file) — the .safetensors, .ckpt and fp16 files,
+// the EMA choice and a separate VAE file — gives diffusers' image (within one 8-bit level) and
+// final latents; `info` describes a file; `convert` writes a diffusers folder that runs to the
+// same image; bad files fail with one stderr line and no output.
+#include "models/io/safetensors.h"
+
+#include <torch/torch.h>
+
+// After torch: its headers use the word `slots`, which Qt (QTest) defines as a macro.
+#include "tests/common/cli_runner.h"
+
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kRef = fs::path(INPAINT_TEST_DATA_DIR) / "reference";
+const QString kPrompt = QStringLiteral("a photo of a red cat sitting on a wooden table, highly detailed");
+
+QString q(const fs::path& p) { return QString::fromStdString(p.string()); }
+QString single(const char* name) { return q(kRef / "models" / "single-file" / name); }
+QString model(const char* name) { return q(kRef / "models" / name); }
+
+torch::Tensor golden(const std::string& name)
+{
+    return inpaint::models::SafetensorsFile::open(kRef / "golden" / "single_file.safetensors")->tensor(name).clone();
+}
+
+int maxPixelDiff(const QImage& png, const torch::Tensor& hwc)
+{
+    const QImage rgb = png.convertToFormat(QImage::Format_RGB888);
+    torch::Tensor ref = (hwc * 255.0f).round().clamp(0, 255).to(torch::kInt32).contiguous();
+    if (rgb.width() != ref.size(1) || rgb.height() != ref.size(0)) return 256;
+    int worst = 0;
+    const int32_t* r = ref.data_ptr<int32_t>();
+    for (int y = 0; y < rgb.height(); ++y) {
+        const uchar* s = rgb.constScanLine(y);
+        for (int x = 0; x < rgb.width() * 3; ++x) worst = std::max(worst, std::abs(int(s[x]) - r[y * rgb.width() * 3 + x]));
+    }
+    return worst;
+}
+
+}  // namespace
+
+class TestCliSingleFile : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    QString path(const QString& name) const { return m_dir.filePath(name); }
+
+    // Runs the golden case's settings (seed 1234, 10 steps, guidance 7.5, strength 0.75, the
+    // set's prompt, no paste-back) with `modelArgs` and compares to <name>/image and final_latents.
+    void checkCase(const QString& name, const QStringList& modelArgs, bool inpaint9, int pixelTol = 1, double latentTol = 1e-3)
+    {
+        const QString out = path(name + ".png"), lat = path(name + ".safetensors");
+        const clitest::Result r = clitest::run(
+            QStringList{"run", "--image", q(kRef / "inputs" / "image.png"), "--mask", q(kRef / "inputs" / "mask.png"),
+                        "--out", out, "--seed", "1234", "--steps", "10", "--guidance", "7.5", "--strength", "0.75",
+                        "--prompt", kPrompt, "--no-paste-back", "--latents-out", lat, "--pipeline",
+                        inpaint9 ? "inpaint-unet" : "blend"} +
+                modelArgs,
+            300000);
+        QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.err));
+        const int diff = maxPixelDiff(QImage(out), golden(name.toStdString() + "/image"));
+        const auto latents = inpaint::models::SafetensorsFile::open(lat.toStdString())->tensor("latents").clone();
+        const auto ref = golden(name.toStdString() + "/final_latents");
+        QCOMPARE(latents.sizes().vec(), ref.sizes().vec());
+        const double d = (latents - ref).abs().max().item<double>();
+        qInfo("%s: max pixel difference to diffusers %d, max latent difference %.3g", qPrintable(name), diff, d);
+        QVERIFY2(diff <= pixelTol, qPrintable(QStringLiteral("pixel difference %1").arg(diff)));
+        QVERIFY2(d < latentTol, qPrintable(QString::number(d)));
+    }
+
+    // The golden's LDM yaml for the UNet and VAE, the folder's text encoder config and tokenizer
+    // (what the golden passed to from_single_file).
+    QStringList sd4(const char* file, const char* yaml)
+    {
+        return {"--model", single(file), "--original-config", single(yaml), "--config", model("tiny-sd")};
+    }
+
+private slots:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void safetensorsEqualsDiffusers() { checkCase("sd4_single_file_safetensors", sd4("tiny-sd.safetensors", "tiny-sd.yaml"), false); }
+
+    void inpaintFileEqualsDiffusers()
+    {
+        checkCase("inpaint9_single_file_safetensors",
+                  {"--model", single("tiny-sd-inpaint.safetensors"), "--original-config", single("tiny-sd-inpaint.yaml"),
+                   "--config", model("tiny-sd-inpaint"), "--scheduler", "ddim"},  // the golden's scheduler_type='ddim'
+                  true);
+    }
+
+    void fp16FileWithinTheGoldensTolerance()
+    {
+        // diffusers upcasts the fp16 weights into fp32 modules; so does the loader.
+        checkCase("sd4_single_file_fp16", sd4("tiny-sd-fp16.safetensors", "tiny-sd-fp16.yaml"), false);
+    }
+
+    void emaChoice()
+    {
+        checkCase("sd4_ema_default", sd4("tiny-sd-ema.safetensors", "tiny-sd-ema.yaml"), false);
+        checkCase("sd4_ema_extract_ema", sd4("tiny-sd-ema.safetensors", "tiny-sd-ema.yaml") << "--ema", false);
+    }
+
+    void vaeFileSwap()
+    {
+        checkCase("inpaint9_vae_alt", {"--model", model("tiny-sd-inpaint"), "--vae", single("vae-alt.safetensors")}, true);
+    }
+
+    void infoDescribesASingleFile()
+    {
+        const clitest::Result r = clitest::run({"info", "--model", single("tiny-sd-inpaint.safetensors"), "--config",
+                                                model("tiny-sd-inpaint")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(j["format"].toString(), QStringLiteral("single-file"));
+        QCOMPARE(j["kind"].toString(), QStringLiteral("sd1-inpaint"));
+        QCOMPARE(j["unet_in_channels"].toInt(), 9);
+        QCOMPARE(j["dtype"].toString(), QStringLiteral("F32"));
+        QCOMPARE(j["components"].toObject()["unet"].toObject()["in_channels"].toInt(), 9);
+        QVERIFY(j["components"].toObject()["text_encoder"].toObject()["parameters"].toDouble() > 0);
+    }
+
+    void convertWritesAFolderThatRunsTheSame()
+    {
+        const QString dir = path("converted");
+        const clitest::Result r = clitest::run({"convert", "--model", single("tiny-sd.safetensors"), "--original-config",
+                                                single("tiny-sd.yaml"), "--config", model("tiny-sd"), "--out", dir});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(QFile::exists(dir + "/model_index.json"));
+        QVERIFY(QFile::exists(dir + "/unet/diffusion_pytorch_model.safetensors"));
+        QVERIFY(QFile::exists(dir + "/text_encoder/model.safetensors"));
+        checkCase("sd4_single_file_safetensors", {"--model", dir}, false);
+        // An existing folder is not overwritten.
+        const clitest::Result again = clitest::run({"convert", "--model", single("tiny-sd.safetensors"), "--out", dir});
+        QCOMPARE(again.exitCode, 2);
+    }
+
+    void badFilesFailCleanly_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("needle");
+        QTest::newRow("9-channel file with a 4-channel yaml")
+            << QStringList{"--model", single("tiny-sd-inpaint.safetensors"), "--original-config", single("tiny-sd.yaml"),
+                           "--config", model("tiny-sd")}
+            << "inpainting checkpoint";
+        QTest::newRow("LoRA file as a model") << QStringList{"--model", q(kRef / "models" / "lora" / "kohya-unet-te.safetensors")}
+                                              << "LoRA";
+        QTest::newRow("text encoder no config describes") << QStringList{"--model", single("tiny-sd.safetensors")} << "--config";
+        QTest::newRow("EMA asked of a file without") << QStringList{"--model", single("tiny-sd.safetensors"), "--config",
+                                                                     model("tiny-sd"), "--ema"}
+                                                      << "EMA";
+    }
+    void badFilesFailCleanly()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, needle);
+        const QString out = path("never.png");
+        const clitest::Result r = clitest::run(QStringList{"run", "--image", q(kRef / "inputs" / "image.png"), "--mask",
+                                                           q(kRef / "inputs" / "mask.png"), "--out", out, "--steps", "2",
+                                                           "--seed", "1"} +
+                                               args);
+        QVERIFY(!r.crashed);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(needle), qPrintable(r.err));
+        QCOMPARE(r.err.trimmed().count('\n'), 0);  // one line
+        QVERIFY(!QFile::exists(out));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliSingleFile)
+#include "test_cli_single_file.moc"
