@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <tuple>
 #include <regex>
 
 using namespace inpaint;
@@ -429,6 +430,45 @@ TEST_CASE(torch_save_pt_file)
     EXPECT(s.ignoredKeys == 1 && s.ignoredNames.size() == 1 && s.ignoredNames[0] == "kohya-unet-te.pt: ss_network_dim");
     const auto d = differing(ref, snapshot(*model));
     EXPECT_MSG(d.empty(), d.size() << " tensors differ from the .safetensors merge");
+}
+
+// A half-precision model: the merge is computed in float32 and cast once; restore is exact.
+TEST_CASE(fp16_weights_merge_in_fp32)
+{
+    c10::InferenceMode guard;
+    diffusion::ModelLoadOptions o;
+    o.dtype = torch::kFloat16;
+    auto model = diffusion::SdModel::load(kRef / "models" / "tiny-sd-inpaint", o);
+    const auto fresh = snapshot(*model);
+    diffusion::LoraState lora(*model);
+    const auto s = lora.apply({{kLora, 0.3, 0.7}});
+    const auto file = loraTensors();
+    EXPECT_EQ(s.touchedWeights, countModules(file, "lora_"));
+    const auto merged = snapshot(*model);
+    int checked = 0;
+    for (const auto& [key, module, weight, mult] :
+         {std::tuple<std::string, std::string, std::string, double>{
+              "unet", "lora_unet_down_blocks_1_attentions_0_transformer_blocks_0_attn2_to_v",
+              "unet.down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_v.weight", 0.7},
+          {"unet", "lora_unet_up_blocks_0_attentions_1_proj_out", "unet.up_blocks.0.attentions.1.proj_out.weight", 0.7},
+          {"te", "lora_te_text_model_encoder_layers_1_mlp_fc2", "te.text_model.encoder.layers.1.mlp.fc2.weight", 0.3}}) {
+        const torch::Tensor w0 = fresh.at(weight);
+        REQUIRE(w0.scalar_type() == torch::kFloat16);
+        const torch::Tensor up = file.at(module + ".lora_up.weight").flatten(1) * file.at(module + ".alpha").item<double>() / 4.0;
+        const torch::Tensor delta = at::mm(up, file.at(module + ".lora_down.weight").flatten(1)).view(w0.sizes());
+        const torch::Tensor expect = (w0.to(torch::kFloat32) + mult * delta).to(torch::kFloat16);
+        EXPECT_MSG(torch::equal(merged.at(weight), expect), key << " " << weight << " differs from the fp32 merge by "
+                                                               << test::maxAbsDiff(merged.at(weight), expect));
+        ++checked;
+    }
+    EXPECT_EQ(checked, 3);
+    EXPECT_EQ(s.backupBytes, [&] {
+        int64_t n = 0;
+        for (const auto& k : differing(fresh, merged)) n += static_cast<int64_t>(fresh.at(k).nbytes());
+        return n;
+    }());
+    lora.restore();
+    EXPECT(differing(fresh, snapshot(*model)).empty());
 }
 
 // LoCon on a 3x3 resnet conv: the merged conv equals conv(x, W) + scale * up(down(x)).
