@@ -1,5 +1,6 @@
 // Single-file checkpoints (see single_file.h).
 #include "models/io/single_file.h"
+#include "models/io/torch_checkpoint.h"
 
 #include "models/errors.h"
 #include "models/io/ldm_keys.h"
@@ -287,7 +288,7 @@ std::map<std::string, torch::Tensor> readTensorFile(const fs::path& path)
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) throw ConfigError("'" + path.string() + "' is not a file.");
     if (lower(path.extension().string()) == ".safetensors") return loadSafetensors(path);
-    throw FormatError("'" + path.string() + "': torch .ckpt files are not read yet (TODO: torch_checkpoint).");
+    return loadTorchStateDict(path);  // interprets the pickle; runs none of it
 }
 
 SingleFileInfo SingleFileCheckpoint::inspect(const fs::path& path)

@@ -93,6 +93,8 @@ private slots:
 
     void safetensorsEqualsDiffusers() { checkCase("sd4_single_file_safetensors", sd4("tiny-sd.safetensors", "tiny-sd.yaml"), false); }
 
+    void ckptEqualsDiffusers() { checkCase("sd4_single_file_ckpt", sd4("tiny-sd.ckpt", "tiny-sd.yaml"), false); }
+
     void inpaintFileEqualsDiffusers()
     {
         checkCase("inpaint9_single_file_safetensors",
@@ -158,6 +160,7 @@ private slots:
         QTest::newRow("LoRA file as a model") << QStringList{"--model", q(kRef / "models" / "lora" / "kohya-unet-te.safetensors")}
                                               << "LoRA";
         QTest::newRow("text encoder no config describes") << QStringList{"--model", single("tiny-sd.safetensors")} << "--config";
+        QTest::newRow("malicious .ckpt") << QStringList{"--model", single("malicious.ckpt")} << "posix.system";
         QTest::newRow("EMA asked of a file without") << QStringList{"--model", single("tiny-sd.safetensors"), "--config",
                                                                      model("tiny-sd"), "--ema"}
                                                       << "EMA";
