@@ -509,6 +509,9 @@ TEST_CASE(testBadPickles)
     EXPECT_THROWS(read(Pickle().proto(4).shortStr("posix").op(0x94).op(']').op('0').op('h').op(0).shortStr("system")
                            .op(0x93).stop().b),
                   FormatError, "Refused global 'posix.system'");
+    // The scan comes first: a REDUCE that would fail (or run) before the GLOBAL is never reached.
+    EXPECT_THROWS(read(std::string("\x80\x02K\x01)R", 6) + "cposix\nsystem\n."), FormatError,
+                  "Refused global 'posix.system'");
     // A storage type where a function is expected, and a function where a storage type is.
     EXPECT_THROWS(read(Pickle().proto(2).global("torch", "FloatStorage").emptyTuple().reduce().stop().b), FormatError,
                   "cannot be called");
