@@ -75,6 +75,12 @@ void addRequestOptions(ArgParser& p)
         .option("--prediction-type", "TYPE", "single file: epsilon or v_prediction (default: from the config)")
         .flag("--ema", "single file: load the EMA UNet weights")
         .flag("--no-ema", "single file: load the regular UNet weights (the default)")
+        .repeatable("--lora", "FILE[:WEIGHT]", "a LoRA to merge (text encoder and UNet at WEIGHT, default 1); repeatable")
+        .repeatable("--lora-dir", "DIR", "where <lora:NAME:WEIGHT> tags in the prompt are looked up (also loras/ beside "
+                                         "the model); repeatable")
+        .repeatable("--embeddings-dir", "DIR", "textual-inversion embeddings, the trigger is the file name (also "
+                                               "embeddings/ beside the model); repeatable")
+        .option("--clip-skip", "N", "A1111's Clip skip: 1 = the text encoder's last layer, 2 = the one before, ...", "1")
         .option("--vae", "FILE|DIR", "a VAE file (.safetensors/.ckpt, LDM or diffusers names) or vae/ folder to use instead of the model's");
 }
 
@@ -122,6 +128,23 @@ bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string
     }
     r->ema = p.has("--ema");
     r->vaePath = QString::fromStdString(p.value("--vae"));
+    if (!p.intValue("--clip-skip", INT_MIN, INT_MAX, &r->clipSkip, problem)) return false;
+    for (const std::string& v : p.values("--lora")) {
+        jobs::LoraUse use;
+        use.file = QString::fromStdString(v);
+        // FILE:WEIGHT when what follows the last ':' is a number (paths may hold ':' too).
+        if (const auto colon = v.rfind(':'); colon != std::string::npos && colon > 0) {
+            bool ok = false;
+            const double w = QString::fromStdString(v.substr(colon + 1)).toDouble(&ok);
+            if (ok) {
+                use.file = QString::fromStdString(v.substr(0, colon));
+                use.weight = w;
+            }
+        }
+        r->loras.append(use);
+    }
+    for (const std::string& v : p.values("--lora-dir")) r->loraDirs << QString::fromStdString(v);
+    for (const std::string& v : p.values("--embeddings-dir")) r->embeddingDirs << QString::fromStdString(v);
     return true;
 }
 

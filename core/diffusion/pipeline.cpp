@@ -9,6 +9,8 @@
 // simple inpaint (Blend/Current) is img2img plus a blend after every step.
 #include "core/diffusion/pipeline.h"
 
+#include "core/diffusion/prompt_conditioning.h"
+
 #include "core/diffusion/schedulers/scheduler.h"
 #include "core/diffusion/schedulers/scheduler_factory.h"
 #include "core/diffusion/sd_model.h"
@@ -78,9 +80,23 @@ struct PromptEmbeds {
 
 // encode_prompt: the prompt's embeddings and, with guidance, the negative prompt's (None -> "").
 PromptEmbeds encodePrompt(SdModel& model, const std::string& prompt, bool doClassifierFreeGuidance,
-                          const std::optional<std::string>& negativePrompt)
+                          const std::optional<std::string>& negativePrompt, const PipelineParams& params)
 {
     PromptEmbeds e;
+    if (params.a1111Prompt) {
+        PromptEncodeOptions o;
+        o.clipSkip = params.clipSkip;
+        o.embeddings = params.embeddings;
+        if (doClassifierFreeGuidance) {
+            CfgConditioning c = encodeCfgPromptsA1111(model.tokenizer(), model.textEncoder(), prompt,
+                                                      negativePrompt.value_or(std::string()), o);
+            e.promptEmbeds = c.positive.cond;
+            e.negativePromptEmbeds = c.negative.cond;
+        } else {
+            e.promptEmbeds = encodePromptA1111(model, prompt, o).cond;
+        }
+        return e;
+    }
     e.promptEmbeds = model.encodePrompt(prompt);
     if (doClassifierFreeGuidance) e.negativePromptEmbeds = model.encodePrompt(negativePrompt.value_or(std::string()));
     return e;
@@ -207,7 +223,7 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
 
     // 3. Encode input prompt
     if (cancelled(cancel)) return canceledResult();
-    const PromptEmbeds embeds = encodePrompt(model, p.prompt, doClassifierFreeGuidance, p.negativePrompt);
+    const PromptEmbeds embeds = encodePrompt(model, p.prompt, doClassifierFreeGuidance, p.negativePrompt, p);
 
     // 4. set timesteps
     std::unique_ptr<Scheduler> scheduler = createScheduler(p.scheduler, model.schedulerSource());

@@ -24,6 +24,7 @@
 namespace inpaint::diffusion {
 
 class SdModel;
+class EmbeddingDatabase;
 
 enum class PipelineMode { Img2Img, Blend, InpaintUnet };
 enum class BlendTiming { Next, Current };
@@ -49,6 +50,13 @@ struct PipelineParams {
     // Compare mode uses it so slots of different pipelines start from the same noise.
     bool sharedNoise = false;
     uint64_t noiseSeed = 0;
+    // Prompts in AUTOMATIC1111's syntax (prompt_conditioning.h): weights, BREAK, chunks of 75
+    // tokens, <lora:...> tags removed (the caller applies them), textual-inversion triggers. A
+    // prompt without syntax of under 76 tokens gives exactly diffusers' embeddings. Off: diffusers'
+    // encode_prompt (brackets are text; truncated at 77 tokens).
+    bool a1111Prompt = true;
+    int clipSkip = 1;                                 // A1111's "Clip skip" (1 = last layer)
+    const EmbeddingDatabase* embeddings = nullptr;    // textual inversion; null = none
 };
 
 // Checks params against diffusers' limits; throws models::ConfigError with a clear sentence.

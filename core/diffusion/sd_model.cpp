@@ -1,6 +1,8 @@
 // SdModel: loads a diffusers folder into the torch modules of models/.
 #include "core/diffusion/sd_model.h"
 
+#include "core/diffusion/lora.h"
+
 #include "models/clip/clip_text_model.h"
 #include "models/clip/clip_tokenizer.h"
 #include "models/errors.h"
@@ -60,7 +62,10 @@ struct SdModel::Nets {
     models::AutoencoderKL vae{nullptr};
 };
 
-SdModel::~SdModel() = default;
+SdModel::~SdModel()
+{
+    m_loras.reset();  // holds the modules; before them
+}
 
 std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOptions& options, const LoadProgress& progress)
 {
@@ -155,6 +160,11 @@ const models::ClipTokenizer& SdModel::tokenizer() const { return *m_nets->tokeni
 models::ClipTextModel& SdModel::textEncoder() { return m_nets->textEncoder; }
 models::UNet2DConditionModel& SdModel::unet() { return m_nets->unet; }
 models::AutoencoderKL& SdModel::vae() { return m_nets->vae; }
+LoraState& SdModel::loras()
+{
+    if (!m_loras) m_loras = std::make_unique<LoraState>(*this);
+    return *m_loras;
+}
 
 int64_t SdModel::unetInChannels() const { return m_nets->unet->config().inChannels; }
 int64_t SdModel::latentChannels() const { return m_nets->vae->config().latentChannels; }

@@ -24,6 +24,8 @@ class AutoencoderKL;
 
 namespace inpaint::diffusion {
 
+class LoraState;
+
 struct ModelLoadOptions {
     torch::Device device = torch::kCPU;
     torch::ScalarType dtype = torch::kFloat32;   // compute dtype of the networks
@@ -86,6 +88,8 @@ public:
     models::ClipTextModel& textEncoder();
     models::UNet2DConditionModel& unet();
     models::AutoencoderKL& vae();
+    // The LoRAs merged into this model's weights (lora.h); created on first use. Worker thread.
+    LoraState& loras();
 
 private:
     SdModel() = default;
@@ -96,6 +100,7 @@ private:
     ModelLoadOptions m_options;
     SchedulerConfigSource m_scheduler;
     std::unique_ptr<Nets> m_nets;
+    std::unique_ptr<LoraState> m_loras;
 };
 
 }  // namespace inpaint::diffusion

@@ -2,11 +2,15 @@
 #include "core/jobs/diffusion_backend.h"
 
 #include "core/diffusion/latent_preview.h"
+#include "core/diffusion/lora.h"
 #include "core/diffusion/pipeline.h"
+#include "core/diffusion/prompt_conditioning.h"
+#include "core/diffusion/prompt_syntax.h"
 #include "core/diffusion/sd_model.h"
 #include "core/imaging/classical_inpaint.h"
 #include "core/jobs/model_cache.h"
 #include "core/jobs/tensor_image.h"
+#include "models/clip/clip_text_model.h"
 #include "models/errors.h"
 #include "models/io/safetensors.h"
 #include "models/nn/cancel.h"
@@ -15,6 +19,7 @@
 
 #include <QFileInfo>
 
+#include <filesystem>
 #include <stdexcept>
 
 namespace inpaint::jobs {
@@ -43,7 +48,56 @@ diffusion::PipelineParams paramsFor(const InpaintRequest& r, const SdModel& mode
     p.eta = r.eta;
     p.sharedNoise = r.sharedNoise;
     p.noiseSeed = r.seed;
+    p.clipSkip = r.clipSkip;
     return p;
+}
+
+namespace fs = std::filesystem;
+
+// The folders given, then <folder of the model>/<sub> when it exists (the models folder's
+// loras/ or embeddings/).
+std::vector<fs::path> searchFolders(const QStringList& dirs, const QString& modelPath, const char* sub)
+{
+    std::vector<fs::path> out;
+    for (const QString& d : dirs) out.emplace_back(d.toStdString());
+    std::error_code ec;
+    const fs::path beside = fs::path(modelPath.toStdString()).parent_path() / sub;
+    if (fs::is_directory(beside, ec)) out.push_back(beside);
+    return out;
+}
+
+// A1111's lookup of <lora:NAME>: a file whose stem is NAME anywhere under the LoRA folders.
+fs::path findLora(const std::string& name, const std::vector<fs::path>& folders)
+{
+    std::error_code ec;
+    for (const auto& dir : folders) {
+        for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            if (!it->is_regular_file(ec) || it->path().stem().string() != name) continue;
+            const std::string ext = it->path().extension().string();
+            if (ext == ".safetensors" || ext == ".pt" || ext == ".ckpt" || ext == ".bin") return it->path();
+        }
+    }
+    std::string where;
+    for (const auto& d : folders) where += (where.empty() ? "" : ", ") + d.string();
+    throw models::ConfigError("The prompt names <lora:" + name + ">, but no " + name +
+                              ".safetensors (or .pt/.ckpt) was found in " +
+                              (where.empty() ? std::string("any LoRA folder (add one, or a loras/ folder beside the model)")
+                                             : where) +
+                              ".");
+}
+
+// The LoRA set of a job: the panel's (or --lora) list, then the prompt's tags.
+std::vector<diffusion::LoraSpec> loraSpecsFor(const InpaintRequest& r)
+{
+    std::vector<diffusion::LoraSpec> out;
+    for (const LoraUse& l : r.loras) out.push_back({l.file.toStdString(), l.weight, l.weight});
+    const auto tags = diffusion::loraNetworks(diffusion::extractExtraNetworks(r.prompt.toStdString()).networks);
+    if (!tags.empty()) {
+        const auto folders = searchFolders(r.loraDirs, r.modelPath, "loras");
+        for (const auto& t : tags) out.push_back({findLora(t.name, folders), t.te, t.unet});
+    }
+    return out;
 }
 
 // c10::Error's what() carries a C++ backtrace; the person gets one sentence.
@@ -112,7 +166,14 @@ QImage DiffusionBackend::run(const InpaintRequest& req, const QImage& workImage,
     const models::CancelScope cancelScope(&cancel);  // checked between the UNet's and VAE's blocks
     SdModel& model = *m_model;
     try {
-        const diffusion::PipelineParams params = paramsFor(req, model);
+        diffusion::PipelineParams params = paramsFor(req, model);
+        // LoRAs merged into the weights (a no-op when the set is the one already merged), and the
+        // textual-inversion embeddings the prompt may name.
+        model.loras().apply(loraSpecsFor(req));
+        diffusion::EmbeddingDatabase embeddings;
+        if (const auto dirs = searchFolders(req.embeddingDirs, req.modelPath, "embeddings"); !dirs.empty())
+            embeddings = diffusion::loadEmbeddings(dirs, model.textEncoder()->config().hiddenSize);
+        params.embeddings = &embeddings;
         QImage image = workImage;
         if (req.maskedContent == MaskedContent::Fill && params.mode == diffusion::PipelineMode::Blend) {
             QString err;

@@ -151,6 +151,12 @@ QList<Violation> InpaintRequest::validate(bool checkPixels) const
     if (prompt.size() > kPromptMaxChars)
         out.append({QStringLiteral("prompt"), QStringLiteral("is %1 characters long; at most %2 are allowed")
                                                   .arg(prompt.size()).arg(kPromptMaxChars)});
+    if (clipSkip < kClipSkipMin || clipSkip > kClipSkipMax)
+        out.append({QStringLiteral("clip-skip"), QStringLiteral("must be %1 to %2 (got %3)").arg(kClipSkipMin).arg(kClipSkipMax).arg(clipSkip)});
+    for (const LoraUse& l : loras)
+        if (!(l.weight >= kLoraWeightMin && l.weight <= kLoraWeightMax))
+            out.append({QStringLiteral("lora"), QStringLiteral("weight of '%1' must be %2 to %3 (got %4)")
+                                                    .arg(l.file).arg(kLoraWeightMin).arg(kLoraWeightMax).arg(l.weight)});
     if (negativePrompt.size() > kPromptMaxChars)
         out.append({QStringLiteral("negative-prompt"), QStringLiteral("is %1 characters long; at most %2 are allowed")
                                                            .arg(negativePrompt.size()).arg(kPromptMaxChars)});

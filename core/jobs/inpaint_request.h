@@ -64,6 +64,8 @@ constexpr int kMaskGrowMin = -256, kMaskGrowMax = 256;
 constexpr int kRegionPaddingMin = 0, kRegionPaddingMax = 1024;
 constexpr int kRadiusMin = 1, kRadiusMax = 100;
 constexpr int kPromptMaxChars = 20000;
+constexpr int kClipSkipMin = 1, kClipSkipMax = 12;         // A1111's slider
+constexpr double kLoraWeightMin = -10.0, kLoraWeightMax = 10.0;
 }  // namespace limits
 
 // One broken rule of a request. `key` is the setting's CLI name without dashes ("steps",
@@ -73,6 +75,13 @@ struct Violation {
     QString key;
     QString message;
     QString text() const { return key + QLatin1Char(' ') + message; }  // "steps must be 1 to 1000 (got 0)"
+};
+
+// A LoRA file chosen in the panel or with --lora, at one weight for text encoder and UNet.
+struct LoraUse {
+    QString file;
+    double weight = 1.0;
+    bool operator==(const LoraUse&) const = default;
 };
 
 struct InpaintRequest {
@@ -92,6 +101,14 @@ struct InpaintRequest {
     QString predictionType;
     bool ema = false;
     QString vaePath;
+    // Prompt extras (AUTOMATIC1111's): the LoRAs of the panel / --lora, merged with those the
+    // prompt's <lora:NAME:WEIGHT> tags name (found as NAME.safetensors/.pt/.ckpt in loraDirs and
+    // in the loras/ folder beside the model); textual-inversion embeddings from embeddingDirs and
+    // the embeddings/ folder beside the model; CLIP skip (1 = the last layer).
+    QList<LoraUse> loras;
+    QStringList loraDirs;
+    QStringList embeddingDirs;
+    int clipSkip = 1;
     QString prompt;
     QString negativePrompt;
     QString scheduler = QStringLiteral("default");

@@ -1,7 +1,12 @@
 // A1111-style `parameters` text (see recipe.h).
 #include "core/jobs/recipe.h"
 
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QFile>
+#include <QFileInfo>
 #include <QMap>
+#include <QMutex>
 #include <QRegularExpression>
 #include <QStringList>
 
@@ -69,6 +74,29 @@ bool looksLikeSettings(const QString& line)
 
 }  // namespace
 
+QString fileSha256(const QString& path)
+{
+    const QFileInfo info(path);
+    if (!info.isFile()) return {};
+    // A multi-GB checkpoint takes seconds to hash: remember it while size and time are the same.
+    static QMutex mutex;
+    static QMap<QString, QPair<QString, QString>> cache;  // path -> (size|mtime, hash)
+    const QString stamp = QStringLiteral("%1|%2").arg(info.size()).arg(info.lastModified().toMSecsSinceEpoch());
+    {
+        QMutexLocker lock(&mutex);
+        const auto it = cache.constFind(info.absoluteFilePath());
+        if (it != cache.constEnd() && it->first == stamp) return it->second;
+    }
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    QCryptographicHash h(QCryptographicHash::Sha256);
+    if (!h.addData(&f)) return {};
+    const QString hex = QString::fromLatin1(h.result().toHex());
+    QMutexLocker lock(&mutex);
+    cache.insert(info.absoluteFilePath(), {stamp, hex});
+    return hex;
+}
+
 QString samplerLabel(const QString& scheduler)
 {
     for (const auto& s : kSamplers)
@@ -99,6 +127,25 @@ QString formatParameters(const InpaintRequest& r, QSize size, const QString& mod
     add(QStringLiteral("Seed"), QString::number(r.seed));
     add(QStringLiteral("Size"), QStringLiteral("%1x%2").arg(size.width()).arg(size.height()));
     if (!modelName.isEmpty()) add(QStringLiteral("Model"), modelName);
+    // A1111's short hashes: the first 10 hex digits of a single file's sha256 ("Model hash"),
+    // 12 for LoRAs ("Lora hashes"). A diffusers folder has no such hash.
+    if (QFileInfo(r.modelPath).isFile())
+        if (const QString h = fileSha256(r.modelPath); !h.isEmpty()) add(QStringLiteral("Model hash"), h.left(10));
+    if (!r.vaePath.isEmpty()) {
+        add(QStringLiteral("VAE"), QFileInfo(r.vaePath).fileName());
+        if (const QString h = fileSha256(r.vaePath); !h.isEmpty()) add(QStringLiteral("VAE hash"), h.left(10));
+    }
+    if (r.clipSkip != 1) add(QStringLiteral("Clip skip"), QString::number(r.clipSkip));
+    if (!r.loras.isEmpty()) {
+        QStringList names, hashes;
+        for (const LoraUse& l : r.loras) {
+            const QString stem = QFileInfo(l.file).completeBaseName();
+            names << QStringLiteral("%1:%2").arg(stem, number(l.weight));
+            if (const QString h = fileSha256(l.file); !h.isEmpty()) hashes << stem + QStringLiteral(": ") + h.left(12);
+        }
+        add(QStringLiteral("Lora"), names.join(QStringLiteral(", ")));
+        if (!hashes.isEmpty()) add(QStringLiteral("Lora hashes"), hashes.join(QStringLiteral(", ")));
+    }
     add(QStringLiteral("Denoising strength"), number(r.strength));
     add(QStringLiteral("Mask blur"), number(r.maskBlur));
     if (r.maskGrow != 0) add(QStringLiteral("Mask grow"), QString::number(r.maskGrow));
@@ -173,6 +220,7 @@ bool parseParameters(const QString& text, InpaintRequest* out, QString* modelNam
     if (const auto t = parse<BlendTiming>(kv.value(QStringLiteral("Blend timing")))) r.blendTiming = *t;
     if (const double v = kv.value(QStringLiteral("Eta")).toDouble(&ok); ok) r.eta = v;
     r.pasteBack = kv.value(QStringLiteral("Paste back")) != QLatin1String("off");
+    if (const int v = kv.value(QStringLiteral("Clip skip")).toInt(&ok); ok) r.clipSkip = v;
     if (modelName) *modelName = kv.value(QStringLiteral("Model"));
     *out = r;
     return true;

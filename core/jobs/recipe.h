@@ -20,6 +20,10 @@ QString samplerLabel(const QString& scheduler);
 
 // `size` is the image's size, `modelName` what the Model key shows (the folder's name). `extra`
 // keys go at the end of the settings line (e.g. a comparison sheet's slots).
+// sha256 of a file as lower-case hex ("" if it cannot be read); remembered per path while its
+// size and modification time stay the same.
+QString fileSha256(const QString& path);
+
 QString formatParameters(const InpaintRequest& r, QSize size, const QString& modelName,
                          const QList<QPair<QString, QString>>& extra = {});
 

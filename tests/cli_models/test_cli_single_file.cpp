@@ -66,9 +66,8 @@ private:
         const clitest::Result r = clitest::run(
             QStringList{"run", "--image", q(kRef / "inputs" / "image.png"), "--mask", q(kRef / "inputs" / "mask.png"),
                         "--out", out, "--seed", "1234", "--steps", "10", "--guidance", "7.5", "--strength", "0.75",
-                        "--prompt", kPrompt, "--no-paste-back", "--latents-out", lat, "--pipeline",
-                        inpaint9 ? "inpaint-unet" : "blend"} +
-                modelArgs,
+                        "--no-paste-back", "--latents-out", lat, "--pipeline", inpaint9 ? "inpaint-unet" : "blend"} +
+                (modelArgs.contains("--prompt") ? QStringList{} : QStringList{"--prompt", kPrompt}) + modelArgs,
             300000);
         QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.err));
         const int diff = maxPixelDiff(QImage(out), golden(name.toStdString() + "/image"));
@@ -120,6 +119,30 @@ private slots:
         checkCase("inpaint9_vae_alt", {"--model", model("tiny-sd-inpaint"), "--vae", single("vae-alt.safetensors")}, true);
     }
 
+    // LoRA from --lora and from a prompt tag; textual inversion from an embeddings folder.
+    void loraEqualsDiffusers()
+    {
+        const QString lora = q(kRef / "models" / "lora" / "kohya-unet-te.safetensors");
+        checkCase("lora_scale1.0", {"--model", model("tiny-sd-inpaint"), "--lora", lora}, true);
+        checkCase("lora_fused0.7", {"--model", model("tiny-sd-inpaint"), "--lora", lora + ":0.7"}, true);
+        // The same LoRA named by the prompt: the tag is removed from the text, weight 0.5 for both.
+        checkCase("lora_scale0.5",
+                  {"--model", model("tiny-sd-inpaint"), "--lora-dir", q(kRef / "models" / "lora"), "--prompt",
+                   kPrompt + " <lora:kohya-unet-te:0.5>"},
+                  true);
+    }
+
+    void embeddingsEqualDiffusers()
+    {
+        const QString dir = q(kRef / "models" / "embeddings");
+        checkCase("ti_pt", {"--model", model("tiny-sd-inpaint"), "--embeddings-dir", dir, "--prompt",
+                            "a photo of tiny-token, " + kPrompt},
+                  true);
+        checkCase("ti_safetensors", {"--model", model("tiny-sd-inpaint"), "--embeddings-dir", dir, "--prompt",
+                                     "a photo of tiny-token-b, " + kPrompt},
+                  true);
+    }
+
     void infoDescribesASingleFile()
     {
         const clitest::Result r = clitest::run({"info", "--model", single("tiny-sd-inpaint.safetensors"), "--config",
@@ -160,6 +183,9 @@ private slots:
         QTest::newRow("LoRA file as a model") << QStringList{"--model", q(kRef / "models" / "lora" / "kohya-unet-te.safetensors")}
                                               << "LoRA";
         QTest::newRow("text encoder no config describes") << QStringList{"--model", single("tiny-sd.safetensors")} << "--config";
+        QTest::newRow("missing LoRA tag") << QStringList{"--model", model("tiny-sd-inpaint"), "--lora-dir",
+                                                         q(kRef / "models" / "lora"), "--prompt", "x <lora:missing:1>"}
+                                          << "lora";
         QTest::newRow("malicious .ckpt") << QStringList{"--model", single("malicious.ckpt")} << "posix.system";
         QTest::newRow("EMA asked of a file without") << QStringList{"--model", single("tiny-sd.safetensors"), "--config",
                                                                      model("tiny-sd"), "--ema"}
