@@ -9,6 +9,7 @@
 
 // After torch: its headers use the word `slots`, which Qt (QTest) defines as a macro.
 #include "tests/common/cli_runner.h"
+#include "tests/common/image_compare.h"
 
 #include <QDir>
 #include <QImage>
@@ -37,20 +38,6 @@ torch::Tensor golden(const std::string& section, const std::string& name)
     return f->tensor(name).clone();
 }
 
-// Largest |png - round(golden * 255)| over all channels; golden is HWC float in [0, 1].
-int maxPixelDiff(const QImage& png, const torch::Tensor& hwc)
-{
-    const QImage rgb = png.convertToFormat(QImage::Format_RGB888);
-    torch::Tensor ref = (hwc * 255.0f).round().clamp(0, 255).to(torch::kInt32).contiguous();
-    if (rgb.width() != ref.size(1) || rgb.height() != ref.size(0)) return 256;
-    int worst = 0;
-    const int32_t* r = ref.data_ptr<int32_t>();
-    for (int y = 0; y < rgb.height(); ++y) {
-        const uchar* s = rgb.constScanLine(y);
-        for (int x = 0; x < rgb.width() * 3; ++x) worst = std::max(worst, std::abs(int(s[x]) - r[y * rgb.width() * 3 + x]));
-    }
-    return worst;
-}
 
 }  // namespace
 
@@ -68,7 +55,7 @@ private:
                                       "--seed", "1234", "--steps", "10", "--no-paste-back", "--latents-out", lat} +
                           extra);
         QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.err));
-        const int diff = maxPixelDiff(QImage(out), golden(section, name + "/image"));
+        const int diff = clitest::maxPixelDiff(QImage(out), golden(section, name + "/image"));
         qInfo("%s/%s: max pixel difference to diffusers %d", section.c_str(), name.c_str(), diff);
         QVERIFY2(diff <= 1, qPrintable(QStringLiteral("pixel difference %1").arg(diff)));
         auto latents = inpaint::models::SafetensorsFile::open(lat.toStdString())->tensor("latents").clone();

@@ -9,6 +9,7 @@
 
 // After torch: its headers use the word `slots`, which Qt (QTest) defines as a macro.
 #include "tests/common/cli_runner.h"
+#include "tests/common/image_compare.h"
 
 #include <QDir>
 #include <QFile>
@@ -36,19 +37,6 @@ torch::Tensor golden(const std::string& name)
     return inpaint::models::SafetensorsFile::open(kRef / "golden" / "single_file.safetensors")->tensor(name).clone();
 }
 
-int maxPixelDiff(const QImage& png, const torch::Tensor& hwc)
-{
-    const QImage rgb = png.convertToFormat(QImage::Format_RGB888);
-    torch::Tensor ref = (hwc * 255.0f).round().clamp(0, 255).to(torch::kInt32).contiguous();
-    if (rgb.width() != ref.size(1) || rgb.height() != ref.size(0)) return 256;
-    int worst = 0;
-    const int32_t* r = ref.data_ptr<int32_t>();
-    for (int y = 0; y < rgb.height(); ++y) {
-        const uchar* s = rgb.constScanLine(y);
-        for (int x = 0; x < rgb.width() * 3; ++x) worst = std::max(worst, std::abs(int(s[x]) - r[y * rgb.width() * 3 + x]));
-    }
-    return worst;
-}
 
 }  // namespace
 
@@ -70,7 +58,7 @@ private:
                 (modelArgs.contains("--prompt") ? QStringList{} : QStringList{"--prompt", kPrompt}) + modelArgs,
             300000);
         QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.err));
-        const int diff = maxPixelDiff(QImage(out), golden(name.toStdString() + "/image"));
+        const int diff = clitest::maxPixelDiff(QImage(out), golden(name.toStdString() + "/image"));
         const auto latents = inpaint::models::SafetensorsFile::open(lat.toStdString())->tensor("latents").clone();
         const auto ref = golden(name.toStdString() + "/final_latents");
         QCOMPARE(latents.sizes().vec(), ref.sizes().vec());
