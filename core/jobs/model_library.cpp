@@ -1,9 +1,11 @@
-// Model library: scanning and describing diffusers folders (headers only, no weights read).
+// Model library: scanning and describing diffusers folders and single-file checkpoints (headers
+// and pickles only, no weights read).
 #include "core/jobs/model_library.h"
 
 #include "models/errors.h"
 #include "models/io/diffusers_folder.h"
 #include "models/io/safetensors.h"
+#include "models/io/single_file.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -11,6 +13,7 @@
 #include <QStandardPaths>
 
 #include <algorithm>
+#include <optional>
 #include <map>
 
 namespace inpaint::jobs {
@@ -34,12 +37,29 @@ QString kindLabel(const QString& kind)
     return QStringLiteral("unknown kind");
 }
 
+// Folders beside the checkpoints that hold other kinds of files.
+bool isAuxiliaryFolder(const QString& name)
+{
+    static const QStringList kNames{QStringLiteral("loras"),      QStringLiteral("lora"),   QStringLiteral("lycoris"),
+                                    QStringLiteral("embeddings"), QStringLiteral("vae"),    QStringLiteral("vae-approx"),
+                                    QStringLiteral("textual_inversion")};
+    return kNames.contains(name.toLower());
+}
+
+const QStringList& singleFileNameFilters()
+{
+    static const QStringList kFilters{QStringLiteral("*.safetensors"), QStringLiteral("*.ckpt")};
+    return kFilters;
+}
+
 }  // namespace
 
 QString ModelInfo::summary() const
 {
     if (!ok()) return error;
-    return QStringLiteral("%1 · %2 · %3").arg(kindLabel(kind), dtype, QLocale::c().formattedDataSize(bytes));
+    QString s = QStringLiteral("%1 · %2 · %3").arg(kindLabel(kind), dtype, QLocale::c().formattedDataSize(bytes));
+    if (singleFile) s += QStringLiteral(" · single file, %1 channels").arg(unetInChannels);
+    return s;
 }
 
 ModelInfo describeModel(const QString& folder)
@@ -88,6 +108,37 @@ ModelInfo describeModel(const QString& folder)
     return info;
 }
 
+std::optional<ModelInfo> describeSingleFile(const QString& file)
+{
+    ModelInfo info;
+    const QFileInfo fi(file);
+    info.path = fi.absoluteFilePath();
+    info.name = fi.fileName();
+    info.singleFile = true;
+    info.bytes = fi.size();
+    try {
+        std::string whatElse;
+        const auto probed = models::SingleFileCheckpoint::probe(info.path.toStdString(), &whatElse);
+        if (!probed) return std::nullopt;  // a VAE, LoRA or embedding file: not a model
+        info.kind = QString::fromStdString(models::toString(probed->kind));
+        info.unetInChannels = int(probed->inChannels);
+        info.dtype = dtypeLabel(probed->dtype);
+        // Resolves the configs (a <stem>.yaml beside it, else the shipped ones) and checks every
+        // key maps somewhere, as a job would, still without reading weights.
+        const auto c = models::SingleFileCheckpoint::open(info.path.toStdString());
+        info.predictionType = QString::fromStdString(c.predictionType());
+        info.defaultScheduler = QString::fromStdString(c.schedulerConfig().value("_class_name", "PNDMScheduler"));
+        const auto vae = c.vae().config;
+        const int blocks = vae.contains("block_out_channels") && vae["block_out_channels"].is_array()
+                               ? int(vae["block_out_channels"].size())
+                               : 1;
+        info.latentShape = QStringLiteral("%1ch/%2x").arg(vae.value("latent_channels", 4)).arg(1 << std::max(0, blocks - 1));
+    } catch (const std::exception& e) {
+        info.error = QStringLiteral("%1: %2").arg(info.name, QString::fromStdString(e.what()));
+    }
+    return info;
+}
+
 QList<ModelInfo> scanModelFolders(const QStringList& folders)
 {
     QList<ModelInfo> out;
@@ -98,6 +149,14 @@ QList<ModelInfo> scanModelFolders(const QStringList& folders)
         seen << abs;
         out << describeModel(abs);
     };
+    auto addFiles = [&](const QDir& dir) {
+        for (const QFileInfo& f : dir.entryInfoList(singleFileNameFilters(), QDir::Files | QDir::Readable, QDir::Name)) {
+            const QString abs = f.canonicalFilePath();
+            if (abs.isEmpty() || seen.contains(abs)) continue;
+            seen << abs;
+            if (auto info = describeSingleFile(abs)) out << *info;
+        }
+    };
     for (const QString& folder : folders) {
         const QDir d(folder);
         if (folder.isEmpty() || !d.exists()) continue;
@@ -105,8 +164,12 @@ QList<ModelInfo> scanModelFolders(const QStringList& folders)
             add(folder);
             continue;
         }
-        for (const QFileInfo& sub : d.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
+        for (const QFileInfo& sub : d.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
             if (QDir(sub.filePath()).exists(QStringLiteral("model_index.json"))) add(sub.filePath());
+            else if (!isAuxiliaryFolder(sub.fileName()))
+                addFiles(QDir(sub.filePath()));  // A1111 keeps checkpoints in subfolders too
+        }
+        addFiles(d);
     }
     std::stable_sort(out.begin(), out.end(), [](const ModelInfo& a, const ModelInfo& b) {
         return a.name.compare(b.name, Qt::CaseInsensitive) < 0;

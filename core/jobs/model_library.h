@@ -1,17 +1,20 @@
-// The model library: finds Stable Diffusion models (diffusers folders) in the person's models
-// folders and describes each one from its configs and safetensors headers (kind, size, dtype)
-// without loading any weights. A folder that cannot be used is listed with the reason.
+// The model library: finds Stable Diffusion models (diffusers folders and single-file
+// checkpoints) in the person's models folders and describes each one from its configs and
+// safetensors headers / pickles (kind, size, dtype) without loading any weights. A folder that cannot be used is listed with the reason.
 #pragma once
 
 #include <QList>
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace inpaint::jobs {
 
 struct ModelInfo {
-    QString path;             // the diffusers folder (has model_index.json)
-    QString name;             // the folder's name
+    QString path;             // the diffusers folder (has model_index.json), or the single file
+    QString name;             // the folder's name, or the file's name
+    bool singleFile = false;  // a .safetensors / .ckpt checkpoint in the LDM layout
     QString kind;             // sd1, sd2, sd1-inpaint, sd2-inpaint, unknown
     QString dtype;            // fp32, fp16, bf16 (of the UNet's weights), or mixed
     QString defaultScheduler; // scheduler_config.json _class_name
@@ -29,8 +32,14 @@ struct ModelInfo {
 // Describes one folder; never throws (problems go to ModelInfo::error).
 ModelInfo describeModel(const QString& folder);
 
-// Every model in `folders`: a folder that is itself a model, and each direct subfolder that has a
-// model_index.json, sorted by name. Missing folders are skipped.
+// A single-file checkpoint; nullopt when the file holds no UNet (a VAE, LoRA or embedding file).
+// Never throws.
+std::optional<ModelInfo> describeSingleFile(const QString& file);
+
+// Every model in `folders`: a folder that is itself a model, each direct subfolder that has a
+// model_index.json, and the .safetensors / .ckpt checkpoints in the folder and in its other direct
+// subfolders (not loras/, embeddings/, vae/ and the like), sorted by name. Missing folders are
+// skipped.
 QList<ModelInfo> scanModelFolders(const QStringList& folders);
 
 // $XDG_DATA_HOME/inpaint-studio/models (~/.local/share/inpaint-studio/models).

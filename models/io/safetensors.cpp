@@ -3,6 +3,8 @@
 // the mapping, so the mapping lives as long as any tensor taken from it.
 #include "models/io/safetensors.h"
 
+#include "models/io/mapped_file.h"
+
 #include "models/errors.h"
 
 #include <nlohmann/json.hpp>
@@ -57,51 +59,6 @@ const DtypeDesc* findDtype(torch::ScalarType t)
     return nullptr;
 }
 
-// The bytes of a whole file: a read-only mapping (unmapped when the last reference goes away) or,
-// for fromBytes(), a string the mapping owns.
-struct Mapping {
-    void* addr = nullptr;
-    size_t size = 0;
-    bool mapped = false;
-    std::string owned;
-    ~Mapping()
-    {
-        if (mapped && addr && size) ::munmap(addr, size);
-    }
-};
-
-std::shared_ptr<Mapping> mapFile(const std::filesystem::path& path)
-{
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        throw FormatError("Cannot open safetensors file '" + path.string() + "': " + std::strerror(errno) + ".");
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        const int e = errno;
-        ::close(fd);
-        throw FormatError("Cannot stat safetensors file '" + path.string() + "': " + std::strerror(e) + ".");
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        throw FormatError("'" + path.string() + "' is not a regular file.");
-    }
-    auto m = std::make_shared<Mapping>();
-    m->size = static_cast<size_t>(st.st_size);
-    if (m->size > 0) {
-        void* p = ::mmap(nullptr, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED) {
-            const int e = errno;
-            ::close(fd);
-            m->size = 0;
-            throw FormatError("Cannot map safetensors file '" + path.string() + "': " + std::strerror(e) + ".");
-        }
-        m->addr = p;
-        m->mapped = true;
-    }
-    ::close(fd);  // the mapping stays valid after close
-    return m;
-}
-
 uint64_t readLe64(const unsigned char* p)
 {
     uint64_t v = 0;
@@ -113,7 +70,7 @@ uint64_t readLe64(const unsigned char* p)
 
 struct SafetensorsFile::Impl {
     std::filesystem::path path;
-    std::shared_ptr<Mapping> mapping;
+    std::shared_ptr<MappedFile> mapping;
     const unsigned char* data = nullptr;  // start of the data area
     uint64_t dataSize = 0;
     std::map<std::string, TensorInfo> tensors;
@@ -123,8 +80,8 @@ struct SafetensorsFile::Impl {
 // The parser shared by open() and fromBytes(): `file` is "safetensors file '<name>'".
 std::shared_ptr<SafetensorsFile> SafetensorsFile::parse(std::shared_ptr<Impl> impl, const std::string& file)
 {
-    const size_t fileSize = impl->mapping->size;
-    const auto* base = static_cast<const unsigned char*>(impl->mapping->addr);
+    const size_t fileSize = impl->mapping->size();
+    const auto* base = impl->mapping->data();
 
     if (fileSize < 8)
         throw FormatError("The " + file + " is truncated: " + std::to_string(fileSize) +
@@ -236,18 +193,14 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
 {
     auto impl = std::make_shared<Impl>();
     impl->path = path;
-    impl->mapping = mapFile(path);
+    impl->mapping = MappedFile::map(path, "safetensors file '" + path.string() + "'");
     return parse(std::move(impl), "safetensors file '" + path.string() + "'");
 }
 
 std::shared_ptr<SafetensorsFile> SafetensorsFile::fromBytes(std::string bytes, const std::string& what)
 {
     auto impl = std::make_shared<Impl>();
-    auto m = std::make_shared<Mapping>();
-    m->owned = std::move(bytes);
-    m->size = m->owned.size();
-    m->addr = m->owned.data();
-    impl->mapping = std::move(m);
+    impl->mapping = MappedFile::fromBytes(std::move(bytes));
     return parse(std::move(impl), "safetensors file '" + what + "'");
 }
 

@@ -291,17 +291,21 @@ std::map<std::string, torch::Tensor> readTensorFile(const fs::path& path)
     return loadTorchStateDict(path);  // interprets the pickle; runs none of it
 }
 
-SingleFileInfo SingleFileCheckpoint::inspect(const fs::path& path)
+namespace {
+
+// What the keys and shapes say; nullopt when there is no UNet at all (a VAE, LoRA or embedding
+// file), with `whatElse` saying what it looks like.
+std::optional<SingleFileInfo> inspectTensors(const StateDict& t, const fs::path& path, std::string* whatElse)
 {
-    const StateDict t = readTensorFile(path);
     SingleFileInfo info;
     info.tensors = int64_t(t.size());
     std::error_code ec;
     info.fileBytes = fs::file_size(path, ec);
     const auto convIn = t.find(kUnet + "input_blocks.0.0.weight");
-    if (convIn == t.end() || convIn->second.dim() != 4)
-        throw WeightsError("'" + path.filename().string() + "' has no UNet ('" + kUnet +
-                           "input_blocks.0.0.weight'): it looks like " + guessOther(t) + ".");
+    if (convIn == t.end() || convIn->second.dim() != 4) {
+        if (whatElse) *whatElse = guessOther(t);
+        return std::nullopt;
+    }
     info.inChannels = convIn->second.size(1);
     info.dtype = dtypeCode(convIn->second);
     for (auto it = t.lower_bound(kUnet); it != t.end() && startsWith(it->first, kUnet); ++it) {
@@ -331,12 +335,34 @@ SingleFileInfo SingleFileCheckpoint::inspect(const fs::path& path)
     return info;
 }
 
+SingleFileInfo inspectOrThrow(const StateDict& t, const fs::path& path)
+{
+    std::string whatElse;
+    auto info = inspectTensors(t, path, &whatElse);
+    if (!info)
+        throw WeightsError("'" + path.filename().string() + "' has no UNet ('" + kUnet +
+                           "input_blocks.0.0.weight'): it looks like " + whatElse + ".");
+    return *info;
+}
+
+}  // namespace
+
+SingleFileInfo SingleFileCheckpoint::inspect(const fs::path& path)
+{
+    return inspectOrThrow(readTensorFile(path), path);
+}
+
+std::optional<SingleFileInfo> SingleFileCheckpoint::probe(const fs::path& path, std::string* whatElse)
+{
+    return inspectTensors(readTensorFile(path), path, whatElse);
+}
+
 SingleFileCheckpoint SingleFileCheckpoint::open(const fs::path& path, const SingleFileOptions& options)
 {
     SingleFileCheckpoint c;
     c.m_path = path;
-    c.m_info = inspect(path);
-    c.m_tensors = readTensorFile(path);
+    c.m_tensors = readTensorFile(path);  // mapped once; every component takes views of it
+    c.m_info = inspectOrThrow(c.m_tensors, path);
     const std::string name = "'" + path.filename().string() + "'";
     if (!c.m_info.hasVae) throw WeightsError(name + " has no VAE weights (first_stage_model.*).");
     if (!c.m_info.hasTextEncoder) throw WeightsError(name + " has no text encoder weights (cond_stage_model.*).");

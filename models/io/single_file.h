@@ -67,6 +67,9 @@ public:
     // subclasses with one-line messages naming the file and the key or config at fault.
     static SingleFileCheckpoint open(const std::filesystem::path& path, const SingleFileOptions& options = {});
     static SingleFileInfo inspect(const std::filesystem::path& path);
+    // As inspect(), but a file with no UNet at all (a VAE, LoRA or embedding file) gives nullopt,
+    // with what it looks like in `whatElse`; other problems still throw.
+    static std::optional<SingleFileInfo> probe(const std::filesystem::path& path, std::string* whatElse = nullptr);
 
     const std::filesystem::path& path() const { return m_path; }
     const SingleFileInfo& info() const { return m_info; }

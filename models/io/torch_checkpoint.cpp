@@ -4,6 +4,8 @@
 // storage record becomes a 1-D tensor aliasing the mapping.
 #include "models/io/torch_checkpoint.h"
 
+#include "models/io/mapped_file.h"
+
 #include "models/errors.h"
 
 #include <torch/torch.h>
@@ -28,46 +30,6 @@ static_assert(std::endian::native == std::endian::little, "torch checkpoint view
 
 namespace {
 
-struct Mapping {
-    void* addr = nullptr;
-    size_t size = 0;
-    bool mapped = false;
-    std::string owned;
-    ~Mapping()
-    {
-        if (mapped && addr && size) ::munmap(addr, size);
-    }
-};
-
-std::shared_ptr<Mapping> mapFile(const std::filesystem::path& path, const std::string& file)
-{
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw FormatError("Cannot open " + file + ": " + std::strerror(errno) + ".");
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        const int e = errno;
-        ::close(fd);
-        throw FormatError("Cannot stat " + file + ": " + std::strerror(e) + ".");
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        throw FormatError(file + " is not a regular file.");
-    }
-    auto m = std::make_shared<Mapping>();
-    m->size = static_cast<size_t>(st.st_size);
-    if (m->size > 0) {
-        void* p = ::mmap(nullptr, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED) {
-            const int e = errno;
-            ::close(fd);
-            throw FormatError("Cannot map " + file + ": " + std::strerror(e) + ".");
-        }
-        m->addr = p;
-        m->mapped = true;
-    }
-    ::close(fd);
-    return m;
-}
 
 uint64_t le(const unsigned char* p, int n)
 {
@@ -106,8 +68,8 @@ constexpr uint64_t kMaxEntries = 10'000'000;
 
 class ZipReader {
 public:
-    ZipReader(const Mapping& m, const std::string& file)
-        : m_base(static_cast<const unsigned char*>(m.addr)), m_size(m.size), m_file(file)
+    ZipReader(const MappedFile& m, const std::string& file)
+        : m_base(m.data()), m_size(m.size()), m_file(file)
     {}
 
     [[noreturn]] void fail(const std::string& what) const { throw FormatError("The " + m_file + " " + what); }
@@ -238,14 +200,14 @@ bool isLegacyStart(const unsigned char* b, size_t n)
     return n >= 262 && std::memcmp(b + 257, "ustar", 5) == 0;
 }
 
-TorchCheckpoint parse(std::shared_ptr<Mapping> mapping, const std::string& file)
+TorchCheckpoint parse(std::shared_ptr<MappedFile> mapping, const std::string& file)
 {
-    const auto* base = static_cast<const unsigned char*>(mapping->addr);
+    const auto* base = mapping->data();
     ZipReader zip(*mapping, file);
     if (!zip.readDirectory()) {
-        if (mapping->size >= 4 && le(base, 4) == 0x04034b50)
+        if (mapping->size() >= 4 && le(base, 4) == 0x04034b50)
             zip.fail("is truncated or damaged: a zip whose end-of-directory record is missing.");
-        if (isLegacyStart(base, mapping->size))
+        if (isLegacyStart(base, mapping->size()))
             zip.fail("is in the legacy torch format (torch < 1.6), which is not supported; re-save it with "
                      "torch>=1.6 or convert it to .safetensors.");
         zip.fail("is not a torch checkpoint: not a zip archive (torch.save's format since torch 1.6).");
@@ -340,16 +302,12 @@ bool looksLikeLegacyTorchFile(const std::filesystem::path& path)
 TorchCheckpoint readTorchCheckpoint(const std::filesystem::path& path)
 {
     const std::string file = "torch checkpoint " + quoted(path);
-    return parse(mapFile(path, file), file);
+    return parse(MappedFile::map(path, file), file);
 }
 
 TorchCheckpoint readTorchCheckpointBytes(std::string bytes, const std::string& what)
 {
-    auto m = std::make_shared<Mapping>();
-    m->owned = std::move(bytes);
-    m->size = m->owned.size();
-    m->addr = m->owned.data();
-    return parse(std::move(m), "torch checkpoint '" + what + "'");
+    return parse(MappedFile::fromBytes(std::move(bytes)), "torch checkpoint '" + what + "'");
 }
 
 std::map<std::string, torch::Tensor> torchStateDict(const PickleValue& root, const std::string& what,

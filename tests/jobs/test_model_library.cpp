@@ -82,6 +82,54 @@ private slots:
         QVERIFY(all[3].ok());
     }
 
+    // Single files are listed beside folders, from their keys (family, channels, dtype, size);
+    // VAE and LoRA files and the loras/ folder are not models; a .ckpt that would run code is
+    // listed with the refused global.
+    void scanListsSingleFiles()
+    {
+        const QString sf = QStringLiteral(INPAINT_TEST_DATA_DIR "/reference/models/single-file/");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QVERIFY(QDir().mkpath(dir.filePath("loras")) && QDir().mkpath(dir.filePath("more")));
+        for (const char* f : {"tiny-sd.safetensors", "tiny-sd.yaml", "tiny-sd.ckpt", "tiny-sd-inpaint.safetensors",
+                              "tiny-sd-inpaint.yaml", "vae-alt.safetensors", "malicious.ckpt"})
+            QVERIFY(QFile::copy(sf + f, dir.filePath(f)));
+        QVERIFY(QFile::copy(sf + "tiny-sd-fp16.safetensors", dir.filePath("more/tiny-sd-fp16.safetensors")));
+        QVERIFY(QFile::copy(sf + "tiny-sd-fp16.yaml", dir.filePath("more/tiny-sd-fp16.yaml")));
+        QVERIFY(QFile::copy(QStringLiteral(INPAINT_TEST_DATA_DIR "/reference/models/lora/kohya-unet-te.safetensors"),
+                            dir.filePath("loras/kohya-unet-te.safetensors")));
+        QVERIFY(QFile::copy(sf + "tiny-sd.safetensors", dir.filePath("loras/not-listed.safetensors")));
+
+        const QList<ModelInfo> all = scanModelFolders({dir.path()});
+        QStringList names;
+        for (const ModelInfo& m : all) names << m.name;
+        QCOMPARE(names, (QStringList{"malicious.ckpt", "tiny-sd-fp16.safetensors", "tiny-sd-inpaint.safetensors",
+                                     "tiny-sd.ckpt", "tiny-sd.safetensors"}));
+        for (const ModelInfo& m : all) QVERIFY(m.singleFile);
+        QVERIFY(!all[0].ok());
+        QVERIFY2(all[0].error.contains("posix") && all[0].error.contains("system"), qPrintable(all[0].error));
+
+        // Family, channels, dtype and size come from the keys. The tiny files' text encoders are
+        // not a standard CLIP, so without --config (which the library does not pass) they are
+        // listed as unusable, naming the way out.
+        const QStringList kinds{"sd1", "sd1-inpaint", "sd1", "sd1"}, dtypes{"fp16", "fp32", "fp32", "fp32"};
+        for (int i = 1; i <= 4; ++i) {
+            const ModelInfo& m = all[i];
+            QCOMPARE(m.kind, kinds[i - 1]);
+            QCOMPARE(m.unetInChannels, i == 2 ? 9 : 4);
+            QCOMPARE(m.dtype, dtypes[i - 1]);
+            QCOMPARE(m.bytes, QFileInfo(m.path).size());
+            QVERIFY(!m.ok());
+            QVERIFY2(m.error.startsWith(m.name) && m.error.contains("--config"), qPrintable(m.error));
+        }
+        QCOMPARE(all[1].path, QFileInfo(dir.filePath("more/tiny-sd-fp16.safetensors")).canonicalFilePath());
+        ModelInfo usable = all[2];
+        usable.error.clear();
+        QVERIFY2(usable.summary().contains("inpainting") && usable.summary().contains("single file, 9 channels"),
+                 qPrintable(usable.summary()));
+        QVERIFY(!describeSingleFile(dir.filePath("vae-alt.safetensors")).has_value());
+    }
+
     void defaultFolderIsUnderXdgData()
     {
         QVERIFY(defaultModelsFolder().endsWith("/inpaint-studio/models"));
