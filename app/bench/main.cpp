@@ -3,6 +3,7 @@
 // in the same run, the GEMM and convolution throughput of the machine, so the distance to its
 // peak is visible. Engine only: LibTorch + json, no Qt or OpenCV.
 #include "flop_count.h"
+#include "load_bench.h"
 #include "text_encoder_bench.h"
 
 #include "core/diffusion/latent_preview.h"
@@ -42,15 +43,18 @@ struct Options {
     bool quick = false;
     int runs = 3;
     int threads = 0;
+    std::filesystem::path load;  // --load MODEL: time loading it instead of the networks
 };
 
 const char* kUsage =
     "usage: inpaint-bench [--configs DIR] [--device cpu|cuda] [--dtype fp32|bf16|fp16] [--quick] [--json]\n"
-    "                     [--runs N] [--threads N]\n"
+    "                     [--runs N] [--threads N] [--load MODEL]\n"
     "  --configs DIR  diffusers config folder (default: $INPAINT_SOURCE_DIR/tests/data/reference/configs/\n"
     "                 stable-diffusion-v1-5)\n"
     "  --quick        skip the 64x64-latent UNet and the 512 px VAE decode\n"
-    "  --json         print one JSON object (seconds are medians of --runs runs after a warm-up)\n";
+    "  --json         print one JSON object (seconds are medians of --runs runs after a warm-up)\n"
+    "  --load MODEL   time loading MODEL (a diffusers folder or a single file) --runs times, with the\n"
+    "                 resident memory after each load and the peak\n";
 
 std::filesystem::path defaultConfigs()
 {
@@ -93,6 +97,8 @@ Options parseArgs(int argc, char** argv)
             o.quick = true;
         } else if (a == "--runs") {
             o.runs = std::max(1, std::stoi(value()));
+        } else if (a == "--load") {
+            o.load = value();
         } else if (a == "--threads") {
             o.threads = std::max(1, std::stoi(value()));
         } else if (a == "--help" || a == "-h") {
@@ -176,6 +182,16 @@ int main(int argc, char** argv)
     log(buf);
 
     nlohmann::json result;
+    if (!o.load.empty()) {
+        try {
+            result = bench::runLoadBench(o.load, o.device, o.dtype, o.runs, log);
+        } catch (const std::exception& e) {
+            std::cerr << "inpaint-bench: " << e.what() << "\n";
+            return 1;
+        }
+        if (o.json) std::cout << result.dump(2) << std::endl;
+        return 0;
+    }
     try {
         const auto topts = torch::TensorOptions().device(o.device).dtype(o.dtype);
 

@@ -13,12 +13,15 @@
 #include "core/imaging/mask_ops.h"
 #include "app/cli/request_options.h"
 #include "core/jobs/backend.h"
+#include "core/jobs/model_files.h"
+#include "core/jobs/model_library.h"
 #include "core/jobs/recipe.h"
 #include "core/jobs/run_job.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QImageReader>
 
 #include <atomic>
 #include <cstdio>
@@ -42,6 +45,9 @@ ArgParser makeParser()
         .option("--pipeline", "NAME", "auto, blend, inpaint-unet, classical-telea or classical-ns; auto: inpaint-unet "
                                       "for a 9-channel UNet, blend for other models, classical-telea without --model",
                 "auto");
+    p.option("--recipe", "PNG", "re-run the recipe (A1111 parameters) stored in PNG; the options given here override "
+                                "it, and without --model its Model (and Model hash) is looked up in $INPAINT_MODELS_PATH "
+                                "and the default models folder");
     addRequestOptions(p);
     p.option("--preview-dir", "DIR", "write each step's preview as step-NNN.png there")
         .option("--preview", "KIND", "preview decoder for --preview-dir: approximate or full", "approximate")
@@ -52,6 +58,67 @@ ArgParser makeParser()
         .flag("--verbose", "also print the decoders' warnings")
         .flag("--help", "this text");
     return p;
+}
+
+// The models folders the CLI knows: $INPAINT_MODELS_PATH (colon-separated), then the default one.
+QStringList modelFolders()
+{
+    QStringList folders = qEnvironmentVariable("INPAINT_MODELS_PATH").split(QLatin1Char(':'), Qt::SkipEmptyParts);
+    folders << jobs::defaultModelsFolder();
+    return folders;
+}
+
+// The recipe's model: by name (folder name, file name or file stem), preferring the one whose
+// A1111 short hash matches when the recipe has one, else any single file with that hash.
+QString findRecipeModel(const QString& name, const QString& hash, QString* error)
+{
+    const QStringList folders = modelFolders();
+    const QList<jobs::ModelInfo> models = jobs::scanModelFolders(folders);
+    auto hashOf = [](const jobs::ModelInfo& m) { return m.singleFile ? jobs::fileSha256(m.path).left(10) : QString(); };
+    QList<jobs::ModelInfo> named;
+    for (const jobs::ModelInfo& m : models)
+        if (m.ok() && (m.name == name || QFileInfo(m.path).completeBaseName() == name)) named << m;
+    if (!hash.isEmpty()) {
+        for (const jobs::ModelInfo& m : named)
+            if (hashOf(m) == hash) return m.path;
+    }
+    if (!named.isEmpty()) {
+        if (!hash.isEmpty())
+            std::fprintf(stderr, "inpaint-cli run: warning: '%s' has another hash than the recipe's %s; using it anyway\n",
+                         qPrintable(named.front().path), qPrintable(hash));
+        return named.front().path;
+    }
+    if (!hash.isEmpty())
+        for (const jobs::ModelInfo& m : models)
+            if (m.ok() && hashOf(m) == hash) return m.path;
+    *error = QStringLiteral("the recipe's model '%1'%2 is not in the models folders (%3); pass --model")
+                 .arg(name, hash.isEmpty() ? QString() : QStringLiteral(" (hash %1)").arg(hash),
+                      folders.join(QStringLiteral(", ")));
+    return {};
+}
+
+// --recipe: the PNG's `parameters` text into `r` (and the model, unless --model names one).
+bool readRecipe(const QString& png, bool haveModel, jobs::InpaintRequest* r, QString* error)
+{
+    QImageReader reader(png);
+    const QImage image = reader.read();  // PNG text chunks may follow the pixels
+    if (image.isNull()) {
+        *error = QStringLiteral("cannot read the recipe image '%1': %2").arg(png, reader.errorString());
+        return false;
+    }
+    const QString text = image.text(QStringLiteral("parameters"));
+    QString modelName, modelHash;
+    if (text.isEmpty() || !jobs::parseParameters(text, r, &modelName, &modelHash)) {
+        *error = QStringLiteral("'%1' holds no recipe (no A1111 'parameters' text with a settings line)").arg(png);
+        return false;
+    }
+    if (haveModel || jobs::isClassical(r->pipeline)) return true;
+    if (modelName.isEmpty()) {
+        *error = QStringLiteral("the recipe in '%1' names no model; pass --model").arg(png);
+        return false;
+    }
+    r->modelPath = findRecipeModel(modelName, modelHash, error);
+    return !r->modelPath.isEmpty();
 }
 
 // The work after the command line is understood: returns an exit code and sets *error.
@@ -131,14 +198,27 @@ int cmdRun(const Args& args)
     if (!p.require({"--image", "--mask", "--out"}, &problem)) return printError(problem, kExitUsage);
 
     jobs::InpaintRequest request;
-    const QString pipeline = QString::fromStdString(p.value("--pipeline"));
-    if (!jobs::parsePipelineName(pipeline, &request.pipeline))
-        return printError("inpaint-cli run: unknown pipeline '" + str(pipeline) +
-                              "' (use " + jobs::names<jobs::PipelineKind>().join(", ").toStdString() + ")", kExitUsage);
-    request.modelPath = QString::fromStdString(p.value("--model"));
+    const bool recipe = p.has("--recipe");
+    if (recipe) {
+        QString err;
+        if (!readRecipe(QString::fromStdString(p.value("--recipe")), p.has("--model"), &request, &err))
+            return printError("inpaint-cli run: " + str(err), kExitFailure);
+    }
+    if (!recipe || p.has("--pipeline")) {
+        const QString pipeline = QString::fromStdString(p.value("--pipeline"));
+        if (!jobs::parsePipelineName(pipeline, &request.pipeline))
+            return printError("inpaint-cli run: unknown pipeline '" + str(pipeline) + "' (use " +
+                                  jobs::names<jobs::PipelineKind>().join(", ").toStdString() + ")",
+                              kExitUsage);
+    }
+    if (p.has("--model") || !recipe) request.modelPath = QString::fromStdString(p.value("--model"));
     if (request.pipeline == jobs::PipelineKind::Auto && request.modelPath.isEmpty())
         request.pipeline = jobs::PipelineKind::ClassicalTelea;
-    if (!readRequestOptions(p, &request, &problem)) return printError(problem, kExitUsage);
+    if (!readRequestOptions(p, &request, &problem, recipe)) return printError(problem, kExitUsage);
+    if (recipe) {
+        QString err;
+        if (!jobs::resolveNamedFiles(&request, &err)) return printError("inpaint-cli run: " + str(err), kExitFailure);
+    }
     const std::string preview = p.value("--preview");
     if (preview != "approximate" && preview != "full")
         return printError("inpaint-cli run: --preview must be approximate or full (got '" + preview + "')", kExitUsage);

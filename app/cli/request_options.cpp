@@ -84,38 +84,40 @@ void addRequestOptions(ArgParser& p)
         .option("--vae", "FILE|DIR", "a VAE file (.safetensors/.ckpt, LDM or diffusers names) or vae/ folder to use instead of the model's");
 }
 
-bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string* problem)
+bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string* problem, bool onlyGiven)
 {
-    r->prompt = QString::fromStdString(p.value("--prompt"));
-    r->negativePrompt = QString::fromStdString(p.value("--negative-prompt"));
-    r->scheduler = QString::fromStdString(p.value("--scheduler")).toLower();
+    // With a recipe underneath, an option counts only when it was given.
+    auto use = [&](const char* name) { return !onlyGiven || p.has(name); };
+    if (use("--prompt")) r->prompt = QString::fromStdString(p.value("--prompt"));
+    if (use("--negative-prompt")) r->negativePrompt = QString::fromStdString(p.value("--negative-prompt"));
+    if (use("--scheduler")) r->scheduler = QString::fromStdString(p.value("--scheduler")).toLower();
     // Types here; ranges in validate() (checkRequest), so every front end has the same limits.
-    if (!p.intValue("--steps", INT_MIN, INT_MAX, &r->steps, problem) ||
-        !p.doubleValue("--guidance", -DBL_MAX, DBL_MAX, &r->guidance, problem) ||
-        !p.doubleValue("--strength", -DBL_MAX, DBL_MAX, &r->strength, problem) ||
-        !p.doubleValue("--eta", -DBL_MAX, DBL_MAX, &r->eta, problem) ||
-        !p.intValue("--region-padding", INT_MIN, INT_MAX, &r->regionPadding, problem) ||
-        !p.intValue("--mask-grow", INT_MIN, INT_MAX, &r->maskGrow, problem) ||
-        !p.doubleValue("--mask-blur", -DBL_MAX, DBL_MAX, &r->maskBlur, problem) ||
-        !p.intValue("--radius", INT_MIN, INT_MAX, &r->classicalRadius, problem))
+    auto intOpt = [&](const char* name, int* out) { return !use(name) || p.intValue(name, INT_MIN, INT_MAX, out, problem); };
+    auto doubleOpt = [&](const char* name, double* out) {
+        return !use(name) || p.doubleValue(name, -DBL_MAX, DBL_MAX, out, problem);
+    };
+    if (!intOpt("--steps", &r->steps) || !doubleOpt("--guidance", &r->guidance) ||
+        !doubleOpt("--strength", &r->strength) || !doubleOpt("--eta", &r->eta) ||
+        !intOpt("--region-padding", &r->regionPadding) || !intOpt("--mask-grow", &r->maskGrow) ||
+        !doubleOpt("--mask-blur", &r->maskBlur) || !intOpt("--radius", &r->classicalRadius))
         return false;
     if (p.has("--seed")) {
         std::uint64_t seed = 0;
         if (!p.uint64Value("--seed", &seed, problem)) return false;
         r->seed = seed;
         r->randomSeed = false;
-    } else {
+    } else if (!onlyGiven) {
         r->randomSeed = true;
         r->resolveSeed();
     }
-    if (!readEnum(p, "--blend-timing", &r->blendTiming, problem) ||
-        !readEnum(p, "--masked-content", &r->maskedContent, problem) || !readEnum(p, "--region", &r->region, problem) ||
-        !readEnum(p, "--device", &r->device, problem) || !readEnum(p, "--dtype", &r->dtype, problem))
+    auto enumOpt = [&](const char* name, auto* out) { return !use(name) || readEnum(p, name, out, problem); };
+    if (!enumOpt("--blend-timing", &r->blendTiming) || !enumOpt("--masked-content", &r->maskedContent) ||
+        !enumOpt("--region", &r->region) || !enumOpt("--device", &r->device) || !enumOpt("--dtype", &r->dtype))
         return false;
-    r->pasteBack = !p.has("--no-paste-back");
-    r->originalConfig = QString::fromStdString(p.value("--original-config"));
-    r->configDir = QString::fromStdString(p.value("--config"));
-    r->predictionType = QString::fromStdString(p.value("--prediction-type"));
+    if (use("--no-paste-back")) r->pasteBack = !p.has("--no-paste-back");
+    if (use("--original-config")) r->originalConfig = QString::fromStdString(p.value("--original-config"));
+    if (use("--config")) r->configDir = QString::fromStdString(p.value("--config"));
+    if (use("--prediction-type")) r->predictionType = QString::fromStdString(p.value("--prediction-type"));
     if (!r->predictionType.isEmpty() && r->predictionType != QLatin1String("epsilon") &&
         r->predictionType != QLatin1String("v_prediction")) {
         *problem = "inpaint-cli " + p.command() + ": --prediction-type must be epsilon or v_prediction (got '" +
@@ -126,22 +128,25 @@ bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string
         *problem = "inpaint-cli " + p.command() + ": --ema and --no-ema exclude each other";
         return false;
     }
-    r->ema = p.has("--ema");
-    r->vaePath = QString::fromStdString(p.value("--vae"));
-    if (!p.intValue("--clip-skip", INT_MIN, INT_MAX, &r->clipSkip, problem)) return false;
-    for (const std::string& v : p.values("--lora")) {
-        jobs::LoraUse use;
-        use.file = QString::fromStdString(v);
-        // FILE:WEIGHT when what follows the last ':' is a number (paths may hold ':' too).
-        if (const auto colon = v.rfind(':'); colon != std::string::npos && colon > 0) {
-            bool ok = false;
-            const double w = QString::fromStdString(v.substr(colon + 1)).toDouble(&ok);
-            if (ok) {
-                use.file = QString::fromStdString(v.substr(0, colon));
-                use.weight = w;
+    if (use("--ema") || p.has("--no-ema")) r->ema = p.has("--ema");
+    if (use("--vae")) r->vaePath = QString::fromStdString(p.value("--vae"));
+    if (!intOpt("--clip-skip", &r->clipSkip)) return false;
+    if (use("--lora")) {
+        r->loras.clear();
+        for (const std::string& v : p.values("--lora")) {
+            jobs::LoraUse l;
+            l.file = QString::fromStdString(v);
+            // FILE:WEIGHT when what follows the last ':' is a number (paths may hold ':' too).
+            if (const auto colon = v.rfind(':'); colon != std::string::npos && colon > 0) {
+                bool ok = false;
+                const double w = QString::fromStdString(v.substr(colon + 1)).toDouble(&ok);
+                if (ok) {
+                    l.file = QString::fromStdString(v.substr(0, colon));
+                    l.weight = w;
+                }
             }
+            r->loras.append(l);
         }
-        r->loras.append(use);
     }
     for (const std::string& v : p.values("--lora-dir")) r->loraDirs << QString::fromStdString(v);
     for (const std::string& v : p.values("--embeddings-dir")) r->embeddingDirs << QString::fromStdString(v);

@@ -17,8 +17,9 @@ void addRequestOptions(ArgParser& p);
 
 // Reads the shared options into `r` (image and mask are loaded later). False with *problem set to
 // one line naming the option and the allowed values. Draws a random seed when --seed is absent,
-// so the command can print and record it.
-bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string* problem);
+// so the command can print and record it. With `onlyGiven` (a recipe already filled `r`), only
+// the options given on the command line change it, and the recipe's seed stays.
+bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string* problem, bool onlyGiven = false);
 
 // The request's violations as one usage line: "inpaint-cli run: --steps must be 1 to 1000 (got 0)".
 // Empty when the request is valid (pixels are not checked: they are not loaded yet).

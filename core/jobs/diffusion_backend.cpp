@@ -9,6 +9,7 @@
 #include "core/diffusion/sd_model.h"
 #include "core/imaging/classical_inpaint.h"
 #include "core/jobs/model_cache.h"
+#include "core/jobs/model_files.h"
 #include "core/jobs/tensor_image.h"
 #include "models/clip/clip_text_model.h"
 #include "models/errors.h"
@@ -54,48 +55,37 @@ diffusion::PipelineParams paramsFor(const InpaintRequest& r, const SdModel& mode
 
 namespace fs = std::filesystem;
 
-// The folders given, then <folder of the model>/<sub> when it exists (the models folder's
-// loras/ or embeddings/).
-std::vector<fs::path> searchFolders(const QStringList& dirs, const QString& modelPath, const char* sub)
+std::vector<fs::path> paths(const QStringList& dirs)
 {
     std::vector<fs::path> out;
     for (const QString& d : dirs) out.emplace_back(d.toStdString());
-    std::error_code ec;
-    const fs::path beside = fs::path(modelPath.toStdString()).parent_path() / sub;
-    if (fs::is_directory(beside, ec)) out.push_back(beside);
     return out;
-}
-
-// A1111's lookup of <lora:NAME>: a file whose stem is NAME anywhere under the LoRA folders.
-fs::path findLora(const std::string& name, const std::vector<fs::path>& folders)
-{
-    std::error_code ec;
-    for (const auto& dir : folders) {
-        for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
-             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            if (!it->is_regular_file(ec) || it->path().stem().string() != name) continue;
-            const std::string ext = it->path().extension().string();
-            if (ext == ".safetensors" || ext == ".pt" || ext == ".ckpt" || ext == ".bin") return it->path();
-        }
-    }
-    std::string where;
-    for (const auto& d : folders) where += (where.empty() ? "" : ", ") + d.string();
-    throw models::ConfigError("The prompt names <lora:" + name + ">, but no " + name +
-                              ".safetensors (or .pt/.ckpt) was found in " +
-                              (where.empty() ? std::string("any LoRA folder (add one, or a loras/ folder beside the model)")
-                                             : where) +
-                              ".");
 }
 
 // The LoRA set of a job: the panel's (or --lora) list, then the prompt's tags.
 std::vector<diffusion::LoraSpec> loraSpecsFor(const InpaintRequest& r)
 {
     std::vector<diffusion::LoraSpec> out;
-    for (const LoraUse& l : r.loras) out.push_back({l.file.toStdString(), l.weight, l.weight});
+    for (const LoraUse& l : r.loras) {
+        QString file = l.file;
+        if (isBareName(file)) {  // a recipe's "Lora: name:w": looked up as the prompt's tags are
+            QString error;
+            file = findLora(file, searchFolders(r.loraDirs, r.modelPath, QStringLiteral("loras")),
+                            QStringLiteral("The recipe names the LoRA '%1'").arg(file), &error);
+            if (file.isEmpty()) throw models::ConfigError(error.toStdString());
+        }
+        out.push_back({file.toStdString(), l.weight, l.weight});
+    }
     const auto tags = diffusion::loraNetworks(diffusion::extractExtraNetworks(r.prompt.toStdString()).networks);
     if (!tags.empty()) {
-        const auto folders = searchFolders(r.loraDirs, r.modelPath, "loras");
-        for (const auto& t : tags) out.push_back({findLora(t.name, folders), t.te, t.unet});
+        const QStringList folders = searchFolders(r.loraDirs, r.modelPath, QStringLiteral("loras"));
+        for (const auto& t : tags) {
+            const QString name = QString::fromStdString(t.name);
+            QString error;
+            const QString file = findLora(name, folders, QStringLiteral("The prompt names <lora:%1>").arg(name), &error);
+            if (file.isEmpty()) throw models::ConfigError(error.toStdString());
+            out.push_back({file.toStdString(), t.te, t.unet});
+        }
     }
     return out;
 }
@@ -133,6 +123,13 @@ WorkNeeds DiffusionBackend::prepare(const InpaintRequest& req, const StatusSink&
         if (!req.predictionType.isEmpty()) lo.singleFile.predictionType = req.predictionType.toStdString();
         lo.singleFile.ema = req.ema;
         lo.vae = req.vaePath.toStdString();
+        if (isBareName(req.vaePath)) {  // a recipe's "VAE: file": vae/ beside the model, or its folder
+            InpaintRequest named = req;
+            named.loras.clear();
+            QString error;
+            if (!resolveNamedFiles(&named, &error)) throw models::ConfigError(error.toStdString());
+            lo.vae = named.vaePath.toStdString();
+        }
         const QString modelName = QFileInfo(req.modelPath).fileName();
         try {
             // Stages arrive between the components; a cancel there abandons the load.
@@ -171,7 +168,8 @@ QImage DiffusionBackend::run(const InpaintRequest& req, const QImage& workImage,
         // textual-inversion embeddings the prompt may name.
         model.loras().apply(loraSpecsFor(req));
         diffusion::EmbeddingDatabase embeddings;
-        if (const auto dirs = searchFolders(req.embeddingDirs, req.modelPath, "embeddings"); !dirs.empty())
+        if (const auto dirs = paths(searchFolders(req.embeddingDirs, req.modelPath, QStringLiteral("embeddings")));
+            !dirs.empty())
             embeddings = diffusion::loadEmbeddings(dirs, model.textEncoder()->config().hiddenSize);
         params.embeddings = &embeddings;
         QImage image = workImage;

@@ -164,7 +164,7 @@ QString formatParameters(const InpaintRequest& r, QSize size, const QString& mod
     return lines.join(QLatin1Char('\n'));
 }
 
-bool parseParameters(const QString& text, InpaintRequest* out, QString* modelName)
+bool parseParameters(const QString& text, InpaintRequest* out, QString* modelName, QString* modelHash)
 {
     const QStringList lines = text.split(QLatin1Char('\n'));
     int settingsLine = -1;
@@ -221,7 +221,20 @@ bool parseParameters(const QString& text, InpaintRequest* out, QString* modelNam
     if (const double v = kv.value(QStringLiteral("Eta")).toDouble(&ok); ok) r.eta = v;
     r.pasteBack = kv.value(QStringLiteral("Paste back")) != QLatin1String("off");
     if (const int v = kv.value(QStringLiteral("Clip skip")).toInt(&ok); ok) r.clipSkip = v;
+    // Files by name: resolveNamedFiles() (model_files.h) finds them in the LoRA and VAE folders.
+    r.loras.clear();
+    for (const QString& item : kv.value(QStringLiteral("Lora")).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        LoraUse use;
+        const QString t = item.trimmed();
+        const qsizetype colon = t.lastIndexOf(QLatin1Char(':'));
+        use.file = colon > 0 ? t.left(colon).trimmed() : t;
+        if (colon > 0)
+            if (const double w = t.mid(colon + 1).toDouble(&ok); ok) use.weight = w;
+        if (!use.file.isEmpty()) r.loras.append(use);
+    }
+    r.vaePath = kv.value(QStringLiteral("VAE"));
     if (modelName) *modelName = kv.value(QStringLiteral("Model"));
+    if (modelHash) *modelHash = kv.value(QStringLiteral("Model hash"));
     *out = r;
     return true;
 }

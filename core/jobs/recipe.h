@@ -28,8 +28,10 @@ QString formatParameters(const InpaintRequest& r, QSize size, const QString& mod
                          const QList<QPair<QString, QString>>& extra = {});
 
 // Reads a parameters text back into `out` (only the recipe fields; image, mask and model path are
-// left as they are). `modelName` receives the Model value. False when the text has no settings
-// line (then nothing is changed).
-bool parseParameters(const QString& text, InpaintRequest* out, QString* modelName = nullptr);
+// left as they are). LoRAs ("Lora: name:weight, ...") and the VAE ("VAE: file") come back as bare
+// names for resolveNamedFiles() (model_files.h). `modelName` and `modelHash` receive the Model and
+// Model hash values. False when the text has no settings line (then nothing is changed).
+bool parseParameters(const QString& text, InpaintRequest* out, QString* modelName = nullptr,
+                     QString* modelHash = nullptr);
 
 }  // namespace inpaint::jobs

@@ -160,6 +160,50 @@ private slots:
         QCOMPARE(again.exitCode, 2);
     }
 
+    // run --recipe PNG re-runs what the PNG's parameters say (model found by name in
+    // $INPAINT_MODELS_PATH, LoRA by name in --lora-dir, clip skip, seed, steps...), pixel for
+    // pixel; options given beside it override the recipe.
+    void recipeRerunsTheRun()
+    {
+        const QStringList io{"--image", q(kRef / "inputs" / "image.png"), "--mask", q(kRef / "inputs" / "mask.png")};
+        const QString lora = q(kRef / "models" / "lora" / "kohya-unet-te.safetensors");
+        const QString first = path("recipe-first.png"), again = path("recipe-again.png"), other = path("recipe-seed5.png");
+        clitest::Result r = clitest::run(QStringList{"run", "--out", first, "--model", model("tiny-sd-inpaint"), "--lora",
+                                                     lora + ":0.7", "--clip-skip", "2", "--seed", "77", "--steps", "4",
+                                                     "--prompt", kPrompt, "--vae", single("vae-alt.safetensors")} +
+                                         io);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QString recipe = QImage(first).text("parameters");
+        QVERIFY2(recipe.contains("Lora: \"kohya-unet-te:0.7\"") && recipe.contains("Clip skip: 2") &&
+                     recipe.contains("Seed: 77") && recipe.contains("VAE: vae-alt.safetensors"),
+                 qPrintable(recipe));
+
+        qputenv("INPAINT_MODELS_PATH", q(kRef / "models").toUtf8());
+        const QStringList rerun = QStringList{"run", "--recipe", first, "--lora-dir", q(kRef / "models" / "lora")} + io;
+        // The VAE is named by its file name only; it is not beside the model, so it must be given.
+        r = clitest::run(rerun + QStringList{"--out", again});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("VAE 'vae-alt.safetensors'") && r.err.contains("--vae"), qPrintable(r.err));
+        QVERIFY(!QFile::exists(again));
+
+        r = clitest::run(rerun + QStringList{"--out", again, "--vae", single("vae-alt.safetensors")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(clitest::maxPixelDiff(QImage(again), QImage(first)), 0);
+        QCOMPARE(QImage(again).text("parameters"), recipe);
+
+        r = clitest::run(rerun + QStringList{"--out", other, "--vae", single("vae-alt.safetensors"), "--seed", "5"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(clitest::maxPixelDiff(QImage(other), QImage(first)) > 0);
+        QVERIFY(QImage(other).text("parameters").contains("Seed: 5,"));
+
+        // A model the folders do not have is named, with where it was looked for.
+        qputenv("INPAINT_MODELS_PATH", m_dir.path().toUtf8());
+        r = clitest::run(rerun + QStringList{"--out", path("recipe-never.png")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("'tiny-sd-inpaint'") && r.err.contains("--model"), qPrintable(r.err));
+        qunsetenv("INPAINT_MODELS_PATH");
+    }
+
     void badFilesFailCleanly_data()
     {
         QTest::addColumn<QStringList>("args");

@@ -28,3 +28,21 @@ inline int maxPixelDiff(const QImage& png, const torch::Tensor& hwc)
 }
 
 }  // namespace clitest
+
+namespace clitest {
+
+// Largest per-channel difference of two images (RGB); 256 when the sizes differ.
+inline int maxPixelDiff(const QImage& a, const QImage& b)
+{
+    const QImage x = a.convertToFormat(QImage::Format_RGB888), y = b.convertToFormat(QImage::Format_RGB888);
+    if (x.size() != y.size() || x.isNull()) return 256;
+    int worst = 0;
+    for (int row = 0; row < x.height(); ++row) {
+        const uchar* p = x.constScanLine(row);
+        const uchar* q = y.constScanLine(row);
+        for (int i = 0; i < x.width() * 3; ++i) worst = std::max(worst, std::abs(int(p[i]) - int(q[i])));
+    }
+    return worst;
+}
+
+}  // namespace clitest
