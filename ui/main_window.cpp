@@ -168,6 +168,7 @@ void MainWindow::onModelsScanned() {
     const QList<jobs::ModelInfo>& models = m_models->models();
     const int broken = m_models->brokenCount();
     m_prompt->setModels(m_models->entries());
+    m_prompt->setAddOns(m_models->addOns().loras, m_models->addOns().vaes);
     const int usable = int(models.size()) - broken;
     if (!models.isEmpty())
         statusBar()->showMessage(broken ? tr("%n model(s) ready, %1 cannot be loaded (see the model list)", "", usable).arg(broken)
@@ -699,6 +700,10 @@ void MainWindow::startInpaint() {
 
 jobs::InpaintRequest MainWindow::jobSettings() const {
     jobs::InpaintRequest r = m_prompt->settings();
+    // <lora:NAME> tags and embedding triggers are looked up in the models folders' loras/ and
+    // embeddings/ (and beside the model).
+    r.loraDirs = m_models->addOns().loraFolders;
+    r.embeddingDirs = m_models->addOns().embeddingFolders;
     r.device = jobs::parse<jobs::Device>(enginePreference(QStringLiteral("device"))).value_or(jobs::Device::Auto);
     r.dtype = jobs::parse<jobs::Precision>(enginePreference(QStringLiteral("dtype"))).value_or(jobs::Precision::Auto);
     r.previewMode = jobs::parse<jobs::PreviewMode>(enginePreference(QStringLiteral("preview"))).value_or(jobs::PreviewMode::Auto);

@@ -44,9 +44,11 @@ void ModelCatalogue::rescan() {
         return;
     }
     if (!m_scan) {
-        m_scan = new QFutureWatcher<QList<jobs::ModelInfo>>(this);
+        m_scan = new QFutureWatcher<Scan>(this);
         connect(m_scan, &QFutureWatcherBase::finished, this, [this] {
-            m_models = m_scan->result();
+            const Scan scan = m_scan->result();
+            m_models = scan.models;
+            m_addOns = scan.addOns;
             emit scanned();
             if (m_rescanQueued) {
                 m_rescanQueued = false;
@@ -54,7 +56,9 @@ void ModelCatalogue::rescan() {
             }
         });
     }
-    m_scan->setFuture(QtConcurrent::run([folders = folders()] { return jobs::scanModelFolders(folders); }));
+    m_scan->setFuture(QtConcurrent::run([folders = folders()] {
+        return Scan{jobs::scanModelFolders(folders), jobs::scanAddOnFiles(folders)};
+    }));
 }
 
 QList<ModelEntry> ModelCatalogue::entries() const {

@@ -27,6 +27,8 @@ public:
     void rescan();
 
     const QList<jobs::ModelInfo>& models() const { return m_models; }
+    // LoRAs, VAEs, and the LoRA / embeddings folders beside the models (the newest scan).
+    const jobs::AddOnFiles& addOns() const { return m_addOns; }
     QList<ModelEntry> entries() const;  // the models as the pickers list them
     int brokenCount() const;            // models that cannot be loaded
     // The model's display name for a path ("" when the path is not in the list).
@@ -38,8 +40,13 @@ signals:
     void scanned();  // models() holds the newest scan
 
 private:
+    struct Scan {
+        QList<jobs::ModelInfo> models;
+        jobs::AddOnFiles addOns;
+    };
     QList<jobs::ModelInfo> m_models;
-    QFutureWatcher<QList<jobs::ModelInfo>>* m_scan = nullptr;
+    jobs::AddOnFiles m_addOns;
+    QFutureWatcher<Scan>* m_scan = nullptr;
     bool m_rescanQueued = false;
 };
 

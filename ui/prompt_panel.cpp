@@ -13,7 +13,13 @@
 #include <QLineEdit>
 #include <QRegularExpressionValidator>
 #include <QSpinBox>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QSettings>
 #include <QStandardItemModel>
+#include <QTableWidget>
+#include <QToolButton>
+#include <QUrl>
 #include <QVBoxLayout>
 #include <cmath>
 #include <limits>
@@ -73,6 +79,38 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     auto* pl = new QVBoxLayout(m_promptGroup);
     pl->addWidget(m_prompt);
     pl->addWidget(m_negative);
+
+    // --- LoRA and VAE ---
+    m_addOnGroup = new QGroupBox(tr("LoRA and VAE"), this);
+    m_addLora = new QComboBox(m_addOnGroup);
+    m_addLora->setObjectName(QStringLiteral("addLora"));
+    m_addLora->setToolTip(tr("LoRAs found in the models folders' loras/ folders. <lora:name:weight> in the prompt "
+                             "works too."));
+    m_loras = new QTableWidget(0, 3, m_addOnGroup);
+    m_loras->setObjectName(QStringLiteral("loraTable"));
+    m_loras->setHorizontalHeaderLabels({tr("LoRA"), tr("Weight"), QString()});
+    m_loras->verticalHeader()->hide();
+    m_loras->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_loras->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    m_loras->horizontalHeader()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
+    m_loras->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_loras->setSelectionMode(QAbstractItemView::NoSelection);
+    m_loras->setMaximumHeight(m_loras->fontMetrics().lineSpacing() * 6 + 16);
+    m_vae = new QComboBox(m_addOnGroup);
+    m_vae->setObjectName(QStringLiteral("vae"));
+    m_vae->setToolTip(tr("The VAE that encodes and decodes the image: the model's own, or one from the models "
+                         "folders' vae/ folders (remembered per model)"));
+    auto* af = new QFormLayout(m_addOnGroup);
+    af->addRow(m_addLora);
+    af->addRow(m_loras);
+    af->addRow(tr("VAE"), m_vae);
+    connect(m_addLora, &QComboBox::activated, this, [this](int i) {
+        const QString file = m_addLora->itemData(i).toString();
+        m_addLora->setCurrentIndex(0);
+        if (!file.isEmpty()) addLoraRow(file, 1.0);
+    });
+    connect(m_vae, &QComboBox::activated, this, &PromptPanel::rememberModelVae);
+    setAddOns({}, {});
 
     // --- sampling ---
     m_samplingGroup = new QGroupBox(tr("Sampling"), this);
@@ -173,6 +211,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(engine);
     layout->addWidget(m_promptGroup);
+    layout->addWidget(m_addOnGroup);
     layout->addWidget(m_samplingGroup);
     layout->addWidget(m_maskGroup);
     layout->addWidget(m_inpaint);  // the main window may move it below its scroll area
@@ -180,6 +219,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
 
     connect(m_pipeline, &QComboBox::currentIndexChanged, this, &PromptPanel::updateEnabled);
     connect(m_model, &QComboBox::currentIndexChanged, this, &PromptPanel::matchPipelineToModel);
+    connect(m_model, &QComboBox::currentIndexChanged, this, &PromptPanel::restoreModelVae);
     connect(m_randomSeed, &QCheckBox::toggled, this, &PromptPanel::updateEnabled);
     connect(m_region, &QComboBox::currentIndexChanged, this, &PromptPanel::updateEnabled);
     connect(m_pasteBack, &QCheckBox::toggled, this, &PromptPanel::updateEnabled);
@@ -229,6 +269,89 @@ void PromptPanel::setModels(const QList<ModelEntry>& models) {
     m_hadModels = m_hadModels || usable;
     matchPipelineToModel();
     updateEnabled();
+}
+
+void PromptPanel::setAddOns(const QStringList& loras, const QStringList& vaes) {
+    m_addLora->clear();
+    m_addLora->addItem(loras.isEmpty() ? tr("No LoRA in the models folders (loras/)") : tr("Add LoRA…"));
+    for (const QString& f : loras) {
+        m_addLora->addItem(QFileInfo(f).completeBaseName(), f);
+        m_addLora->setItemData(m_addLora->count() - 1, f, Qt::ToolTipRole);
+    }
+    m_addLora->setEnabled(!loras.isEmpty());
+    const QString current = m_vae->currentData().toString();
+    m_vae->clear();
+    m_vae->addItem(tr("Model's own VAE"), QString());
+    for (const QString& f : vaes) {
+        m_vae->addItem(QFileInfo(f).fileName(), f);
+        m_vae->setItemData(m_vae->count() - 1, f, Qt::ToolTipRole);
+    }
+    setVae(current);
+    restoreModelVae();
+}
+
+void PromptPanel::addLoraRow(const QString& file, double weight) {
+    // One row per file: adding it again only sets the weight.
+    for (int row = 0; row < m_loras->rowCount(); ++row) {
+        if (m_loras->item(row, 0)->data(Qt::UserRole).toString() != file) continue;
+        if (auto* w = qobject_cast<QDoubleSpinBox*>(m_loras->cellWidget(row, 1))) w->setValue(weight);
+        return;
+    }
+    const int row = m_loras->rowCount();
+    m_loras->insertRow(row);
+    auto* name = new QTableWidgetItem(QFileInfo(file).completeBaseName());
+    name->setData(Qt::UserRole, file);
+    name->setToolTip(file);
+    m_loras->setItem(row, 0, name);
+    auto* w = new QDoubleSpinBox(m_loras);
+    w->setObjectName(QStringLiteral("loraWeight"));
+    w->setRange(-jobs::limits::kLoraWeightMax, jobs::limits::kLoraWeightMax);
+    w->setDecimals(2);
+    w->setSingleStep(0.05);
+    w->setValue(weight);
+    w->setToolTip(tr("Multiplier of the LoRA (A1111's <lora:name:weight>)"));
+    m_loras->setCellWidget(row, 1, w);
+    auto* remove = new QToolButton(m_loras);
+    remove->setObjectName(QStringLiteral("removeLora"));
+    remove->setText(QStringLiteral("×"));
+    remove->setToolTip(tr("Remove this LoRA"));
+    connect(remove, &QToolButton::clicked, this, [this, remove] {
+        for (int r = 0; r < m_loras->rowCount(); ++r)
+            if (m_loras->cellWidget(r, 2) == remove) {
+                m_loras->removeRow(r);
+                return;
+            }
+    });
+    m_loras->setCellWidget(row, 2, remove);
+}
+
+void PromptPanel::setVae(const QString& pathOrName) {
+    int i = m_vae->findData(pathOrName);
+    for (int k = 1; i < 0 && k < m_vae->count(); ++k)  // a recipe names the file only
+        if (QFileInfo(m_vae->itemData(k).toString()).fileName() == pathOrName) i = k;
+    if (i < 0 && !pathOrName.isEmpty()) {  // not in the folders: keep it, it may still load
+        m_vae->addItem(QFileInfo(pathOrName).fileName(), pathOrName);
+        i = m_vae->count() - 1;
+    }
+    m_vae->setCurrentIndex(std::max(0, i));
+}
+
+namespace {
+QString vaeKey(const QString& model) {
+    return QStringLiteral("models/vae/") + QString::fromLatin1(QUrl::toPercentEncoding(model));
+}
+}  // namespace
+
+void PromptPanel::restoreModelVae() {
+    const QString model = m_model->currentData().toString();
+    if (model.isEmpty()) return;
+    const QString vae = QSettings().value(vaeKey(model)).toString();
+    if (vae.isEmpty() || QFileInfo::exists(vae)) setVae(vae);
+}
+
+void PromptPanel::rememberModelVae() {
+    const QString model = m_model->currentData().toString();
+    if (!model.isEmpty()) QSettings().setValue(vaeKey(model), m_vae->currentData().toString());
 }
 
 void PromptPanel::applyObjectRemovalPreset() {
@@ -290,6 +413,7 @@ void PromptPanel::updateEnabled() {
     m_radiusLabel->setEnabled(classical);
     m_model->setEnabled(hasModels() && !classical);
     m_promptGroup->setEnabled(neural);
+    m_addOnGroup->setEnabled(neural);
     m_samplingGroup->setEnabled(neural);
     m_seed->setEnabled(neural && !m_randomSeed->isChecked());
     m_region->setEnabled(neural);
@@ -328,6 +452,11 @@ jobs::InpaintRequest PromptPanel::settings() const {
     r.regionPadding = m_regionPadding->value();
     r.maskedContent = m_maskedContent->currentData().value<jobs::MaskedContent>();
     r.pasteBack = m_pasteBack->isChecked();
+    for (int row = 0; row < m_loras->rowCount(); ++row) {
+        const auto* w = qobject_cast<QDoubleSpinBox*>(m_loras->cellWidget(row, 1));
+        r.loras.append({m_loras->item(row, 0)->data(Qt::UserRole).toString(), w ? w->value() : 1.0});
+    }
+    r.vaePath = m_vae->currentData().toString();
     return r;
 }
 
@@ -360,6 +489,15 @@ void PromptPanel::setSettings(const jobs::InpaintRequest& s) {
     if (const int i = m_maskedContent->findData(QVariant::fromValue(s.maskedContent)); i >= 0)
         m_maskedContent->setCurrentIndex(i);
     m_pasteBack->setChecked(s.pasteBack);
+    m_loras->setRowCount(0);
+    for (const jobs::LoraUse& l : s.loras) {
+        QString file = l.file;
+        if (!QFileInfo::exists(file))  // a recipe names the LoRA by its stem
+            for (int i = 1; i < m_addLora->count(); ++i)
+                if (m_addLora->itemText(i) == QFileInfo(file).completeBaseName()) file = m_addLora->itemData(i).toString();
+        addLoraRow(file, l.weight);
+    }
+    setVae(s.vaePath);
     updateEnabled();
 }
 

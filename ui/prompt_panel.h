@@ -1,6 +1,6 @@
 // PromptPanel: the settings of an inpainting job: pipeline, model, classical radius,
-// prompt and negative prompt, scheduler, steps, guidance, strength and seed, and the
-// Inpaint button. Classical pipelines are the default and need no model; the neural
+// prompt and negative prompt, LoRAs with their weights and the VAE, scheduler, steps, guidance,
+// strength and seed, and the Inpaint button. Classical pipelines are the default and need no model; the neural
 // controls stay visible but disabled, with a note, while no model is installed.
 #pragma once
 
@@ -18,6 +18,7 @@ class QPushButton;
 class QSpinBox;
 class QGroupBox;
 class QLineEdit;
+class QTableWidget;
 
 namespace inpaint::ui {
 
@@ -37,6 +38,9 @@ public:
 
     // The models the picker offers; an empty list shows "No model installed".
     void setModels(const QList<ModelEntry>& models);
+    // The LoRA files the "Add LoRA" picker offers and the VAE files / folders the VAE picker
+    // offers (besides the model's own VAE). The VAE choice is remembered per model.
+    void setAddOns(const QStringList& loras, const QStringList& vaes);
     bool hasModels() const;  // at least one usable model
 
     // Everything but the image and mask; no side effects. With Random checked the request asks
@@ -64,6 +68,10 @@ signals:
 private:
     void updateEnabled();
     void matchPipelineToModel();
+    void addLoraRow(const QString& file, double weight);
+    void setVae(const QString& pathOrName);
+    void restoreModelVae();
+    void rememberModelVae();
 
     QList<ModelEntry> m_models;
     bool m_hadModels = false;
@@ -92,6 +100,10 @@ private:
     QComboBox* m_maskedContent;
     QCheckBox* m_pasteBack;
     QLabel* m_pasteBackWarning;
+    QGroupBox* m_addOnGroup;
+    QComboBox* m_vae;
+    QComboBox* m_addLora;
+    QTableWidget* m_loras;
 };
 
 }  // namespace inpaint::ui

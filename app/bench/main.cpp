@@ -9,6 +9,7 @@
 #include "core/diffusion/latent_preview.h"
 #include "models/errors.h"
 #include "models/nn/cancel.h"
+#include "models/nn/cpu_allocator.h"
 #include "models/nn/attention.h"
 #include "models/nn/layers.h"
 #include "models/unet/unet_2d_condition.h"
@@ -169,6 +170,7 @@ int main(int argc, char** argv)
     }
     const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     torch::set_num_threads(threads);
+    const bool hugePages = models::nn::installHugePageCpuAllocator();
     c10::InferenceMode inference;
     auto log = [&](const std::string& line) {
         if (!o.json)
@@ -177,8 +179,9 @@ int main(int argc, char** argv)
             std::cerr << line << std::endl;
     };
     char buf[512];
-    std::snprintf(buf, sizeof buf, "inpaint-bench: device %s, dtype %s, %d threads, LibTorch %s, configs %s",
-                  o.device.str().c_str(), o.dtypeName.c_str(), threads, TORCH_VERSION, o.configs.string().c_str());
+    std::snprintf(buf, sizeof buf, "inpaint-bench: device %s, dtype %s, %d threads, LibTorch %s, huge pages %s, configs %s",
+                  o.device.str().c_str(), o.dtypeName.c_str(), threads, TORCH_VERSION, hugePages ? "on" : "off",
+                  o.configs.string().c_str());
     log(buf);
 
     nlohmann::json result;

@@ -1,4 +1,4 @@
-// inpaint-cli encode --model DIR --prompt TEXT --out FILE.safetensors [--clip-skip N]
+// inpaint-cli encode --model DIR|FILE --prompt TEXT --out FILE.safetensors [--clip-skip N]
 // [--embeddings-dir DIR]...: the AUTOMATIC1111-style conditioning of one prompt (attention
 // weights, BREAK, 75-token chunks, textual-inversion embeddings) written as tensor `cond`
 // [1, 77 * chunks, D] (float32). Extra-network tags (<lora:name:te:unet>, <hypernet:...>) are
@@ -34,7 +34,10 @@ std::string number(double v)
 int cmdEncode(const Args& args)
 {
     ArgParser p("encode");
-    p.option("--model", "DIR", "a diffusers model folder (its tokenizer and text encoder are used)")
+    p.option("--model", "DIR|FILE", "a diffusers model folder or a single-file checkpoint (its tokenizer and text "
+                                    "encoder are used)")
+        .option("--original-config", "YAML", "single file: the LDM .yaml to use (default: <stem>.yaml beside it)")
+        .option("--config", "DIR", "single file: take the configs (text encoder, tokenizer) from this diffusers folder")
         .option("--prompt", "TEXT", "the prompt, in AUTOMATIC1111 syntax")
         .option("--out", "FILE", "output .safetensors file (tensor 'cond')")
         .option("--clip-skip", "N", "AUTOMATIC1111 'Clip skip': 1 = last layer (default), 2 = penultimate, ...", "1")
@@ -53,6 +56,8 @@ int cmdEncode(const Args& args)
 
     try {
         diffusion::ModelLoadOptions options;
+        options.singleFile.originalConfig = p.value("--original-config");
+        options.singleFile.configDir = p.value("--config");
         auto model = diffusion::SdModel::load(p.value("--model"), options);
         std::vector<std::filesystem::path> dirs;
         for (const auto& d : p.values("--embeddings-dir")) dirs.emplace_back(d);

@@ -1,6 +1,8 @@
 // SdModel: loads a diffusers folder into the torch modules of models/.
 #include "core/diffusion/sd_model.h"
 
+#include "models/nn/cpu_allocator.h"
+
 #include "core/diffusion/lora.h"
 
 #include "models/clip/clip_text_model.h"
@@ -77,6 +79,7 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
     m->m_options = options;
     m->m_nets = std::make_unique<Nets>();
     c10::InferenceMode guard;
+    const models::nn::HugePageScope hugePages;  // the weights on 2 MiB pages (when the allocator is installed)
 
     // Every component as (config, weights under diffusers names): from the folder, or renamed
     // from the single file. The weights are views into the files' mappings until the strict

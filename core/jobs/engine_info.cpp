@@ -1,6 +1,8 @@
 // Engine info (see engine_info.h).
 #include "core/jobs/engine_info.h"
 
+#include "models/nn/cpu_allocator.h"
+
 #include "core/diffusion/schedulers/scheduler_factory.h"
 #include "core/diffusion/sd_model.h"
 
@@ -69,6 +71,7 @@ void configureTorchThreads()
     const int asked = qEnvironmentVariableIntValue("INPAINT_THREADS", &set);
     const unsigned n = set && asked > 0 ? unsigned(asked) : std::max(1u, std::thread::hardware_concurrency());
     if (torch::get_num_threads() != static_cast<int>(n)) torch::set_num_threads(static_cast<int>(n));
+    models::nn::installHugePageCpuAllocator();  // once; weights and activations on huge pages
 }
 
 }  // namespace inpaint::jobs

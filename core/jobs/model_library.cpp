@@ -8,6 +8,7 @@
 #include "models/io/single_file.h"
 
 #include <QDir>
+#include <QDirIterator>
 #include <QFileInfo>
 #include <QLocale>
 #include <QStandardPaths>
@@ -174,6 +175,43 @@ QList<ModelInfo> scanModelFolders(const QStringList& folders)
     std::stable_sort(out.begin(), out.end(), [](const ModelInfo& a, const ModelInfo& b) {
         return a.name.compare(b.name, Qt::CaseInsensitive) < 0;
     });
+    return out;
+}
+
+AddOnFiles scanAddOnFiles(const QStringList& folders)
+{
+    AddOnFiles out;
+    const QStringList weights{QStringLiteral("*.safetensors"), QStringLiteral("*.pt"), QStringLiteral("*.ckpt"),
+                              QStringLiteral("*.bin")};
+    auto byName = [](QStringList& l) {
+        std::stable_sort(l.begin(), l.end(), [](const QString& a, const QString& b) {
+            return QFileInfo(a).fileName().compare(QFileInfo(b).fileName(), Qt::CaseInsensitive) < 0;
+        });
+        l.removeDuplicates();
+    };
+    for (const QString& folder : folders) {
+        const QDir d(folder);
+        if (folder.isEmpty() || !d.exists()) continue;
+        for (const QFileInfo& sub : d.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
+            const QString name = sub.fileName().toLower();
+            if (name == QLatin1String("loras") || name == QLatin1String("lora") || name == QLatin1String("lycoris")) {
+                out.loraFolders << sub.absoluteFilePath();
+                QDirIterator it(sub.absoluteFilePath(), weights, QDir::Files | QDir::Readable,
+                                QDirIterator::Subdirectories | QDirIterator::FollowSymlinks);
+                while (it.hasNext()) out.loras << it.next();
+            } else if (name == QLatin1String("embeddings") || name == QLatin1String("textual_inversion")) {
+                out.embeddingFolders << sub.absoluteFilePath();
+            } else if (name == QLatin1String("vae")) {
+                const QDir vae(sub.absoluteFilePath());
+                for (const QFileInfo& f : vae.entryInfoList(weights, QDir::Files | QDir::Readable, QDir::Name))
+                    out.vaes << f.absoluteFilePath();
+                for (const QFileInfo& f : vae.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
+                    if (QDir(f.absoluteFilePath()).exists(QStringLiteral("config.json"))) out.vaes << f.absoluteFilePath();
+            }
+        }
+    }
+    byName(out.loras);
+    byName(out.vaes);
     return out;
 }
 

@@ -42,6 +42,18 @@ std::optional<ModelInfo> describeSingleFile(const QString& file);
 // skipped.
 QList<ModelInfo> scanModelFolders(const QStringList& folders);
 
+// The add-on files beside the models: LoRAs anywhere under <folder>/loras (or lora/, Lora/,
+// LyCORIS/), VAEs in <folder>/vae (files, and diffusers vae folders with a config.json), and the
+// embeddings and LoRA folders that exist (for <lora:NAME> tags and textual-inversion triggers).
+// Sorted by file name; listing only, nothing is opened.
+struct AddOnFiles {
+    QStringList loras;          // files
+    QStringList vaes;           // files or folders
+    QStringList loraFolders;    // existing <folder>/loras-like folders
+    QStringList embeddingFolders;
+};
+AddOnFiles scanAddOnFiles(const QStringList& folders);
+
 // $XDG_DATA_HOME/inpaint-studio/models (~/.local/share/inpaint-studio/models).
 QString defaultModelsFolder();
 

@@ -15,6 +15,8 @@
 #include "ui/results_strip.h"
 
 #include <QListWidget>
+#include <QTableWidget>
+#include <QDoubleSpinBox>
 #include <QPushButton>
 
 #include <QComboBox>
@@ -126,6 +128,10 @@ private slots:
         QVERIFY(copyTree(kRef + "/models/tiny-sd", m_models.filePath("broken")));
         QFile unet(m_models.filePath("broken/unet/diffusion_pytorch_model.safetensors"));
         QVERIFY(unet.resize(100));
+        QVERIFY(QDir().mkpath(m_models.filePath("loras/style")) && QDir().mkpath(m_models.filePath("vae")));
+        QVERIFY(QFile::copy(kRef + "/models/lora/kohya-unet-te.safetensors",
+                            m_models.filePath("loras/style/kohya-unet-te.safetensors")));
+        QVERIFY(QFile::copy(kRef + "/models/single-file/vae-alt.safetensors", m_models.filePath("vae/vae-alt.safetensors")));
         qputenv("INPAINT_MODELS_PATH", m_models.path().toUtf8());
         QString err;
         m_image = inpaint::imaging::loadImage(kRef + "/inputs/image.png", &err);
@@ -262,6 +268,72 @@ private slots:
         QVERIFY(m_w->document()->image() == first);
         QVERIFY(m_w->openImage(m_image, QStringLiteral("again.png")));
         QCOMPARE(strip->count(), 0);
+    }
+
+    // A LoRA added from the panel (found in the models folder's loras/) and a VAE picked there
+    // run with the job and go into the saved PNG's recipe; opening the PNG restores both. The
+    // VAE choice is remembered for the model.
+    void loraAndVaeFromThePanelReachTheRecipe()
+    {
+        auto* add = panel()->findChild<QComboBox*>(QStringLiteral("addLora"));
+        auto* vae = panel()->findChild<QComboBox*>(QStringLiteral("vae"));
+        auto* table = panel()->findChild<QTableWidget*>(QStringLiteral("loraTable"));
+        QVERIFY(add && vae && table);
+        QCOMPARE(add->count(), 2);  // the placeholder and the one LoRA
+        QCOMPARE(add->itemText(1), QStringLiteral("kohya-unet-te"));
+        selectModel(QStringLiteral("tiny-sd-inpaint"));
+        QCOMPARE(table->rowCount(), 0);
+        add->setCurrentIndex(1);
+        emit add->activated(1);
+        QCOMPARE(table->rowCount(), 1);
+        QCOMPARE(add->currentIndex(), 0);
+        auto* weight = table->findChild<QDoubleSpinBox*>(QStringLiteral("loraWeight"));
+        QVERIFY(weight);
+        weight->setValue(0.7);
+        const int v = vae->findText(QStringLiteral("vae-alt.safetensors"));
+        QVERIFY(v > 0);
+        vae->setCurrentIndex(v);
+        emit vae->activated(v);
+
+        inpaint::jobs::InpaintRequest r = panel()->settings();
+        QCOMPARE(r.loras.size(), 1);
+        QCOMPARE(r.loras[0].file, m_models.filePath("loras/style/kohya-unet-te.safetensors"));
+        QCOMPARE(r.loras[0].weight, 0.7);
+        QCOMPARE(r.vaePath, m_models.filePath("vae/vae-alt.safetensors"));
+        r.steps = 2;
+        r.seed = 5;
+        r.randomSeed = false;
+        r.prompt = QStringLiteral("a red cat");
+        panel()->setSettings(r);
+        m_w->startInpaint();
+        QTRY_VERIFY_WITH_TIMEOUT(m_w->controller()->hasPendingResult(), 60000);
+        QVERIFY(m_w->controller()->applyPending());
+        QTemporaryDir out;
+        const QString png = out.filePath("lora.png");
+        m_dialogs->saveAnswers = {png};
+        QVERIFY(m_w->saveAs());
+        const QString text = inpaint::imaging::readImageParameters(png);
+        QVERIFY2(text.contains(QStringLiteral("Lora: \"kohya-unet-te:0.7\"")) && text.contains("Lora hashes: ") &&
+                     text.contains("VAE: vae-alt.safetensors") && text.contains("Model: tiny-sd-inpaint"),
+                 qPrintable(text));
+        QCOMPARE(inpaint::jobs::fileSha256(m_models.filePath("loras/style/kohya-unet-te.safetensors")).left(12),
+                 text.section(QStringLiteral("Lora hashes: \"kohya-unet-te: "), 1).left(12));
+
+        // Another model has its own VAE until one is picked for it; back on the first, its pick returns.
+        selectModel(QStringLiteral("tiny-sd"));
+        QCOMPARE(vae->currentIndex(), 0);
+        selectModel(QStringLiteral("tiny-sd-inpaint"));
+        QCOMPARE(vae->currentText(), QStringLiteral("vae-alt.safetensors"));
+
+        // Opening the PNG offers the recipe back, LoRA (found by name) and VAE included.
+        table->setRowCount(0);
+        vae->setCurrentIndex(0);
+        QVERIFY(m_w->openFile(png));
+        const auto back = panel()->settings();
+        QCOMPARE(back.loras.size(), 1);
+        QCOMPARE(back.loras[0].file, m_models.filePath("loras/style/kohya-unet-te.safetensors"));
+        QCOMPARE(back.loras[0].weight, 0.7);
+        QCOMPARE(back.vaePath, m_models.filePath("vae/vae-alt.safetensors"));
     }
 
     void generatePreviewsCancelApplyUndo()

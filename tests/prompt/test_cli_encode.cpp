@@ -71,6 +71,15 @@ private slots:
             ++checked;
         }
         QCOMPARE(checked, 4);
+
+        // The same text encoder from the single file (LDM names, renamed at load) gives the same cond.
+        const auto c = goldenCase("prompt_weights", "weighted");
+        const QString out = dir.filePath("weighted-single-file.safetensors");
+        const auto r = clitest::run({"encode", "--model", q(kRef / "models" / "single-file" / "tiny-sd.safetensors"),
+                                     "--config", q(kRef / "models" / "tiny-sd"), "--prompt",
+                                     QString::fromStdString(c.at("params").at("prompt").get<std::string>()), "--out", out});
+        QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(maxDiff(out.toStdString(), "prompt_weights", "weighted/cond") <= 1e-5);
     }
 
     void textualInversionAndClipSkip()

@@ -1,0 +1,30 @@
+// LibTorch's CPU allocator with transparent huge pages for the weights. Loading SD 1.5 allocates
+// about 4 GiB of weights; with 4 KiB pages each page costs a fault (on virtual machines a slow
+// one), which made the load take twice as long. While a HugePageScope is alive on a thread, its
+// blocks of 4 MiB and more are aligned to 2 MiB and marked MADV_HUGEPAGE; every other block is
+// allocated as LibTorch's own allocator does (64-byte aligned). Frees are plain free(), so raw
+// allocations keep working. Activations stay on ordinary pages: measured, huge pages did not make
+// the UNet faster (the allocator returns those blocks to the system and zeroes them again).
+//
+// Installed once per process (the editor's worker, the CLI and the bench call it at start-up);
+// INPAINT_HUGE_PAGES=0 leaves LibTorch's own allocator in place.
+#pragma once
+
+namespace inpaint::models::nn {
+
+// True when the allocator is in place (after this or an earlier call).
+bool installHugePageCpuAllocator();
+
+// Large CPU blocks allocated on this thread while it lives go on huge pages (SdModel::load).
+class HugePageScope {
+public:
+    HugePageScope();
+    ~HugePageScope();
+    HugePageScope(const HugePageScope&) = delete;
+    HugePageScope& operator=(const HugePageScope&) = delete;
+
+private:
+    bool m_previous;
+};
+
+}  // namespace inpaint::models::nn
