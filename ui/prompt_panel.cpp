@@ -96,6 +96,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_loras->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_loras->setSelectionMode(QAbstractItemView::NoSelection);
     m_loras->setMaximumHeight(m_loras->fontMetrics().lineSpacing() * 6 + 16);
+    m_loras->hide();  // shown once a LoRA is added
     m_vae = new QComboBox(m_addOnGroup);
     m_vae->setObjectName(QStringLiteral("vae"));
     m_vae->setToolTip(tr("The VAE that encodes and decodes the image: the model's own, or one from the models "
@@ -319,10 +320,12 @@ void PromptPanel::addLoraRow(const QString& file, double weight) {
         for (int r = 0; r < m_loras->rowCount(); ++r)
             if (m_loras->cellWidget(r, 2) == remove) {
                 m_loras->removeRow(r);
+                m_loras->setVisible(m_loras->rowCount() > 0);
                 return;
             }
     });
     m_loras->setCellWidget(row, 2, remove);
+    m_loras->show();
 }
 
 void PromptPanel::setVae(const QString& pathOrName) {
@@ -497,6 +500,7 @@ void PromptPanel::setSettings(const jobs::InpaintRequest& s) {
                 if (m_addLora->itemText(i) == QFileInfo(file).completeBaseName()) file = m_addLora->itemData(i).toString();
         addLoraRow(file, l.weight);
     }
+    m_loras->setVisible(m_loras->rowCount() > 0);
     setVae(s.vaePath);
     updateEnabled();
 }
