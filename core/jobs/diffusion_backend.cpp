@@ -122,6 +122,7 @@ WorkNeeds DiffusionBackend::prepare(const InpaintRequest& req, const StatusSink&
         lo.singleFile.configDir = req.configDir.toStdString();
         if (!req.predictionType.isEmpty()) lo.singleFile.predictionType = req.predictionType.toStdString();
         lo.singleFile.ema = req.ema;
+        (void)loraSpecsFor(req);  // a LoRA that cannot be found fails now, not after the model loaded
         lo.vae = req.vaePath.toStdString();
         if (isBareName(req.vaePath)) {  // a recipe's "VAE: file": vae/ beside the model, or its folder
             InpaintRequest named = req;
