@@ -50,6 +50,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_pipeline->setToolTip(tr("Classical engines fill the mask from its surroundings (OpenCV) and need no model.\n"
                               "Blend and Inpaint UNet run Stable Diffusion and need a model."));
     m_model = new QComboBox(engine);
+    m_model->setObjectName(QStringLiteral("model"));
     m_model->setToolTip(tr("The Stable Diffusion model (a diffusers folder) for the neural pipelines"));
     m_radius = new QSpinBox(engine);
     m_radius->setRange(jobs::limits::kRadiusMin, jobs::limits::kRadiusMax);
@@ -71,6 +72,17 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
                                   "have: an inpainting model, else blend with a Telea pre-fill, else classical"));
     connect(m_removePreset, &QPushButton::clicked, this, &PromptPanel::applyObjectRemovalPreset);
     ef->addRow(m_removePreset);
+    m_fastPreset = new QPushButton(tr("Fast preset (LCM, 4 steps)"), engine);
+    m_fastPreset->setObjectName(QStringLiteral("fastPreset"));
+    m_fastPreset->setToolTip(tr("LCM scheduler, 4 steps, guidance 1: a result in a few seconds. Needs an LCM model, "
+                                "or an LCM-LoRA in the models folders' loras/ (added for you when there is one)"));
+    connect(m_fastPreset, &QPushButton::clicked, this, &PromptPanel::applyFastPreset);
+    ef->addRow(m_fastPreset);
+    m_fastNote = new QLabel(engine);
+    m_fastNote->setObjectName(QStringLiteral("fastNote"));
+    m_fastNote->setWordWrap(true);
+    m_fastNote->hide();
+    ef->addRow(m_fastNote);
 
     // --- prompt ---
     m_promptGroup = new QGroupBox(tr("Prompt"), this);
@@ -116,13 +128,15 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     // --- sampling ---
     m_samplingGroup = new QGroupBox(tr("Sampling"), this);
     m_scheduler = new QComboBox(m_samplingGroup);
+    m_scheduler->setObjectName(QStringLiteral("scheduler"));
     const QList<QPair<QString, QString>> schedulers = {
         {tr("Model default"), QStringLiteral("default")}, {QStringLiteral("DDIM"), QStringLiteral("ddim")},
         {QStringLiteral("PNDM"), QStringLiteral("pndm")}, {QStringLiteral("Euler"), QStringLiteral("euler")},
         {QStringLiteral("Euler a"), QStringLiteral("euler-a")},
         {QStringLiteral("DPM++ 2M"), QStringLiteral("dpmpp-2m")},
         {QStringLiteral("DPM++ 2M Karras"), QStringLiteral("dpmpp-2m-karras")},
-        {QStringLiteral("LMS"), QStringLiteral("lms")}};
+        {QStringLiteral("LMS"), QStringLiteral("lms")},
+        {tr("LCM (4–8 steps, LCM models and LoRAs)"), QStringLiteral("lcm")}};
     for (const auto& [label, id] : schedulers) m_scheduler->addItem(label, id);
     m_steps = new QSpinBox(m_samplingGroup);
     m_steps->setObjectName(QStringLiteral("steps"));
@@ -222,6 +236,9 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     connect(m_model, &QComboBox::currentIndexChanged, this, &PromptPanel::matchPipelineToModel);
     connect(m_model, &QComboBox::currentIndexChanged, this, &PromptPanel::restoreModelVae);
     connect(m_randomSeed, &QCheckBox::toggled, this, &PromptPanel::updateEnabled);
+    connect(m_scheduler, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_scheduler->currentData().toString() != QLatin1String("lcm")) m_fastNote->hide();
+    });
     connect(m_region, &QComboBox::currentIndexChanged, this, &PromptPanel::updateEnabled);
     connect(m_pasteBack, &QCheckBox::toggled, this, &PromptPanel::updateEnabled);
     setModels({});
@@ -357,6 +374,38 @@ void PromptPanel::rememberModelVae() {
     if (!model.isEmpty()) QSettings().setValue(vaeKey(model), m_vae->currentData().toString());
 }
 
+QString PromptPanel::applyFastPreset() {
+    m_scheduler->setCurrentIndex(m_scheduler->findData(QStringLiteral("lcm")));
+    m_steps->setValue(4);
+    m_guidance->setValue(1.0);
+    const auto isLcm = [](const QString& name) { return name.contains(QLatin1String("lcm"), Qt::CaseInsensitive); };
+    QString note;
+    if (isLcm(m_model->currentText())) {
+        note = tr("%1 is an LCM model: 4 steps are enough.").arg(m_model->currentText());
+    } else {
+        QString lora, file;
+        for (int row = 0; row < m_loras->rowCount() && lora.isEmpty(); ++row)
+            if (isLcm(m_loras->item(row, 0)->text())) lora = m_loras->item(row, 0)->text();
+        for (int i = 1; i < m_addLora->count() && lora.isEmpty(); ++i)
+            if (isLcm(m_addLora->itemText(i))) {
+                lora = m_addLora->itemText(i);
+                file = m_addLora->itemData(i).toString();
+            }
+        if (!file.isEmpty()) addLoraRow(file, 1.0);
+        note = lora.isEmpty()
+                   ? tr("%1 is not an LCM model: it needs an LCM-LoRA (e.g. lcm-lora-sdv1-5.safetensors) in a loras/ "
+                        "folder of the models folders; without one, 4 LCM steps give a blurred image.")
+                         .arg(m_model->currentText())
+                   : tr("Runs with the LCM-LoRA %1.").arg(lora);
+    }
+    m_fastNote->setText(note);
+    m_fastNote->show();
+    updateEnabled();
+    return note;
+}
+
+QString PromptPanel::fastNote() const { return m_fastNote->isHidden() ? QString() : m_fastNote->text(); }
+
 void PromptPanel::applyObjectRemovalPreset() {
     m_prompt->clear();
     m_negative->setPlainText(tr("object, person, animal, text, watermark, logo, frame, blurry, distorted, artifacts"));
@@ -415,6 +464,7 @@ void PromptPanel::updateEnabled() {
     m_radius->setEnabled(classical);
     m_radiusLabel->setEnabled(classical);
     m_model->setEnabled(hasModels() && !classical);
+    m_fastPreset->setEnabled(neural);
     m_promptGroup->setEnabled(neural);
     m_addOnGroup->setEnabled(neural);
     m_samplingGroup->setEnabled(neural);

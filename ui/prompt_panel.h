@@ -55,6 +55,11 @@ public:
     // "Remove object": empty prompt, a negative prompt against new objects, and the best engine
     // installed (an inpainting model; else blend with a Telea pre-fill; else classical).
     void applyObjectRemovalPreset();
+    // "Fast": LCM, 4 steps, guidance 1 (no CFG pass). An LCM model runs as is; otherwise an LCM-LoRA
+    // from the LoRA list (a name containing "lcm") is added, and without one fastNote() says the
+    // model needs it. Returns the note.
+    QString applyFastPreset();
+    QString fastNote() const;
 
     jobs::PipelineKind pipeline() const;
     void setPipeline(jobs::PipelineKind kind);
@@ -92,6 +97,8 @@ private:
     QCheckBox* m_randomSeed;
     QPushButton* m_inpaint;
     QPushButton* m_removePreset;
+    QPushButton* m_fastPreset;
+    QLabel* m_fastNote;
     QGroupBox* m_maskGroup;
     QSpinBox* m_maskGrow;
     QSpinBox* m_maskBlur;

@@ -21,7 +21,7 @@ struct SamplerName {
 constexpr SamplerName kSamplers[] = {
     {"ddim", "DDIM"},           {"pndm", "PLMS"},         {"euler", "Euler"},
     {"euler-a", "Euler a"},     {"dpmpp-2m", "DPM++ 2M"}, {"dpmpp-2m-karras", "DPM++ 2M Karras"},
-    {"lms", "LMS"},
+    {"lms", "LMS"},             {"lcm", "LCM"},
 };
 
 QString quoteIfNeeded(const QString& v)

@@ -4,6 +4,7 @@
 #include "core/jobs/inpaint_request.h"
 #include "ui/prompt_panel.h"
 
+#include <QComboBox>
 #include <QLineEdit>
 #include <QSpinBox>
 #include <QTest>
@@ -41,6 +42,45 @@ private slots:
             QCOMPARE(p.settings().seed, seed);
             QVERIFY(!p.settings().randomSeed);
         }
+    }
+
+    // Fast: LCM, 4 steps, guidance 1. An ordinary model without an LCM-LoRA gets a note saying
+    // it needs one; with one in the LoRA folders it is added; an LCM model runs as is.
+    void fastPresetNamesWhatTheModelNeeds()
+    {
+        PromptPanel p;
+        p.setModels({{QStringLiteral("sd15"), QStringLiteral("/m/sd15"), {}, {}, false, QStringLiteral("4ch/8x")},
+                     {QStringLiteral("dreamshaper-lcm"), QStringLiteral("/m/ds-lcm"), {}, {}, false, QStringLiteral("4ch/8x")}});
+        p.setPipeline(PipelineKind::Blend);
+        auto* model = p.findChild<QComboBox*>(QStringLiteral("model"));
+        QVERIFY(model);
+        model->setCurrentIndex(model->findData(QStringLiteral("/m/sd15")));
+        QString note = p.applyFastPreset();
+        InpaintRequest r = p.settings();
+        QCOMPARE(r.scheduler, QStringLiteral("lcm"));
+        QCOMPARE(r.steps, 4);
+        QCOMPARE(r.guidance, 1.0);
+        QVERIFY(r.loras.isEmpty());
+        QVERIFY2(note.contains("not an LCM model") && note.contains("LCM-LoRA"), qPrintable(note));
+        QCOMPARE(p.fastNote(), note);
+
+        p.setAddOns({QStringLiteral("/l/detail.safetensors"), QStringLiteral("/l/lcm-lora-sdv1-5.safetensors")}, {});
+        note = p.applyFastPreset();
+        r = p.settings();
+        QCOMPARE(r.loras.size(), 1);
+        QCOMPARE(r.loras[0].file, QStringLiteral("/l/lcm-lora-sdv1-5.safetensors"));
+        QCOMPARE(r.loras[0].weight, 1.0);
+        QVERIFY2(note.contains("lcm-lora-sdv1-5"), qPrintable(note));
+        QCOMPARE(p.applyFastPreset(), note);  // again: the LoRA is not added twice
+        QCOMPARE(p.settings().loras.size(), 1);
+
+        model->setCurrentIndex(model->findData(QStringLiteral("/m/ds-lcm")));
+        QVERIFY(p.applyFastPreset().contains("is an LCM model"));
+        // Another scheduler: the note goes away.
+        auto* scheduler = p.findChild<QComboBox*>(QStringLiteral("scheduler"));
+        QVERIFY(scheduler);
+        scheduler->setCurrentIndex(scheduler->findData(QStringLiteral("euler")));
+        QVERIFY(p.fastNote().isEmpty());
     }
 
     void rangesComeFromTheLimits()

@@ -24,7 +24,8 @@ using C = SchedulerConfig;
 
 constexpr std::array kAllKinds = {SchedulerKind::Ddim,          SchedulerKind::Pndm,
                                   SchedulerKind::EulerDiscrete, SchedulerKind::EulerAncestralDiscrete,
-                                  SchedulerKind::DpmSolverMultistep, SchedulerKind::LmsDiscrete};
+                                  SchedulerKind::DpmSolverMultistep, SchedulerKind::LmsDiscrete,
+                                  SchedulerKind::Lcm};
 
 // Which classes take a key: one bit per SchedulerKind.
 constexpr unsigned bit(SchedulerKind k) { return 1u << static_cast<unsigned>(k); }
@@ -34,7 +35,8 @@ constexpr unsigned EULER = bit(SchedulerKind::EulerDiscrete);
 constexpr unsigned EULER_A = bit(SchedulerKind::EulerAncestralDiscrete);
 constexpr unsigned DPM = bit(SchedulerKind::DpmSolverMultistep);
 constexpr unsigned LMS = bit(SchedulerKind::LmsDiscrete);
-constexpr unsigned ALL = DDIM | PNDM | EULER | EULER_A | DPM | LMS;
+constexpr unsigned LCM = bit(SchedulerKind::Lcm);
+constexpr unsigned ALL = DDIM | PNDM | EULER | EULER_A | DPM | LMS | LCM;
 
 // The member a key sets. Its type decides how a JSON value is read and written:
 //   int64_t    an integer (an integral float such as 1000.0 too)
@@ -66,7 +68,7 @@ struct Key {
 };
 
 // The __init__ signatures of DDIMScheduler, PNDMScheduler, EulerDiscreteScheduler,
-// EulerAncestralDiscreteScheduler, DPMSolverMultistepScheduler and LMSDiscreteScheduler
+// EulerAncestralDiscreteScheduler, DPMSolverMultistepScheduler, LMSDiscreteScheduler and LCMScheduler
 // (diffusers 0.25.1), merged: one row per keyword argument.
 const std::vector<Key>& keyTable()
 {
@@ -74,22 +76,22 @@ const std::vector<Key>& keyTable()
     static const std::vector<Key> table = {
         // name                       member                         default        taken by
         {"num_train_timesteps",        &C::numTrainTimesteps,         1000,          ALL, {}},
-        {"beta_start",                 &C::betaStart,                 0.0001,        ALL, {}},
-        {"beta_end",                   &C::betaEnd,                   0.02,          ALL, {}},
-        {"beta_schedule",              &C::betaSchedule,              "linear",      ALL, {}},
+        {"beta_start",                 &C::betaStart,                 0.0001,        ALL, {{K::Lcm, 0.00085}}},
+        {"beta_end",                   &C::betaEnd,                   0.02,          ALL, {{K::Lcm, 0.012}}},
+        {"beta_schedule",              &C::betaSchedule,              "linear",      ALL, {{K::Lcm, "scaled_linear"}}},
         {"trained_betas",              &C::trainedBetas,              nullptr,       ALL, {}},
         {"prediction_type",            &C::predictionType,            "epsilon",     ALL, {}},
         {"timestep_spacing",           &C::timestepSpacing,           "linspace",    ALL,
-         {{K::Ddim, "leading"}, {K::Pndm, "leading"}}},
+         {{K::Ddim, "leading"}, {K::Pndm, "leading"}, {K::Lcm, "leading"}}},
         {"steps_offset",               &C::stepsOffset,               0,             ALL, {}},
-        {"clip_sample",                &C::clipSample,                true,          DDIM, {}},
-        {"clip_sample_range",          &C::clipSampleRange,           1.0,           DDIM, {}},
-        {"set_alpha_to_one",           &C::setAlphaToOne,             true,          DDIM | PNDM,
+        {"clip_sample",                &C::clipSample,                true,          DDIM | LCM, {{K::Lcm, false}}},
+        {"clip_sample_range",          &C::clipSampleRange,           1.0,           DDIM | LCM, {}},
+        {"set_alpha_to_one",           &C::setAlphaToOne,             true,          DDIM | PNDM | LCM,
          {{K::Pndm, false}}},
-        {"thresholding",               &C::thresholding,              false,         DDIM | DPM, {}},
-        {"dynamic_thresholding_ratio", &C::dynamicThresholdingRatio,  0.995,         DDIM | DPM, {}},
-        {"sample_max_value",           &C::sampleMaxValue,            1.0,           DDIM | DPM, {}},
-        {"rescale_betas_zero_snr",     &C::rescaleBetasZeroSnr,       false,         DDIM | EULER | EULER_A, {}},
+        {"thresholding",               &C::thresholding,              false,         DDIM | DPM | LCM, {}},
+        {"dynamic_thresholding_ratio", &C::dynamicThresholdingRatio,  0.995,         DDIM | DPM | LCM, {}},
+        {"sample_max_value",           &C::sampleMaxValue,            1.0,           DDIM | DPM | LCM, {}},
+        {"rescale_betas_zero_snr",     &C::rescaleBetasZeroSnr,       false,         DDIM | EULER | EULER_A | LCM, {}},
         {"skip_prk_steps",             &C::skipPrkSteps,              false,         PNDM, {}},
         {"interpolation_type",         &C::interpolationType,         "linear",      EULER, {}},
         {"use_karras_sigmas",          &C::useKarrasSigmas,           false,         EULER | DPM | LMS, {},
@@ -105,6 +107,8 @@ const std::vector<Key>& keyTable()
         {"use_lu_lambdas",             &C::useLuLambdas,              false,         DPM, {}, NullIsFalse},
         {"lambda_min_clipped",         &C::lambdaMinClipped,          "-Infinity",   DPM, {}, NonFiniteAsString},
         {"variance_type",              &C::varianceType,              nullptr,       DPM, {}},
+        {"original_inference_steps",   &C::originalInferenceSteps,    50,            LCM, {}},
+        {"timestep_scaling",           &C::timestepScaling,           10.0,          LCM, {}},
     };
     return table;
 }
@@ -289,6 +293,7 @@ std::string schedulerClassName(SchedulerKind kind)
     case SchedulerKind::EulerAncestralDiscrete: return "EulerAncestralDiscreteScheduler";
     case SchedulerKind::DpmSolverMultistep: return "DPMSolverMultistepScheduler";
     case SchedulerKind::LmsDiscrete: return "LMSDiscreteScheduler";
+    case SchedulerKind::Lcm: return "LCMScheduler";
     }
     return "?";
 }
@@ -433,6 +438,14 @@ void SchedulerConfig::validate(const std::string& origin) const
         break;
     case SchedulerKind::LmsDiscrete:
         requireOneOf(origin, kind, "prediction_type", predictionType, {"epsilon", "v_prediction", "sample"});
+        break;
+    case SchedulerKind::Lcm:
+        requireOneOf(origin, kind, "prediction_type", predictionType, {"epsilon", "sample", "v_prediction"});
+        if (!(clipSampleRange > 0.0)) badKey(origin, kind, "clip_sample_range", "must be > 0");
+        if (originalInferenceSteps < 1 || originalInferenceSteps > numTrainTimesteps)
+            badKey(origin, kind, "original_inference_steps", "must be in [1, num_train_timesteps]");
+        if (!(timestepScaling > 0.0) || !std::isfinite(timestepScaling))
+            badKey(origin, kind, "timestep_scaling", "must be a positive number");
         break;
     case SchedulerKind::DpmSolverMultistep:
         requireOneOf(origin, kind, "prediction_type", predictionType, {"epsilon", "sample", "v_prediction"});

@@ -2,7 +2,7 @@
 // supported scheduler class, their per-class defaults, and the `Cls.from_config(other.config)`
 // rule for which keys of a checkpoint's scheduler_config.json carry over into another class.
 // Mirrors diffusers/configuration_utils.py (register_to_config, extract_init_dict) and the
-// __init__ signatures of the six scheduler classes.
+// __init__ signatures of the seven scheduler classes.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -22,6 +22,7 @@ enum class SchedulerKind {
     EulerAncestralDiscrete,  // EulerAncestralDiscreteScheduler
     DpmSolverMultistep,      // DPMSolverMultistepScheduler
     LmsDiscrete,             // LMSDiscreteScheduler
+    Lcm,                     // LCMScheduler
 };
 
 // "DDIMScheduler", ... (the diffusers class name).
@@ -93,6 +94,9 @@ struct SchedulerConfig {
     bool useLuLambdas{};
     double lambdaMinClipped{};                   // -inf by default
     std::optional<std::string> varianceType;     // only null is supported
+    // LCM.
+    int64_t originalInferenceSteps{};            // the distillation schedule's length (50)
+    double timestepScaling{};                    // c_skip / c_out time scale (10)
 
     // DDIMScheduler's defaults (= defaults(SchedulerKind::Ddim)).
     SchedulerConfig();

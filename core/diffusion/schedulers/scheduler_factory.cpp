@@ -5,6 +5,7 @@
 #include "core/diffusion/schedulers/dpm_solver_multistep_scheduler.h"
 #include "core/diffusion/schedulers/euler_ancestral_scheduler.h"
 #include "core/diffusion/schedulers/euler_discrete_scheduler.h"
+#include "core/diffusion/schedulers/lcm_scheduler.h"
 #include "core/diffusion/schedulers/lms_discrete_scheduler.h"
 #include "core/diffusion/schedulers/pndm_scheduler.h"
 #include "models/errors.h"
@@ -28,7 +29,8 @@ std::string validNames()
 const std::vector<std::string>& schedulerNames()
 {
     static const std::vector<std::string> names = {"default", "ddim",     "pndm",           "euler",
-                                                   "euler-a", "dpmpp-2m", "dpmpp-2m-karras", "lms"};
+                                                   "euler-a", "dpmpp-2m", "dpmpp-2m-karras", "lms",
+                                                   "lcm"};
     return names;
 }
 
@@ -52,6 +54,7 @@ SchedulerChoice resolveSchedulerName(const std::string& nameIn, const SchedulerC
     if (name == "euler") return {SchedulerKind::EulerDiscrete, json::object()};
     if (name == "euler-a") return {SchedulerKind::EulerAncestralDiscrete, json::object()};
     if (name == "lms") return {SchedulerKind::LmsDiscrete, json::object()};
+    if (name == "lcm") return {SchedulerKind::Lcm, json::object()};
     if (name == "dpmpp-2m")
         return {SchedulerKind::DpmSolverMultistep, json{{"algorithm_type", "dpmsolver++"}, {"solver_order", 2}}};
     if (name == "dpmpp-2m-karras")
@@ -76,6 +79,7 @@ std::unique_ptr<Scheduler> createScheduler(const SchedulerConfig& config)
     case SchedulerKind::EulerAncestralDiscrete: return std::make_unique<EulerAncestralScheduler>(config);
     case SchedulerKind::DpmSolverMultistep: return std::make_unique<DpmSolverMultistepScheduler>(config);
     case SchedulerKind::LmsDiscrete: return std::make_unique<LmsDiscreteScheduler>(config);
+    case SchedulerKind::Lcm: return std::make_unique<LcmScheduler>(config);
     }
     throw models::ConfigError("unknown scheduler kind");
 }
