@@ -352,9 +352,11 @@ void MainWindow::buildMenus() {
          {{tr("Auto (fp16 on CUDA, fp32 on CPU)"), QStringLiteral("auto")}, {QStringLiteral("fp32"), QStringLiteral("fp32")},
           {QStringLiteral("fp16"), QStringLiteral("fp16")}, {QStringLiteral("bf16"), QStringLiteral("bf16")}}},
         {QStringLiteral("preview"), tr("Step &Previews"),
-         {{tr("Auto (full on CUDA, approximate on CPU)"), QStringLiteral("auto")},
-          {tr("Approximate (nearly free)"), QStringLiteral("approximate")}, {tr("Full (VAE decode)"), QStringLiteral("full")},
-          {tr("Off"), QStringLiteral("none")}}},
+         {{tr("Auto (tiny VAE when one is in the models folders, else full on CUDA, approximate on CPU)"),
+           QStringLiteral("auto")},
+          {tr("Approximate (nearly free)"), QStringLiteral("approximate")},
+          {tr("Tiny VAE (TAESD from the models folders)"), QStringLiteral("tiny")},
+          {tr("Full (VAE decode)"), QStringLiteral("full")}, {tr("Off"), QStringLiteral("none")}}},
     };
     for (const Choice& c : choices) {
         QMenu* sub = models->addMenu(c.title);
@@ -703,6 +705,11 @@ jobs::InpaintRequest MainWindow::jobSettings() const {
     // <lora:NAME> tags and embedding triggers are looked up in the models folders' loras/ and
     // embeddings/ (and beside the model).
     r.loraDirs = m_models->addOns().loraFolders;
+    // A TAESD in the models folders decodes the step previews (the SDXL one, taesdxl, is not for
+    // SD 1.x / 2.x models).
+    for (const QString& tiny : m_models->addOns().tinyVaes)
+        if (r.tinyVaePath.isEmpty() && !QFileInfo(tiny).fileName().contains(QLatin1String("xl"), Qt::CaseInsensitive))
+            r.tinyVaePath = tiny;
     r.embeddingDirs = m_models->addOns().embeddingFolders;
     r.device = jobs::parse<jobs::Device>(enginePreference(QStringLiteral("device"))).value_or(jobs::Device::Auto);
     r.dtype = jobs::parse<jobs::Precision>(enginePreference(QStringLiteral("dtype"))).value_or(jobs::Precision::Auto);

@@ -14,6 +14,7 @@
 #include "models/nn/layers.h"
 #include "models/unet/unet_2d_condition.h"
 #include "models/vae/autoencoder_kl.h"
+#include "models/vae/autoencoder_tiny.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -319,8 +320,21 @@ int main(int argc, char** argv)
                 result["preview_approx_512_s"] = tm.median;
                 std::snprintf(buf, sizeof buf, "%-44s %8.4f s", "approximate preview 512x512", tm.median);
                 log(buf);
+                // The tiny VAE (TAESD, the real one's shape: 64 channels, 1-3-3-3 / 3-3-3-1 blocks),
+                // random weights.
+                models::AutoencoderTiny tiny{models::AutoencoderTinyConfig{}};
+                tiny->to(o.device, o.dtype);
+                tiny->eval();
+                Timing tt = measure([&] { (void)tiny->decode(z); }, o.device, std::max(o.runs, 3));
+                result["preview_tiny_512_s"] = tt.median;
+                std::snprintf(buf, sizeof buf, "%-44s %8.4f s", "tiny VAE (TAESD) preview 512x512", tt.median);
+                log(buf);
                 const auto& step = result["unet_b2_64x64_s"];
                 if (step.is_number()) {
+                    result["preview_tiny_ratio"] = tt.median / step.get<double>();
+                    std::snprintf(buf, sizeof buf, "%-44s %8.4f (tiny VAE)", "preview cost / CFG step at 512x512",
+                                  tt.median / step.get<double>());
+                    log(buf);
                     const double s = step.get<double>();
                     result["preview_approx_ratio"] = tm.median / s;
                     std::snprintf(buf, sizeof buf, "%-44s %8.4f (approximate)", "preview cost / CFG step at 512x512",

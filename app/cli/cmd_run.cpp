@@ -50,7 +50,8 @@ ArgParser makeParser()
                                 "and the default models folder");
     addRequestOptions(p);
     p.option("--preview-dir", "DIR", "write each step's preview as step-NNN.png there")
-        .option("--preview", "KIND", "preview decoder for --preview-dir: approximate or full", "approximate")
+        .option("--preview", "KIND", "preview decoder for --preview-dir: approximate, full or tiny (needs --tiny-vae; "
+                                     "the default with it)", "approximate")
         .option("--latents-out", "FILE", "write the final latents (tensor 'latents') as .safetensors")
         .flag("--shared-noise", "start from the seed's first draw whatever the pipeline (what compare slots do); "
                                 "default: diffusers' draw order")
@@ -220,11 +221,15 @@ int cmdRun(const Args& args)
         if (!jobs::resolveNamedFiles(&request, &err)) return printError("inpaint-cli run: " + str(err), kExitFailure);
     }
     const std::string preview = p.value("--preview");
-    if (preview != "approximate" && preview != "full")
-        return printError("inpaint-cli run: --preview must be approximate or full (got '" + preview + "')", kExitUsage);
-    request.previewMode = !p.has("--preview-dir") ? jobs::PreviewMode::None
-                          : preview == "full"     ? jobs::PreviewMode::Full
-                                                  : jobs::PreviewMode::Approximate;
+    if (preview != "approximate" && preview != "full" && preview != "tiny")
+        return printError("inpaint-cli run: --preview must be approximate, full or tiny (got '" + preview + "')", kExitUsage);
+    if (preview == "tiny" && request.tinyVaePath.isEmpty())
+        return printError("inpaint-cli run: --preview tiny needs --tiny-vae DIR (a TAESD folder)", kExitUsage);
+    const bool tinyByDefault = !p.has("--preview") && !request.tinyVaePath.isEmpty();
+    request.previewMode = !p.has("--preview-dir")             ? jobs::PreviewMode::None
+                          : preview == "full"                 ? jobs::PreviewMode::Full
+                          : preview == "tiny" || tinyByDefault ? jobs::PreviewMode::Tiny
+                                                              : jobs::PreviewMode::Approximate;
     request.latentsOut = QString::fromStdString(p.value("--latents-out"));
     request.sharedNoise = p.has("--shared-noise");
     if (const std::string bad = checkRequest("run", request); !bad.empty()) return printError(bad, kExitUsage);

@@ -81,6 +81,8 @@ void addRequestOptions(ArgParser& p)
         .repeatable("--embeddings-dir", "DIR", "textual-inversion embeddings, the trigger is the file name (also "
                                                "embeddings/ beside the model); repeatable")
         .option("--clip-skip", "N", "A1111's Clip skip: 1 = the text encoder's last layer, 2 = the one before, ...", "1")
+        .option("--tiny-vae", "DIR", "a diffusers AutoencoderTiny (TAESD) folder: step previews decoded with it "
+                                     "(--preview tiny, the default when it is given)")
         .option("--vae", "FILE|DIR", "a VAE file (.safetensors/.ckpt, LDM or diffusers names) or vae/ folder to use instead of the model's");
 }
 
@@ -130,6 +132,7 @@ bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string
     }
     if (use("--ema") || p.has("--no-ema")) r->ema = p.has("--ema");
     if (use("--vae")) r->vaePath = QString::fromStdString(p.value("--vae"));
+    if (use("--tiny-vae")) r->tinyVaePath = QString::fromStdString(p.value("--tiny-vae"));
     if (!intOpt("--clip-skip", &r->clipSkip)) return false;
     if (use("--lora")) {
         r->loras.clear();

@@ -15,6 +15,7 @@
 #include "models/errors.h"
 #include "models/io/safetensors.h"
 #include "models/nn/cancel.h"
+#include "models/vae/autoencoder_tiny.h"
 
 #include <torch/torch.h>
 
@@ -90,6 +91,16 @@ std::vector<diffusion::LoraSpec> loraSpecsFor(const InpaintRequest& r)
     return out;
 }
 
+// TAESD works in the UNet's (scaled) latent space: decode(latents / scaling_factor (1.0)), then
+// [-1, 1] -> [0, 1] as VaeImageProcessor does; [1, 3, H, W] float32 CPU.
+torch::Tensor decodeTiny(models::AutoencoderTinyImpl& tiny, const torch::Tensor& latents)
+{
+    const auto p = tiny.parameters();
+    const auto opts = p.empty() ? latents.options() : p.front().options();
+    const auto out = tiny.decode(latents.to(opts) / tiny.config().scalingFactor);
+    return (out / 2 + 0.5).clamp(0, 1).to(torch::kCPU, torch::kFloat32);
+}
+
 // c10::Error's what() carries a C++ backtrace; the person gets one sentence.
 [[noreturn]] void rethrowEngineError(const c10::Error& e)
 {
@@ -132,6 +143,20 @@ WorkNeeds DiffusionBackend::prepare(const InpaintRequest& req, const StatusSink&
             lo.vae = named.vaePath.toStdString();
         }
         const QString modelName = QFileInfo(req.modelPath).fileName();
+        if (req.tinyVaePath.isEmpty()) {
+            m_tinyVae.reset();
+            m_tinyVaeKey.clear();
+        } else if (const std::string key = req.tinyVaePath.toStdString() + "|" + lo.device.str() + "|" +
+                                           diffusion::dtypeName(lo.dtype);
+                   key != m_tinyVaeKey) {
+            try {
+                m_tinyVae = models::AutoencoderTinyImpl::loadFolder(req.tinyVaePath.toStdString(), lo.device, lo.dtype);
+                m_tinyVaeKey = key;
+            } catch (const models::ModelError& e) {
+                throw models::ModelError("The tiny VAE '" + req.tinyVaePath.toStdString() + "' could not be loaded: " +
+                                         e.what());
+            }
+        }
         try {
             // Stages arrive between the components; a cancel there abandons the load.
             m_model = m_cache->get(req.modelPath.toStdString(), lo, [&](const std::string& stage, double fraction) {
@@ -183,14 +208,17 @@ QImage DiffusionBackend::run(const InpaintRequest& req, const QImage& workImage,
         diffusion::GeneratorRandomSource random(req.seed);
 
         PreviewMode preview = req.previewMode;
-        if (preview == PreviewMode::Auto) preview = m_cuda ? PreviewMode::Full : PreviewMode::Approximate;
+        if (preview == PreviewMode::Auto)
+            preview = m_tinyVae ? PreviewMode::Tiny : m_cuda ? PreviewMode::Full : PreviewMode::Approximate;
+        if (preview == PreviewMode::Tiny && !m_tinyVae) preview = PreviewMode::Approximate;  // prepare() said why
         const int64_t vsf = model.vaeScaleFactor();
         auto stepCb = [&](const diffusion::StepInfo& s) {
             QImage shown;
             // The last step's preview is the decoded result itself (runJob shows it): no decode here.
             if (preview != PreviewMode::None && s.step < s.total && s.predictedClean.defined())
-                shown = tensorToRgb(preview == PreviewMode::Full ? diffusion::decodeLatents(model, s.predictedClean)
-                                                                 : diffusion::approximateDecode(s.predictedClean, vsf));
+                shown = tensorToRgb(preview == PreviewMode::Full   ? diffusion::decodeLatents(model, s.predictedClean)
+                                    : preview == PreviewMode::Tiny ? decodeTiny(*m_tinyVae, s.predictedClean)
+                                                                   : diffusion::approximateDecode(s.predictedClean, vsf));
             if (onStep) onStep(s.step, s.total, shown);
         };
 

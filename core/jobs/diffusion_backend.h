@@ -8,7 +8,11 @@
 #include "core/jobs/engine_info.h"
 
 #include <memory>
+#include <string>
 
+namespace inpaint::models {
+class AutoencoderTinyImpl;
+}
 namespace inpaint::diffusion {
 class SdModel;
 }
@@ -29,6 +33,9 @@ private:
     std::shared_ptr<ModelCache> m_cache;
     std::shared_ptr<diffusion::SdModel> m_model;
     bool m_cuda = false;
+    // The tiny VAE for previews, kept while the path, device and dtype stay the same.
+    std::shared_ptr<models::AutoencoderTinyImpl> m_tinyVae;
+    std::string m_tinyVaeKey;
 };
 
 }  // namespace inpaint::jobs

@@ -27,7 +27,8 @@ constexpr Spelling<MaskedContent> kContents[] = {
     {MaskedContent::Original, "original"}, {MaskedContent::Fill, "fill"}, {MaskedContent::LatentNoise, "latent-noise"}};
 constexpr Spelling<RegionMode> kRegions[] = {{RegionMode::Whole, "whole"}, {RegionMode::Masked, "masked"}};
 constexpr Spelling<PreviewMode> kPreviews[] = {{PreviewMode::Auto, "auto"}, {PreviewMode::Approximate, "approximate"},
-                                               {PreviewMode::Full, "full"}, {PreviewMode::None, "none"}};
+                                               {PreviewMode::Full, "full"}, {PreviewMode::None, "none"},
+                                               {PreviewMode::Tiny, "tiny"}};
 constexpr Spelling<Device> kDevices[] = {{Device::Auto, "auto"}, {Device::Cpu, "cpu"}, {Device::Cuda, "cuda"}};
 constexpr Spelling<Precision> kPrecisions[] = {
     {Precision::Auto, "auto"}, {Precision::Fp32, "fp32"}, {Precision::Fp16, "fp16"}, {Precision::Bf16, "bf16"}};

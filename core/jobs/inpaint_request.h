@@ -31,7 +31,9 @@ enum class MaskedContent { Original, Fill, LatentNoise };
 // Whole image, or only a crop around the mask at the model's native size.
 enum class RegionMode { Whole, Masked };
 // Step previews: auto = full on CUDA, approximate on CPU.
-enum class PreviewMode { Auto, Approximate, Full, None };
+// Tiny: the tiny VAE (TAESD, tinyVaePath); Auto picks it when one is given, else Full on CUDA and
+// Approximate on the CPU.
+enum class PreviewMode { Auto, Approximate, Full, None, Tiny };
 enum class Device { Auto, Cpu, Cuda };
 // auto = fp16 on CUDA, fp32 on CPU.
 enum class Precision { Auto, Fp32, Fp16, Bf16 };
@@ -128,6 +130,7 @@ struct InpaintRequest {
     Device device = Device::Auto;
     Precision dtype = Precision::Auto;
     PreviewMode previewMode = PreviewMode::Auto;
+    QString tinyVaePath;       // a diffusers AutoencoderTiny (TAESD) folder for step previews; empty: none
     QString latentsOut;        // when set, the final latents are written there (safetensors)
     // The starting noise is the seed's first draw whatever the pipeline (compare mode: every slot
     // with the same latent size starts from identical noise). Off: diffusers' draw order.

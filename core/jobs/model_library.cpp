@@ -9,6 +9,9 @@
 
 #include <QDir>
 #include <QDirIterator>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QFileInfo>
 #include <QLocale>
 #include <QStandardPaths>
@@ -36,6 +39,17 @@ QString kindLabel(const QString& kind)
     if (kind == QLatin1String("sd1-inpaint")) return QStringLiteral("SD 1.x inpainting");
     if (kind == QLatin1String("sd2-inpaint")) return QStringLiteral("SD 2.x inpainting");
     return QStringLiteral("unknown kind");
+}
+
+// The _class_name in <dir>/config.json; a null string when there is no readable config, "" when
+// it names no class.
+QString configClass(const QString& dir)
+{
+    QFile f(QDir(dir).filePath(QStringLiteral("config.json")));
+    if (f.size() > (1 << 20) || !f.open(QIODevice::ReadOnly)) return {};
+    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll());
+    if (!doc.isObject()) return {};
+    return doc.object().value(QStringLiteral("_class_name")).toString(QStringLiteral(""));
 }
 
 // Folders beside the checkpoints that hold other kinds of files.
@@ -205,13 +219,19 @@ AddOnFiles scanAddOnFiles(const QStringList& folders)
                 const QDir vae(sub.absoluteFilePath());
                 for (const QFileInfo& f : vae.entryInfoList(weights, QDir::Files | QDir::Readable, QDir::Name))
                     out.vaes << f.absoluteFilePath();
-                for (const QFileInfo& f : vae.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
-                    if (QDir(f.absoluteFilePath()).exists(QStringLiteral("config.json"))) out.vaes << f.absoluteFilePath();
+                for (const QFileInfo& f : vae.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
+                    const QString cls = configClass(f.absoluteFilePath());
+                    if (cls == QLatin1String("AutoencoderTiny")) out.tinyVaes << f.absoluteFilePath();
+                    else if (!cls.isNull()) out.vaes << f.absoluteFilePath();
+                }
+            } else if (configClass(sub.absoluteFilePath()) == QLatin1String("AutoencoderTiny")) {
+                out.tinyVaes << sub.absoluteFilePath();  // e.g. madebyollin/taesd dropped in as taesd/
             }
         }
     }
     byName(out.loras);
     byName(out.vaes);
+    byName(out.tinyVaes);
     return out;
 }
 

@@ -49,6 +49,7 @@ QList<ModelInfo> scanModelFolders(const QStringList& folders);
 struct AddOnFiles {
     QStringList loras;          // files
     QStringList vaes;           // files or folders
+    QStringList tinyVaes;       // AutoencoderTiny (TAESD) folders: in vae/ or directly in a models folder
     QStringList loraFolders;    // existing <folder>/loras-like folders
     QStringList embeddingFolders;
 };

@@ -12,11 +12,14 @@
 #include "tests/common/image_compare.h"
 
 #include <QDir>
+#include <QFile>
 #include <QImage>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <filesystem>
+#include <tuple>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -47,12 +50,13 @@ private:
     QTemporaryDir m_dir;
     QString path(const QString& name) const { return m_dir.filePath(name); }
 
-    void checkCase(const QStringList& extra, const char* modelName, const std::string& section, const std::string& name)
+    void checkCase(const QStringList& extra, const char* modelName, const std::string& section, const std::string& name,
+                   const QString& seed = QStringLiteral("1234"), const QString& steps = QStringLiteral("10"))
     {
         const QString out = path(QString::fromStdString(section + "-" + name + ".png"));
         const QString lat = path(QString::fromStdString(section + "-" + name + ".safetensors"));
         const clitest::Result r = cli(QStringList{"--model", model(modelName), "--image", image(), "--mask", mask(), "--out", out,
-                                      "--seed", "1234", "--steps", "10", "--no-paste-back", "--latents-out", lat} +
+                                      "--seed", seed, "--steps", steps, "--no-paste-back", "--latents-out", lat} +
                           extra);
         QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.err));
         const int diff = clitest::maxPixelDiff(QImage(out), golden(section, name + "/image"));
@@ -76,6 +80,26 @@ private slots:
                   "prompt_g7.5_s1.0_seeded");
         checkCase({"--guidance", "1", "--strength", "0.75", "--pipeline", "inpaint-unet"}, "tiny-sd-inpaint",
                   "e2e_inpaint", "empty_g1.0_s0.75_seeded");
+    }
+
+    // LCMScheduler.from_config(the checkpoint's) in diffusers' inpaint pipeline, 4 steps, seed 4242
+    // (golden/lcm.*): without CFG and with guidance 1.5, at strength 1 and 0.8, on both models.
+    void lcmEqualsDiffusers()
+    {
+        int cases = 0;
+        for (const auto& [m, g, st] : std::vector<std::tuple<const char*, const char*, const char*>>{
+                 {"tiny-sd-inpaint", "1.0", "1.0"},
+                 {"tiny-sd-inpaint", "1.5", "1.0"},
+                 {"tiny-sd-inpaint", "1.0", "0.8"},
+                 {"tiny-sd", "1.0", "0.8"},
+                 {"tiny-sd", "1.5", "0.8"}}) {
+            const std::string name = std::string("e2e_") + m + "_g" + g + "_s" + st + "_seeded";
+            checkCase({"--prompt", kPrompt, "--scheduler", "lcm", "--guidance", g, "--strength", st}, m, "lcm", name,
+                      QStringLiteral("4242"), QStringLiteral("4"));
+            if (QTest::currentTestFailed()) return;
+            ++cases;
+        }
+        QCOMPARE(cases, 5);
     }
 
     void blendNextEqualsDiffusersLegacyInpaint()
@@ -162,6 +186,33 @@ private slots:
         QCOMPARE(QImage(QDir(dir).filePath(files.last())).size(), QSize(64, 64));
     }
 
+    // --tiny-vae: step previews decoded by TAESD (the default preview with it); the result is the
+    // same image as without it; a folder that is not a TAESD is refused naming it.
+    void tinyVaePreviews()
+    {
+        const QString taesd = model("tiny-taesd");
+        const QStringList run{"--model", model("tiny-sd"), "--image", image(), "--mask", mask(), "--steps", "3",
+                              "--scheduler", "euler", "--seed", "9"};
+        clitest::Result r = cli(run + QStringList{"--out", path("tiny.png"), "--preview-dir", path("tiny"), "--tiny-vae", taesd});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        r = cli(run + QStringList{"--out", path("approx.png"), "--preview-dir", path("approx")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(clitest::maxPixelDiff(QImage(path("tiny.png")), QImage(path("approx.png"))), 0);
+        const QStringList files = QDir(path("tiny")).entryList({"*.png"}, QDir::Files, QDir::Name);
+        QCOMPARE(files, (QStringList{"step-001.png", "step-002.png", "step-003.png"}));
+        const QImage tinyStep(QDir(path("tiny")).filePath("step-001.png")), approxStep(QDir(path("approx")).filePath("step-001.png"));
+        QCOMPARE(tinyStep.size(), QSize(64, 64));
+        QVERIFY(clitest::maxPixelDiff(tinyStep, approxStep) > 0);  // another decoder drew it
+
+        r = cli(run + QStringList{"--out", path("never.png"), "--tiny-vae", model("tiny-sd") + "/vae"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("tiny VAE") && r.err.contains("AutoencoderTiny"), qPrintable(r.err));
+        QVERIFY(!QFile::exists(path("never.png")));
+        r = cli(run + QStringList{"--out", path("never.png"), "--preview", "tiny", "--preview-dir", path("x")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--tiny-vae"), qPrintable(r.err));
+    }
+
     // With the full (VAE) preview decoder, the last step's preview is the final image: equal inside
     // the mask (outside it the preview is composited over the original).
     void lastFullPreviewIsTheResult()
@@ -191,7 +242,8 @@ private slots:
     void everySchedulerRunsOnBothModels()
     {
         for (const char* m : {"tiny-sd", "tiny-sd-inpaint"}) {
-            for (const char* s : {"default", "ddim", "pndm", "euler", "euler-a", "dpmpp-2m", "dpmpp-2m-karras", "lms"}) {
+            for (const char* s :
+                 {"default", "ddim", "pndm", "euler", "euler-a", "dpmpp-2m", "dpmpp-2m-karras", "lms", "lcm"}) {
                 const QString out = path(QStringLiteral("%1-%2.png").arg(m, s));
                 const clitest::Result r = cli({"--model", model(m), "--image", image(), "--mask", mask(), "--out", out, "--steps",
                                    "4", "--seed", "3", "--scheduler", s, "--guidance", "3"});

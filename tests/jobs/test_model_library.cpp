@@ -130,6 +130,36 @@ private slots:
         QVERIFY(!describeSingleFile(dir.filePath("vae-alt.safetensors")).has_value());
     }
 
+    // LoRAs (recursively under loras/), VAE files and folders in vae/, TAESD folders (by their
+    // config's class, in vae/ or directly in the models folder) and the embeddings folder.
+    void scanListsAddOns()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto touch = [&](const QString& rel, const QByteArray& text = "x") {
+            QVERIFY(QDir().mkpath(QFileInfo(dir.filePath(rel)).absolutePath()));
+            QFile f(dir.filePath(rel));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(text);
+        };
+        touch("loras/b-style.safetensors");
+        touch("loras/people/a-face.pt");
+        touch("loras/readme.txt");
+        touch("vae/ft-mse.safetensors");
+        touch("vae/kl/config.json", R"({"_class_name": "AutoencoderKL"})");
+        touch("vae/taesd/config.json", R"({"_class_name": "AutoencoderTiny"})");
+        touch("taesdxl/config.json", R"({"_class_name": "AutoencoderTiny"})");
+        touch("embeddings/neg.pt");
+        const AddOnFiles a = scanAddOnFiles({dir.path(), dir.filePath("missing")});
+        QStringList loras;
+        for (const QString& f : a.loras) loras << QFileInfo(f).fileName();
+        QCOMPARE(loras, (QStringList{"a-face.pt", "b-style.safetensors"}));
+        QCOMPARE(a.vaes, (QStringList{dir.filePath("vae/ft-mse.safetensors"), dir.filePath("vae/kl")}));
+        QCOMPARE(a.tinyVaes, (QStringList{dir.filePath("vae/taesd"), dir.filePath("taesdxl")}));
+        QCOMPARE(a.loraFolders, QStringList{dir.filePath("loras")});
+        QCOMPARE(a.embeddingFolders, QStringList{dir.filePath("embeddings")});
+    }
+
     void defaultFolderIsUnderXdgData()
     {
         QVERIFY(defaultModelsFolder().endsWith("/inpaint-studio/models"));
