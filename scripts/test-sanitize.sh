@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
 LABELS=${ASAN_TEST_LABELS:-unit;asan}
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 GEN=()
 command -v ninja >/dev/null && [ ! -f "$BUILD_DIR/CMakeCache.txt" ] && GEN=(-G Ninja)
 # -O1 keeps the instrumented code fast enough while stack traces stay exact; line tables only.

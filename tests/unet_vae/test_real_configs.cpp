@@ -6,6 +6,7 @@
 // SD 1.5: 859,520,964. The inpainting variants add 5 input channels to conv_in (5 x 320 x 3 x 3 =
 // 14,400 weights): SD inpainting 859,535,364, SD 2 inpainting 865,925,124. 865,910,724 is the
 // 4-channel SD 2 UNet, checked by building the SD 2 inpainting config with in_channels = 4.
+#include "models/nn/cpu_allocator.h"
 #include "models/nn/layers.h"
 #include "tests/unet_vae/tiny_models.h"
 
@@ -20,6 +21,9 @@ std::filesystem::path realConfig(const std::string& model, const std::string& co
 
 int64_t unetParams(const models::UNet2DConditionConfig& c)
 {
+    // As SdModel::load builds them: on huge pages (half the time here was page faults).
+    models::nn::installHugePageCpuAllocator();
+    const models::nn::HugePageScope hugePages;
     models::UNet2DConditionModel unet(c);
     return models::nn::parameterCount(*unet);
 }
