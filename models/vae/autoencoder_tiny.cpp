@@ -67,9 +67,9 @@ AutoencoderTinyConfig AutoencoderTinyConfig::fromJson(const nlohmann::json& json
     if (!(c.scalingFactor > 0.0)) bad("scaling_factor", "must be > 0");
     if (c.encoderBlockOutChannels.size() != c.decoderBlockOutChannels.size())
         bad("decoder_block_out_channels", "must have as many stages as the encoder");
-    for (const char* k : {"in_channels", "out_channels", "latent_channels"})
-        if ((std::string(k) == "in_channels" ? c.inChannels : std::string(k) == "out_channels" ? c.outChannels : c.latentChannels) < 1)
-            bad(k, "must be >= 1");
+    if (c.inChannels < 1) bad("in_channels", "must be >= 1");
+    if (c.outChannels < 1) bad("out_channels", "must be >= 1");
+    if (c.latentChannels < 1) bad("latent_channels", "must be >= 1");
     return c;
 }
 

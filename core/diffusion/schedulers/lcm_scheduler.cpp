@@ -88,14 +88,18 @@ void LcmScheduler::setCustomTimesteps(const std::vector<int64_t>& timesteps, dou
     m_stepIndex = -1;
 }
 
-std::pair<float, float> LcmScheduler::boundaryScalings(int64_t timestep) const
+std::pair<torch::Tensor, torch::Tensor> LcmScheduler::scalings(int64_t timestep) const
 {
     // timestep (int64 tensor) * timestep_scaling (a Python float) is float32 in torch; then
     // float32 arithmetic with sigma_data = 0.5.
     const auto scaled = torch::tensor(timestep, torch::kInt64) * m_config.timestepScaling;
     const auto denom = scaled.pow(2) + 0.25;
-    const auto cSkip = 0.25 / denom;
-    const auto cOut = scaled / denom.pow(0.5);
+    return {0.25 / denom, scaled / denom.pow(0.5)};
+}
+
+std::pair<float, float> LcmScheduler::boundaryScalings(int64_t timestep) const
+{
+    const auto [cSkip, cOut] = scalings(timestep);
     return {cSkip.item<float>(), cOut.item<float>()};
 }
 
@@ -120,10 +124,7 @@ StepResult LcmScheduler::step(const torch::Tensor& modelOutput, double timestep,
     const auto betaProdT = 1 - alphaProdT;
     const auto betaProdTPrev = 1 - alphaProdTPrev;
 
-    const auto scaled = torch::tensor(t, torch::kInt64) * m_config.timestepScaling;
-    const auto denom = scaled.pow(2) + 0.25;
-    const auto cSkip = 0.25 / denom;
-    const auto cOut = scaled / denom.pow(0.5);
+    const auto [cSkip, cOut] = scalings(t);
 
     torch::Tensor predOriginal;
     const auto& pt = m_config.predictionType;

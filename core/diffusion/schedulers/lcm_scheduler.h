@@ -44,6 +44,8 @@ protected:
     void doSetTimesteps(int64_t numInferenceSteps) override;
 
 private:
+    std::pair<torch::Tensor, torch::Tensor> scalings(int64_t timestep) const;  // c_skip, c_out (0-d float32)
+
     torch::Tensor m_finalAlphaCumprod;  // 0-d float32
     int64_t m_stepIndex = -1;
 };
