@@ -352,7 +352,7 @@ void MainWindow::buildMenus() {
          {{tr("Auto (fp16 on CUDA, fp32 on CPU)"), QStringLiteral("auto")}, {QStringLiteral("fp32"), QStringLiteral("fp32")},
           {QStringLiteral("fp16"), QStringLiteral("fp16")}, {QStringLiteral("bf16"), QStringLiteral("bf16")}}},
         {QStringLiteral("preview"), tr("Step &Previews"),
-         {{tr("Auto (tiny VAE when one is in the models folders, else full on CUDA, approximate on CPU)"),
+         {{tr("Auto (CUDA: tiny VAE when one is in the models folders, else full; CPU: approximate)"),
            QStringLiteral("auto")},
           {tr("Approximate (nearly free)"), QStringLiteral("approximate")},
           {tr("Tiny VAE (TAESD from the models folders)"), QStringLiteral("tiny")},

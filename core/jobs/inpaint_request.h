@@ -31,8 +31,8 @@ enum class MaskedContent { Original, Fill, LatentNoise };
 // Whole image, or only a crop around the mask at the model's native size.
 enum class RegionMode { Whole, Masked };
 // Step previews: auto = full on CUDA, approximate on CPU.
-// Tiny: the tiny VAE (TAESD, tinyVaePath); Auto picks it when one is given, else Full on CUDA and
-// Approximate on the CPU.
+// Tiny: the tiny VAE (TAESD, tinyVaePath). Auto: on CUDA the tiny VAE when one is given, else Full;
+// on the CPU Approximate (a TAESD decode costs about a quarter of a CPU step at 512²).
 enum class PreviewMode { Auto, Approximate, Full, None, Tiny };
 enum class Device { Auto, Cpu, Cuda };
 // auto = fp16 on CUDA, fp32 on CPU.
