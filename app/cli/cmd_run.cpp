@@ -101,13 +101,11 @@ QString findRecipeModel(const QString& name, const QString& hash, QString* error
 // --recipe: the PNG's `parameters` text into `r` (and the model, unless --model names one).
 bool readRecipe(const QString& png, bool haveModel, jobs::InpaintRequest* r, QString* error)
 {
-    QImageReader reader(png);
-    const QImage image = reader.read();  // PNG text chunks may follow the pixels
-    if (image.isNull()) {
+    if (QImageReader reader(png); !reader.canRead()) {
         *error = QStringLiteral("cannot read the recipe image '%1': %2").arg(png, reader.errorString());
         return false;
     }
-    const QString text = image.text(QStringLiteral("parameters"));
+    const QString text = imaging::readImageParameters(png);
     QString modelName, modelHash;
     if (text.isEmpty() || !jobs::parseParameters(text, r, &modelName, &modelHash)) {
         *error = QStringLiteral("'%1' holds no recipe (no A1111 'parameters' text with a settings line)").arg(png);

@@ -131,16 +131,16 @@ std::optional<ModelInfo> describeSingleFile(const QString& file)
     info.name = fi.fileName();
     info.singleFile = true;
     info.bytes = fi.size();
+    auto takeKeys = [&](const models::SingleFileInfo& k) {
+        info.kind = QString::fromStdString(models::toString(k.kind));
+        info.unetInChannels = int(k.inChannels);
+        info.dtype = dtypeLabel(k.dtype);
+    };
     try {
-        std::string whatElse;
-        const auto probed = models::SingleFileCheckpoint::probe(info.path.toStdString(), &whatElse);
-        if (!probed) return std::nullopt;  // a VAE, LoRA or embedding file: not a model
-        info.kind = QString::fromStdString(models::toString(probed->kind));
-        info.unetInChannels = int(probed->inChannels);
-        info.dtype = dtypeLabel(probed->dtype);
-        // Resolves the configs (a <stem>.yaml beside it, else the shipped ones) and checks every
-        // key maps somewhere, as a job would, still without reading weights.
+        // Maps the file once, resolves the configs (a <stem>.yaml beside it, else the shipped ones)
+        // and checks every key maps somewhere, as a job would, still without reading weights.
         const auto c = models::SingleFileCheckpoint::open(info.path.toStdString());
+        takeKeys(c.info());
         info.predictionType = QString::fromStdString(c.predictionType());
         info.defaultScheduler = QString::fromStdString(c.schedulerConfig().value("_class_name", "PNDMScheduler"));
         const auto vae = c.vae().config;
@@ -150,6 +150,15 @@ std::optional<ModelInfo> describeSingleFile(const QString& file)
         info.latentShape = QStringLiteral("%1ch/%2x").arg(vae.value("latent_channels", 4)).arg(1 << std::max(0, blocks - 1));
     } catch (const std::exception& e) {
         info.error = QStringLiteral("%1: %2").arg(info.name, QString::fromStdString(e.what()));
+        // Only a file that failed is read again: to tell a VAE, LoRA or embedding file (not a
+        // model) from a broken checkpoint, and to show the family the keys give.
+        try {
+            const auto probed = models::SingleFileCheckpoint::probe(info.path.toStdString());
+            if (!probed) return std::nullopt;
+            takeKeys(*probed);
+        } catch (const std::exception&) {
+            // unreadable keys: the first message says why
+        }
     }
     return info;
 }
