@@ -69,7 +69,7 @@ function(inpaint_add_test)
   # ctest -j N runs N tests at once on N cores: one thread each. More threads than free cores
   # spin in OpenMP and OpenBLAS (sched_yield) and made a golden test 5x slower on 2 cores.
   set(env "QT_QPA_PLATFORM=offscreen" "INPAINT_TEST_DATA_DIR=${PROJECT_SOURCE_DIR}/tests/data"
-      "INPAINT_THREADS=1" "OMP_NUM_THREADS=1" "OPENBLAS_NUM_THREADS=1"
+      "INPAINT_THREADS=1" "OMP_NUM_THREADS=1" "OPENBLAS_NUM_THREADS=1" "INPAINT_AUTO_DTYPE=fp32"
       ${INPAINT_SANITIZER_ENV})
   set_tests_properties(${T_NAME} PROPERTIES
     LABELS "${T_LABELS}"

@@ -7,9 +7,11 @@
 #include "text_encoder_bench.h"
 
 #include "core/diffusion/latent_preview.h"
+#include "core/diffusion/sd_model.h"
 #include "models/errors.h"
 #include "models/nn/cancel.h"
 #include "models/nn/cpu_allocator.h"
+#include "models/nn/cpu_features.h"
 #include "models/nn/attention.h"
 #include "models/nn/layers.h"
 #include "models/unet/unet_2d_condition.h"
@@ -41,6 +43,7 @@ struct Options {
     torch::Device device = torch::kCPU;
     torch::ScalarType dtype = torch::kFloat;
     std::string dtypeName = "fp32";
+    std::string dtypeWhy = "asked for";
     bool json = false;
     bool quick = false;
     int runs = 3;
@@ -49,7 +52,7 @@ struct Options {
 };
 
 const char* kUsage =
-    "usage: inpaint-bench [--configs DIR] [--device cpu|cuda] [--dtype fp32|bf16|fp16] [--quick] [--json]\n"
+    "usage: inpaint-bench [--configs DIR] [--device cpu|cuda] [--dtype fp32|bf16|fp16|auto] [--quick] [--json]\n"
     "                     [--runs N] [--threads N] [--load MODEL]\n"
     "  --configs DIR  diffusers config folder (default: $INPAINT_SOURCE_DIR/tests/data/reference/configs/\n"
     "                 stable-diffusion-v1-5)\n"
@@ -91,8 +94,8 @@ Options parseArgs(int argc, char** argv)
                 o.dtype = torch::kBFloat16;
             else if (o.dtypeName == "fp16")
                 o.dtype = torch::kHalf;
-            else
-                throw std::invalid_argument("--dtype must be fp32, bf16 or fp16, got " + o.dtypeName);
+            else if (o.dtypeName != "auto")
+                throw std::invalid_argument("--dtype must be auto, fp32, bf16 or fp16, got " + o.dtypeName);
         } else if (a == "--json") {
             o.json = true;
         } else if (a == "--quick") {
@@ -112,6 +115,12 @@ Options parseArgs(int argc, char** argv)
     }
     if (o.device.is_cuda() && !torch::cuda::is_available())
         throw std::invalid_argument("--device cuda: this LibTorch build has no usable CUDA device");
+    if (o.dtypeName == "auto") {  // as the editor and inpaint-cli resolve it
+        const diffusion::DtypeChoice c = diffusion::resolveDtype("auto", o.device);
+        o.dtype = c.dtype;
+        o.dtypeName = diffusion::dtypeName(c.dtype);
+        o.dtypeWhy = c.why;
+    }
     if (o.dtype == torch::kHalf && o.device.is_cpu())
         throw std::invalid_argument("--dtype fp16 runs on CUDA only (LibTorch has no fp16 CPU kernels); use bf16");
     return o;
@@ -180,9 +189,10 @@ int main(int argc, char** argv)
             std::cerr << line << std::endl;
     };
     char buf[512];
-    std::snprintf(buf, sizeof buf, "inpaint-bench: device %s, dtype %s, %d threads, LibTorch %s, huge pages %s, configs %s",
-                  o.device.str().c_str(), o.dtypeName.c_str(), threads, TORCH_VERSION, hugePages ? "on" : "off",
-                  o.configs.string().c_str());
+    std::snprintf(buf, sizeof buf,
+                  "inpaint-bench: device %s, dtype %s (%s), CPU %s, %d threads, LibTorch %s, huge pages %s, configs %s",
+                  o.device.str().c_str(), o.dtypeName.c_str(), o.dtypeWhy.c_str(), models::nn::cpuIsaName().c_str(),
+                  threads, TORCH_VERSION, hugePages ? "on" : "off", o.configs.string().c_str());
     log(buf);
 
     nlohmann::json result;
@@ -369,6 +379,8 @@ int main(int argc, char** argv)
     }
     result["device"] = o.device.str();
     result["dtype"] = o.dtypeName;
+    result["dtype_why"] = o.dtypeWhy;
+    result["cpu_isa"] = models::nn::cpuIsaName();
     result["threads"] = threads;
     result["runs"] = o.runs;
     if (o.json)

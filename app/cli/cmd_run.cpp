@@ -166,12 +166,13 @@ int runInpaint(const ArgParser& p, jobs::InpaintRequest request, std::string* er
     const bool neural = !jobs::isClassical(request.pipeline) && !request.modelPath.isEmpty();
     QString how;
     if (neural) {
-        how = QStringLiteral("%1, scheduler %2, %3 steps, guidance %4, strength %5, seed %6")
+        how = QStringLiteral("%1, scheduler %2, %3 steps, guidance %4, strength %5, seed %6, on %7")
                   .arg(jobs::pipelineName(request.pipeline), request.scheduler)
                   .arg(request.steps)
                   .arg(request.guidance)
                   .arg(request.strength)
-                  .arg(result.seed);
+                  .arg(result.seed)
+                  .arg(result.engine);
     } else {
         how = QStringLiteral("%1 radius %2").arg(jobs::pipelineName(request.pipeline)).arg(request.classicalRadius);
     }

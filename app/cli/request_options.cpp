@@ -64,7 +64,7 @@ void addRequestOptions(ArgParser& p)
                 "4")
         .flag("--no-paste-back", "keep the model's pixels everywhere (unmasked pixels then change)")
         .option("--device", "DEV", choices<jobs::Device>(), jobs::name(d.device).toStdString())
-        .option("--dtype", "TYPE", choices<jobs::Precision>() + " (auto: fp16 on CUDA, fp32 on CPU)",
+        .option("--dtype", "TYPE", choices<jobs::Precision>() + " (auto: fp16 on CUDA; on the CPU bf16 with AVX-512 BF16, else fp32)",
                 jobs::name(d.dtype).toStdString())
         .option("--radius", "R", "classical inpainting radius in pixels, " + range(kRadiusMin, kRadiusMax),
                 std::to_string(d.classicalRadius))

@@ -2,6 +2,7 @@
 #include "core/diffusion/sd_model.h"
 
 #include "models/nn/cpu_allocator.h"
+#include "models/nn/cpu_features.h"
 
 #include "core/diffusion/lora.h"
 
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 namespace inpaint::diffusion {
 
@@ -34,17 +36,46 @@ torch::Device parseDevice(const std::string& name)
     throw models::ConfigError("unknown device '" + name + "' (use auto, cpu or cuda)");
 }
 
+namespace {
+
+DtypeChoice cpuAuto()
+{
+    if (const char* pin = std::getenv("INPAINT_AUTO_DTYPE"); pin && *pin) {
+        const std::string p = pin;
+        if (p == "fp32") return {torch::kFloat32, "auto pinned to fp32 by INPAINT_AUTO_DTYPE"};
+        if (p == "bf16") return {torch::kBFloat16, "auto pinned to bf16 by INPAINT_AUTO_DTYPE"};
+    }
+    if (models::nn::cpuHasNativeBf16()) return {torch::kBFloat16, "auto: this CPU has AVX-512 BF16"};
+    return {torch::kFloat32, "auto: this CPU has no AVX-512 BF16 (" + models::nn::cpuIsaName() + "), bf16 would be slower"};
+}
+
+}  // namespace
+
+DtypeChoice resolveDtype(const std::string& name, torch::Device device)
+{
+    if (name == "fp32" || name == "float32") return {torch::kFloat32, "asked for"};
+    if (name == "fp16" || name == "float16") {
+        if (!device.is_cpu()) return {torch::kFloat16, "asked for"};
+        DtypeChoice c = cpuAuto();
+        c.why = "fp16 has no CPU kernels in LibTorch; running " + dtypeName(c.dtype) + " instead";
+        c.fellBack = true;
+        return c;
+    }
+    if (name == "bf16" || name == "bfloat16") {
+        if (device.is_cpu() && !models::nn::cpuHasNativeBf16())
+            return {torch::kBFloat16, "asked for; this CPU has no AVX-512 BF16, so bf16 is emulated and slower than fp32"};
+        return {torch::kBFloat16, "asked for"};
+    }
+    if (name == "auto" || name.empty()) {
+        if (device.is_cuda()) return {torch::kFloat16, "auto: CUDA"};
+        return cpuAuto();
+    }
+    throw models::ConfigError("unknown dtype '" + name + "' (use auto, fp32, fp16 or bf16)");
+}
+
 torch::ScalarType parseDtype(const std::string& name, torch::Device device)
 {
-    if (name == "fp32" || name == "float32") return torch::kFloat32;
-    if (name == "fp16" || name == "float16") {
-        if (device.is_cpu())
-            throw models::ConfigError("fp16 is not supported on the CPU (use fp32 or bf16)");
-        return torch::kFloat16;
-    }
-    if (name == "bf16" || name == "bfloat16") return torch::kBFloat16;
-    if (name == "auto" || name.empty()) return device.is_cuda() ? torch::kFloat16 : torch::kFloat32;
-    throw models::ConfigError("unknown dtype '" + name + "' (use auto, fp32, fp16 or bf16)");
+    return resolveDtype(name, device).dtype;
 }
 
 std::string dtypeName(torch::ScalarType t)

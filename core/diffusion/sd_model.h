@@ -39,8 +39,20 @@ using LoadProgress = std::function<void(const std::string& stage, double fractio
 
 // "cpu", "cuda", "auto" (cuda when available) -> device. Throws models::ConfigError otherwise.
 torch::Device parseDevice(const std::string& name);
-// "fp32", "fp16", "bf16", "auto" (fp16 on CUDA, fp32 on CPU) -> dtype. Throws models::ConfigError.
-torch::ScalarType parseDtype(const std::string& name, torch::Device device);
+// The compute dtype a request gets, and why, in words for the status bar and the CLI's summary.
+struct DtypeChoice {
+    torch::ScalarType dtype = torch::kFloat32;
+    std::string why;        // e.g. "auto: this CPU has AVX-512 BF16"
+    bool fellBack = false;  // the asked-for dtype cannot run here; `why` says what runs instead
+};
+// "auto": fp16 on CUDA; on the CPU bf16 where it runs natively (AVX-512 BF16, detected at run time)
+// and fp32 elsewhere. bf16's error against fp32 is measured by test_bf16_accuracy and
+// `inpaint-bench --accuracy` (README, Speed). $INPAINT_AUTO_DTYPE=fp32|bf16 pins what auto means
+// on the CPU (the test suite pins fp32: its goldens are fp32 diffusers runs).
+// "fp16" on the CPU (LibTorch has no fp16 CPU kernels) falls back to the CPU's auto choice.
+// Unknown names throw models::ConfigError.
+DtypeChoice resolveDtype(const std::string& name, torch::Device device);
+torch::ScalarType parseDtype(const std::string& name, torch::Device device);  // resolveDtype(...).dtype
 std::string dtypeName(torch::ScalarType t);
 
 class SdModel {

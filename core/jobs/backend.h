@@ -31,6 +31,7 @@ struct WorkNeeds {
     bool keepFormat = false;  // the document's own pixels and format, the whole image, unscaled (classical)
     int multiple = 8;         // the work size is a multiple of this (VAE scale factor)
     int nativeSize = 512;     // long side of an only-masked region
+    QString engine;           // device and precision that run, and why: "cpu bf16 (auto: ...)"; empty: none
 };
 
 class Backend {

@@ -127,8 +127,13 @@ WorkNeeds DiffusionBackend::prepare(const InpaintRequest& req, const StatusSink&
     try {
         diffusion::ModelLoadOptions lo;
         lo.device = diffusion::parseDevice(name(req.device).toStdString());
-        lo.dtype = diffusion::parseDtype(name(req.dtype).toStdString(), lo.device);
+        const diffusion::DtypeChoice precision = diffusion::resolveDtype(name(req.dtype).toStdString(), lo.device);
+        lo.dtype = precision.dtype;
         m_cuda = lo.device.is_cuda();
+        m_engine = QStringLiteral("%1 %2 (%3)")
+                       .arg(m_cuda ? QStringLiteral("cuda") : QStringLiteral("cpu"),
+                            QString::fromStdString(diffusion::dtypeName(lo.dtype)), QString::fromStdString(precision.why));
+        if (precision.fellBack && onStatus) onStatus(QString::fromStdString(precision.why));
         lo.singleFile.originalConfig = req.originalConfig.toStdString();
         lo.singleFile.configDir = req.configDir.toStdString();
         if (!req.predictionType.isEmpty()) lo.singleFile.predictionType = req.predictionType.toStdString();
@@ -176,6 +181,7 @@ WorkNeeds DiffusionBackend::prepare(const InpaintRequest& req, const StatusSink&
     WorkNeeds needs;
     needs.multiple = static_cast<int>(m_model->vaeScaleFactor());
     needs.nativeSize = static_cast<int>(m_model->nativeSize());
+    needs.engine = m_engine;
     return needs;
 }
 

@@ -33,6 +33,7 @@ private:
     std::shared_ptr<ModelCache> m_cache;
     std::shared_ptr<diffusion::SdModel> m_model;
     bool m_cuda = false;
+    QString m_engine;  // "cpu bf16 (auto: ...)", set by prepare
     // The tiny VAE for previews, kept while the path, device and dtype stay the same.
     std::shared_ptr<models::AutoencoderTinyImpl> m_tinyVae;
     std::string m_tinyVaeKey;

@@ -48,15 +48,27 @@ QStringList schedulerNames()
     return names;
 }
 
+namespace {
+
+unsigned jobThreads()
+{
+    bool set = false;
+    const int asked = qEnvironmentVariableIntValue("INPAINT_THREADS", &set);
+    return set && asked > 0 ? unsigned(asked) : std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
 QString describeEngine(Device device, Precision dtype)
 {
     noteEngineCall("describeEngine");
     try {
         const torch::Device d = diffusion::parseDevice(name(device).toStdString());
-        const torch::ScalarType t = diffusion::parseDtype(name(dtype).toStdString(), d);
-        const QString type = QString::fromStdString(diffusion::dtypeName(t));
+        const diffusion::DtypeChoice c = diffusion::resolveDtype(name(dtype).toStdString(), d);
+        const QString type = QStringLiteral("%1 (%2)").arg(QString::fromStdString(diffusion::dtypeName(c.dtype)),
+                                                           QString::fromStdString(c.why));
         if (d.is_cuda()) return QStringLiteral("CUDA · %1").arg(type);
-        return QStringLiteral("CPU · %1 · %2 threads").arg(type).arg(std::max(1u, std::thread::hardware_concurrency()));
+        return QStringLiteral("CPU · %1 · %2 threads").arg(type).arg(jobThreads());  // what jobs run with
     } catch (const std::exception& e) {
         return QString::fromStdString(e.what());
     }
@@ -67,9 +79,7 @@ void configureTorchThreads()
     noteEngineCall("configureTorchThreads");
     // INPAINT_THREADS=N overrides the count (for runs that share the machine, e.g. parallel tests:
     // threads beyond the free cores spin in OpenMP/OpenBLAS and cost far more than they give).
-    bool set = false;
-    const int asked = qEnvironmentVariableIntValue("INPAINT_THREADS", &set);
-    const unsigned n = set && asked > 0 ? unsigned(asked) : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned n = jobThreads();
     if (torch::get_num_threads() != static_cast<int>(n)) torch::set_num_threads(static_cast<int>(n));
     models::nn::installHugePageCpuAllocator();  // once; weights and activations on huge pages
 }

@@ -159,6 +159,7 @@ struct InpaintResult {
     QString error;            // one clear sentence when status == Failed
     quint64 seed = 0;         // the seed the job ran with (drawn when the request asked for a random one)
     double seconds = 0.0;     // wall time inside the worker
+    QString engine;           // device and precision the job ran on, and why (WorkNeeds::engine)
     bool ok() const { return status == JobStatus::Ok; }
 };
 

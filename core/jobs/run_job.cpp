@@ -58,6 +58,7 @@ InpaintResult runJob(InpaintRequest request, const BackendFactory& factory, cons
         const WorkNeeds needs = backend->prepare(
             request, [&](const QString& stage) { if (onStep) onStep(StepReport{0, 0, {}, stage}); }, cancel);
         if (cancel.load()) throw models::Cancelled();
+        result.engine = needs.engine;
         region.plan(needs);
 
         int total = 1;

@@ -1,6 +1,8 @@
 // Conv2d with oneDNN weight prepacking (see conv.h).
 #include "models/nn/conv.h"
 
+#include "models/nn/cpu_features.h"
+
 #include <ATen/ATen.h>
 #include <torch/nn/init.h>
 
@@ -18,19 +20,6 @@ int64_t versionOf(const torch::Tensor& t)
     // Inference tensors (made under InferenceMode) have no version counter; they cannot be
     // modified in place outside InferenceMode either, and loads call invalidatePacked().
     return t.is_inference() ? -1 : static_cast<int64_t>(t._version());
-}
-
-// oneDNN's bf16 convolutions need AVX-512 (BW, VL, DQ); without them LibTorch refuses the packed
-// bf16 weight, while its dense bf16 path still works.
-bool cpuRunsOneDnnBf16()
-{
-#if defined(__x86_64__) || defined(__i386__)
-    static const bool ok = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-                           __builtin_cpu_supports("avx512dq");
-    return ok;
-#else
-    return false;
-#endif
 }
 
 }  // namespace
@@ -52,7 +41,9 @@ bool packedConvActive(c10::ScalarType dtype)
         return false;
     if (!at::hasMKLDNN() || !at::globalContext().userEnabledMkldnn())
         return false;
-    return dtype == at::kFloat || (dtype == at::kBFloat16 && cpuRunsOneDnnBf16());
+    // oneDNN's packed bf16 convolution needs AVX-512 (BW, VL, DQ); without it LibTorch refuses the
+    // packed bf16 weight, while its dense bf16 path still works.
+    return dtype == at::kFloat || (dtype == at::kBFloat16 && cpuHasAvx512Core());
 }
 
 Conv2dImpl::Conv2dImpl(const Conv2dOptions& o) : options(o)

@@ -102,6 +102,59 @@ private slots:
         QCOMPARE(cases, 5);
     }
 
+    // A whole job in bf16 beside diffusers' fp32 run of the same case (10 steps, CFG 7.5, both
+    // pipelines): what `auto` precision costs on a CPU with AVX-512 BF16. Per UNet call bf16 is
+    // ~1.7 % rel-L2 (test_bf16_accuracy), as diffusers' own bf16. Over 10 steps the random-weight
+    // models do not pull the errors back (a trained denoiser does) and CFG multiplies the cond-uncond
+    // difference by 7.5: measured latents rel-L2 0.16-0.20 / mean pixel difference 5.9 of 255 (the
+    // image's spread is 43), 0.08 / 2.8 at guidance 1. Bounds 0.3 and 8: a bf16 path with a
+    // real fault (a norm in bf16, a wrong cast) lands far outside. The summary line names the
+    // precision that ran, and why.
+    void bf16JobStaysCloseToFp32()
+    {
+        int cases = 0;
+        for (const auto& [m, section, name, extra] : std::vector<std::tuple<const char*, const char*, const char*, QStringList>>{
+                 {"tiny-sd-inpaint", "e2e_inpaint", "prompt_g7.5_s1.0_seeded", {"--strength", "1"}},
+                 {"tiny-sd", "e2e_inpaint_legacy4ch", "prompt_g7.5_s0.75_seeded", {"--strength", "0.75"}}}) {
+            const QString out = path(QStringLiteral("bf16-%1.png").arg(m));
+            const QString lat = path(QStringLiteral("bf16-%1.safetensors").arg(m));
+            const clitest::Result r =
+                cli(QStringList{"--model", model(m), "--image", image(), "--mask", mask(), "--out", out, "--seed", "1234",
+                                "--steps", "10", "--no-paste-back", "--latents-out", lat, "--prompt", kPrompt,
+                                "--guidance", "7.5", "--dtype", "bf16"} +
+                    extra);
+            QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.err));
+            QVERIFY2(r.out.contains(QStringLiteral("on cpu bf16 (asked for")), qPrintable(r.out));
+            const torch::Tensor ref = golden(section, std::string(name) + "/latents_per_step");
+            const torch::Tensor want = ref[ref.size(0) - 1];
+            const torch::Tensor got = inpaint::models::SafetensorsFile::open(lat.toStdString())->tensor("latents").clone();
+            const double rel = ((got.to(torch::kFloat) - want).norm() / want.norm()).item<double>();
+            torch::Tensor img = golden(section, std::string(name) + "/image");
+            img = (img * 255.0f).round().clamp(0, 255).to(torch::kUInt8).contiguous();
+            const QImage fp32(img.data_ptr<uint8_t>(), int(img.size(1)), int(img.size(0)), int(img.size(1)) * 3,
+                              QImage::Format_RGB888);
+            const double mean = clitest::meanPixelDiff(QImage(out), fp32);
+            const int worst = clitest::maxPixelDiff(QImage(out), fp32);
+            qInfo("%s bf16 vs diffusers fp32: latents rel-L2 %.4f, pixels mean %.2f max %d", m, rel, mean, worst);
+            QVERIFY2(rel < 0.3, qPrintable(QString::number(rel)));
+            QVERIFY2(mean < 8.0, qPrintable(QString::number(mean)));
+            QVERIFY2(rel > 1e-4, "bf16 equals fp32: the bf16 path did not run");
+            ++cases;
+        }
+        QCOMPARE(cases, 2);
+        // Without --dtype: auto, pinned to fp32 in the test suite (INPAINT_AUTO_DTYPE), and said so.
+        const clitest::Result r = cli(QStringList{"--model", model("tiny-sd"), "--image", image(), "--mask", mask(),
+                                                  "--out", path("auto.png"), "--steps", "1"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains(QStringLiteral("on cpu fp32 (auto pinned to fp32 by INPAINT_AUTO_DTYPE)")), qPrintable(r.out));
+        // fp16 on the CPU falls back (LibTorch has no fp16 CPU kernels) and says so; never a crash.
+        const clitest::Result h = cli(QStringList{"--model", model("tiny-sd"), "--image", image(), "--mask", mask(),
+                                                  "--out", path("fp16.png"), "--steps", "1", "--dtype", "fp16"});
+        QVERIFY2(h.exitCode == 0 && !h.crashed, qPrintable(h.err));
+        QVERIFY2(h.out.contains(QStringLiteral("fp16 has no CPU kernels in LibTorch; running fp32 instead")),
+                 qPrintable(h.out));
+    }
+
     void blendNextEqualsDiffusersLegacyInpaint()
     {
         checkCase({"--prompt", kPrompt, "--guidance", "7.5", "--strength", "0.75"}, "tiny-sd", "e2e_inpaint_legacy4ch",

@@ -45,4 +45,18 @@ inline int maxPixelDiff(const QImage& a, const QImage& b)
     return worst;
 }
 
+// Mean per-channel difference of two images (RGB); 256 when the sizes differ.
+inline double meanPixelDiff(const QImage& a, const QImage& b)
+{
+    const QImage x = a.convertToFormat(QImage::Format_RGB888), y = b.convertToFormat(QImage::Format_RGB888);
+    if (x.size() != y.size() || x.isNull()) return 256;
+    double sum = 0;
+    for (int row = 0; row < x.height(); ++row) {
+        const uchar* p = x.constScanLine(row);
+        const uchar* q = y.constScanLine(row);
+        for (int i = 0; i < x.width() * 3; ++i) sum += std::abs(int(p[i]) - int(q[i]));
+    }
+    return sum / (double(x.width()) * x.height() * 3);
+}
+
 }  // namespace clitest

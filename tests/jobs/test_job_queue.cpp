@@ -3,6 +3,7 @@
 // it) stops promptly; a random seed is drawn at submit and shown; the last preview is the result;
 // engine probes run on the worker; the classical backend leaves unmasked pixels alone; a request
 // that breaks a rule fails with one sentence per rule.
+#include "models/nn/cpu_features.h"
 #include "core/jobs/engine_info.h"
 #include "core/jobs/job_queue.h"
 #include "core/jobs/run_job.h"
@@ -274,6 +275,31 @@ private slots:
         describeEngine(Device::Cpu, Precision::Fp32);
         QCOMPARE(uiThreadEngineCalls(), before + 1);
         QCOMPARE(lastUiThreadEngineCall(), QStringLiteral("describeEngine"));
+    }
+
+    // Auto precision on the CPU: bf16 where the CPU has AVX-512 BF16 (detected at run time), fp32
+    // elsewhere; the status bar says which and why. The suite pins auto to fp32
+    // (INPAINT_AUTO_DTYPE); unpinned here.
+    void autoPrecisionFollowsTheCpu()
+    {
+        const QByteArray pinned = qgetenv("INPAINT_AUTO_DTYPE");
+        qunsetenv("INPAINT_AUTO_DTYPE");
+        const QString text = describeEngine(Device::Cpu, Precision::Auto);
+        const QString fp16 = describeEngine(Device::Cpu, Precision::Fp16);
+        qputenv("INPAINT_AUTO_DTYPE", "bf16");
+        const QString forced = describeEngine(Device::Cpu, Precision::Auto);
+        if (pinned.isEmpty()) qunsetenv("INPAINT_AUTO_DTYPE");
+        else qputenv("INPAINT_AUTO_DTYPE", pinned);
+        qInfo("%s (CPU ISA %s)", qPrintable(text), inpaint::models::nn::cpuIsaName().c_str());
+        if (inpaint::models::nn::cpuHasNativeBf16()) {
+            QVERIFY2(text.startsWith(QStringLiteral("CPU · bf16 (auto: this CPU has AVX-512 BF16)")), qPrintable(text));
+            QVERIFY2(fp16.startsWith(QStringLiteral("CPU · bf16 (fp16 has no CPU kernels")), qPrintable(fp16));
+        } else {
+            QVERIFY2(text.startsWith(QStringLiteral("CPU · fp32 (auto: this CPU has no AVX-512 BF16")), qPrintable(text));
+            QVERIFY2(fp16.startsWith(QStringLiteral("CPU · fp32 (fp16 has no CPU kernels")), qPrintable(fp16));
+        }
+        QVERIFY2(forced.startsWith(QStringLiteral("CPU · bf16 (auto pinned to bf16")), qPrintable(forced));
+        QVERIFY(describeEngine(Device::Cpu, Precision::Fp32).startsWith(QStringLiteral("CPU · fp32 (asked for)")));
     }
 
     void neuralPipelineWithoutModelFailsClearly()
