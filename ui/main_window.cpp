@@ -349,7 +349,7 @@ void MainWindow::buildMenus() {
         {QStringLiteral("device"), tr("&Device"),
          {{tr("Auto (CUDA when present)"), QStringLiteral("auto")}, {tr("CPU"), QStringLiteral("cpu")}, {tr("CUDA"), QStringLiteral("cuda")}}},
         {QStringLiteral("dtype"), tr("&Precision"),
-         {{tr("Auto (fp16 on CUDA, fp32 on CPU)"), QStringLiteral("auto")}, {QStringLiteral("fp32"), QStringLiteral("fp32")},
+         {{tr("Auto (fp16 on CUDA; bf16 on CPUs with AVX-512 BF16, else fp32)"), QStringLiteral("auto")}, {QStringLiteral("fp32"), QStringLiteral("fp32")},
           {QStringLiteral("fp16"), QStringLiteral("fp16")}, {QStringLiteral("bf16"), QStringLiteral("bf16")}}},
         {QStringLiteral("preview"), tr("Step &Previews"),
          {{tr("Auto (CUDA: tiny VAE when one is in the models folders, else full; CPU: approximate)"),
@@ -357,6 +357,9 @@ void MainWindow::buildMenus() {
           {tr("Approximate (nearly free)"), QStringLiteral("approximate")},
           {tr("Tiny VAE (TAESD from the models folders)"), QStringLiteral("tiny")},
           {tr("Full (VAE decode)"), QStringLiteral("full")}, {tr("Off"), QStringLiteral("none")}}},
+        {QStringLiteral("vaeTiling"), tr("VAE &Tiling"),
+         {{tr("Auto (images over 1024×1024 px)"), QStringLiteral("auto")},
+          {tr("On (images over one tile)"), QStringLiteral("on")}, {tr("Off"), QStringLiteral("off")}}},
     };
     for (const Choice& c : choices) {
         QMenu* sub = models->addMenu(c.title);
@@ -714,6 +717,7 @@ jobs::InpaintRequest MainWindow::jobSettings() const {
     r.device = jobs::parse<jobs::Device>(enginePreference(QStringLiteral("device"))).value_or(jobs::Device::Auto);
     r.dtype = jobs::parse<jobs::Precision>(enginePreference(QStringLiteral("dtype"))).value_or(jobs::Precision::Auto);
     r.previewMode = jobs::parse<jobs::PreviewMode>(enginePreference(QStringLiteral("preview"))).value_or(jobs::PreviewMode::Auto);
+    r.vaeTiling = jobs::parse<jobs::VaeTiling>(enginePreference(QStringLiteral("vaeTiling"))).value_or(jobs::VaeTiling::Auto);
     return r;
 }
 

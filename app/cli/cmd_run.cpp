@@ -224,6 +224,11 @@ int cmdRun(const Args& args)
         return printError("inpaint-cli run: --preview must be approximate, full or tiny (got '" + preview + "')", kExitUsage);
     if (preview == "tiny" && request.tinyVaePath.isEmpty())
         return printError("inpaint-cli run: --preview tiny needs --tiny-vae DIR (a TAESD folder)", kExitUsage);
+    if (request.tinyDecoder && request.tinyVaePath.isEmpty())
+        return printError(std::string("inpaint-cli run: ") +
+                              (p.has("--decoder") ? "--decoder tiny" : "the recipe's 'VAE Decoder: TAESD'") +
+                              " needs --tiny-vae DIR (a TAESD folder)",
+                          kExitUsage);
     const bool tinyByDefault = !p.has("--preview") && !request.tinyVaePath.isEmpty();
     request.previewMode = !p.has("--preview-dir")             ? jobs::PreviewMode::None
                           : preview == "full"                 ? jobs::PreviewMode::Full

@@ -83,6 +83,11 @@ void addRequestOptions(ArgParser& p)
         .option("--clip-skip", "N", "A1111's Clip skip: 1 = the text encoder's last layer, 2 = the one before, ...", "1")
         .option("--tiny-vae", "DIR", "a diffusers AutoencoderTiny (TAESD) folder: step previews decoded with it "
                                      "(--preview tiny, the default when it is given)")
+        .option("--decoder", "WHICH", "the final decode: vae (the model's, the default) or tiny (the --tiny-vae, "
+                                      "much faster, lower quality; the recipe says VAE Decoder: TAESD)", "vae")
+        .option("--vae-tiling", "MODE", choices<jobs::VaeTiling>() + ": VAE encode/decode in " +
+                                            "overlapping tiles (diffusers' enable_tiling); auto tiles images over 1024x1024 px",
+                jobs::name(d.vaeTiling).toStdString())
         .option("--vae", "FILE|DIR", "a VAE file (.safetensors/.ckpt, LDM or diffusers names) or vae/ folder to use instead of the model's");
 }
 
@@ -114,8 +119,17 @@ bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string
     }
     auto enumOpt = [&](const char* name, auto* out) { return !use(name) || readEnum(p, name, out, problem); };
     if (!enumOpt("--blend-timing", &r->blendTiming) || !enumOpt("--masked-content", &r->maskedContent) ||
-        !enumOpt("--region", &r->region) || !enumOpt("--device", &r->device) || !enumOpt("--dtype", &r->dtype))
+        !enumOpt("--region", &r->region) || !enumOpt("--device", &r->device) || !enumOpt("--dtype", &r->dtype) ||
+        !enumOpt("--vae-tiling", &r->vaeTiling))
         return false;
+    if (use("--decoder")) {
+        const std::string d = p.value("--decoder");
+        if (d != "vae" && d != "tiny") {
+            *problem = "inpaint-cli " + p.command() + ": --decoder must be vae or tiny (got '" + d + "')";
+            return false;
+        }
+        r->tinyDecoder = d == "tiny";
+    }
     if (use("--no-paste-back")) r->pasteBack = !p.has("--no-paste-back");
     if (use("--original-config")) r->originalConfig = QString::fromStdString(p.value("--original-config"));
     if (use("--config")) r->configDir = QString::fromStdString(p.value("--config"));

@@ -329,7 +329,7 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
 
     if (cancelled(cancel)) return canceledResult();
     out.latents = latents.to(torch::kFloat32).cpu();
-    out.image = decodeLatents(model, latents);
+    out.image = p.finalDecoder ? p.finalDecoder(latents) : decodeLatents(model, latents);
     out.status = PipelineStatus::Ok;
     return out;
 }

@@ -57,6 +57,9 @@ struct PipelineParams {
     bool a1111Prompt = true;
     int clipSkip = 1;                                 // A1111's "Clip skip" (1 = last layer)
     const EmbeddingDatabase* embeddings = nullptr;    // textual inversion; null = none
+    // The final decode, latents (times the scaling factor) -> image [1, 3, H, W] in [0, 1], float32
+    // on the CPU; empty: the model's VAE (decodeLatents). The tiny VAE's decoder is one.
+    std::function<torch::Tensor(const torch::Tensor&)> finalDecoder;
 };
 
 // Checks params against diffusers' limits; throws models::ConfigError with a clear sentence.

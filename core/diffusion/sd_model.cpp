@@ -17,6 +17,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cmath>
 #include <cstdlib>
 
 namespace inpaint::diffusion {
@@ -243,16 +245,80 @@ torch::Tensor SdModel::unetForward(const torch::Tensor& sample, double timestep,
                                  encoderHiddenStates.to(m_options.device, m_options.dtype));
 }
 
+VaeTiling parseVaeTiling(const std::string& name)
+{
+    if (name == "auto" || name.empty()) return VaeTiling::Auto;
+    if (name == "on") return VaeTiling::On;
+    if (name == "off") return VaeTiling::Off;
+    throw models::ConfigError("unknown VAE tiling '" + name + "' (use auto, on or off)");
+}
+
+bool SdModel::tilesVae(int64_t height, int64_t width) const
+{
+    const int64_t tile = m_nets->vae->tileSampleSize();
+    const bool larger = height > tile || width > tile;
+    switch (m_vaeTiling) {
+    case VaeTiling::On: return larger;
+    case VaeTiling::Off: return false;
+    case VaeTiling::Auto: break;
+    }
+    return larger && height * width > kAutoTilePixels;
+}
+
+int64_t SdModel::vaeDecodeBytes(int64_t height, int64_t width) const
+{
+    // The decoder's widest full-resolution tensors: the last level's input, upsampled from the
+    // level before (SD: 256 channels at full size), about three of them alive at once (a resnet's
+    // input, its normalised copy and its output). Calibrated by peak RSS (README, Speed).
+    const auto& ch = m_nets->vae->config().blockOutChannels;
+    const int64_t widest = ch.size() >= 2 ? std::max(ch[0], ch[1]) : ch[0];
+    return 3 * widest * height * width * static_cast<int64_t>(c10::elementSize(m_options.dtype));
+}
+
+namespace {
+
+// MemAvailable of /proc/meminfo in bytes; 0 when unknown (then nothing is refused).
+int64_t availableMemory()
+{
+    std::FILE* f = std::fopen("/proc/meminfo", "r");
+    if (!f) return 0;
+    char line[256];
+    int64_t kb = 0;
+    while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "MemAvailable: %ld kB", &kb) == 1) break;
+    std::fclose(f);
+    return kb * 1024;
+}
+
+}  // namespace
+
 models::LatentDistribution SdModel::vaeEncode(const torch::Tensor& image)
 {
     c10::InferenceMode guard;
-    return m_nets->vae->encode(image.to(m_options.device, m_options.dtype));
+    const torch::Tensor x = image.to(m_options.device, m_options.dtype);
+    if (tilesVae(x.size(2), x.size(3))) return m_nets->vae->tiledEncode(x);
+    return m_nets->vae->encode(x);
 }
 
 torch::Tensor SdModel::vaeDecode(const torch::Tensor& latents)
 {
     c10::InferenceMode guard;
-    return m_nets->vae->decode(latents.to(m_options.device, m_options.dtype));
+    const torch::Tensor z = latents.to(m_options.device, m_options.dtype);
+    const int64_t f = m_nets->vae->vaeScaleFactor(), h = z.size(2) * f, w = z.size(3) * f;
+    if (tilesVae(h, w)) return m_nets->vae->tiledDecode(z);
+    if (m_options.device.is_cpu()) {
+        const int64_t need = vaeDecodeBytes(h, w) * z.size(0), have = availableMemory();
+        if (have > 0 && need > have) {
+            // The largest square that fits: need scales with the pixel count.
+            const auto side = static_cast<int64_t>(std::sqrt(double(h) * double(w) * double(have) / double(need))) / 8 * 8;
+            throw models::ConfigError("decoding a " + std::to_string(w) + "x" + std::to_string(h) +
+                                      " image untiled needs about " + std::to_string(need >> 20) + " MiB, and " +
+                                      std::to_string(have >> 20) + " MiB are free: untiled, at most about " +
+                                      std::to_string(side) + "x" + std::to_string(side) +
+                                      " px fit here. Turn VAE tiling on (--vae-tiling on or auto).");
+        }
+    }
+    return m_nets->vae->decode(z);
 }
 
 }  // namespace inpaint::diffusion

@@ -34,6 +34,10 @@ struct ModelLoadOptions {
     std::filesystem::path vae;                   // a VAE file or folder replacing the model's own; empty: none
 };
 
+enum class VaeTiling { Auto, On, Off };
+// "auto", "on", "off" -> VaeTiling. Throws models::ConfigError otherwise.
+VaeTiling parseVaeTiling(const std::string& name);
+
 // stage: "tokenizer", "text_encoder", "unet", "vae"; fraction in [0, 1] of the whole load.
 using LoadProgress = std::function<void(const std::string& stage, double fraction)>;
 
@@ -88,11 +92,22 @@ public:
     // One UNet evaluation: sample [B, C, h, w] (any float dtype; cast to the model's), timestep.
     torch::Tensor unetForward(const torch::Tensor& sample, double timestep, const torch::Tensor& encoderHiddenStates);
     // Posterior of the VAE encoder for an image [1, 3, H, W] in [-1, 1] (model dtype):
-    // vae.encode(image).latent_dist.
+    // vae.encode(image).latent_dist; tiled as vaeTiling() says.
     models::LatentDistribution vaeEncode(const torch::Tensor& image);
     // Decoder output [1, 3, H, W] (unclamped, roughly [-1, 1]) for latents already divided by the
-    // scaling factor.
+    // scaling factor; tiled as vaeTiling() says.
     torch::Tensor vaeDecode(const torch::Tensor& latents);
+
+    // VAE tiling (AutoencoderKL::tiledDecode, diffusers' enable_tiling): On tiles any image larger
+    // than one tile (sample_size px), Auto those over kAutoTilePixels, Off none. Untiled, an image
+    // whose decode would not fit in the memory available fails before it starts, saying how large
+    // an image fits. Set per job by the caller (the worker), kept until changed.
+    static constexpr int64_t kAutoTilePixels = int64_t{1024} * 1024;
+    void setVaeTiling(VaeTiling t) { m_vaeTiling = t; }
+    VaeTiling vaeTiling() const { return m_vaeTiling; }
+    bool tilesVae(int64_t height, int64_t width) const;  // would an image of this size be tiled
+    // Rough peak bytes of an untiled VAE decode of a height x width image in the model's dtype.
+    int64_t vaeDecodeBytes(int64_t height, int64_t width) const;
 
     // The networks themselves, for the prompt conditioning (A1111 syntax, embeddings) and LoRA,
     // which work on them directly. Worker thread, like every other call here.
@@ -110,6 +125,7 @@ private:
     models::ModelKind m_kind = models::ModelKind::Unknown;
     std::string m_description;
     ModelLoadOptions m_options;
+    VaeTiling m_vaeTiling = VaeTiling::Auto;
     SchedulerConfigSource m_scheduler;
     std::unique_ptr<Nets> m_nets;
     std::unique_ptr<LoraState> m_loras;

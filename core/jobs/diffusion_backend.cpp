@@ -204,6 +204,14 @@ QImage DiffusionBackend::run(const InpaintRequest& req, const QImage& workImage,
             !dirs.empty())
             embeddings = diffusion::loadEmbeddings(dirs, model.textEncoder()->config().hiddenSize);
         params.embeddings = &embeddings;
+        model.setVaeTiling(req.vaeTiling == VaeTiling::On    ? diffusion::VaeTiling::On
+                           : req.vaeTiling == VaeTiling::Off ? diffusion::VaeTiling::Off
+                                                             : diffusion::VaeTiling::Auto);
+        if (req.tinyDecoder) {
+            if (!m_tinyVae)
+                throw models::ConfigError("the final decode by the tiny VAE needs one: give its folder (--tiny-vae DIR)");
+            params.finalDecoder = [this](const torch::Tensor& latents) { return decodeTiny(*m_tinyVae, latents); };
+        }
         QImage image = workImage;
         if (req.maskedContent == MaskedContent::Fill && params.mode == diffusion::PipelineMode::Blend) {
             QString err;

@@ -29,6 +29,7 @@ constexpr Spelling<RegionMode> kRegions[] = {{RegionMode::Whole, "whole"}, {Regi
 constexpr Spelling<PreviewMode> kPreviews[] = {{PreviewMode::Auto, "auto"}, {PreviewMode::Approximate, "approximate"},
                                                {PreviewMode::Full, "full"}, {PreviewMode::None, "none"},
                                                {PreviewMode::Tiny, "tiny"}};
+constexpr Spelling<VaeTiling> kTilings[] = {{VaeTiling::Auto, "auto"}, {VaeTiling::On, "on"}, {VaeTiling::Off, "off"}};
 constexpr Spelling<Device> kDevices[] = {{Device::Auto, "auto"}, {Device::Cpu, "cpu"}, {Device::Cuda, "cuda"}};
 constexpr Spelling<Precision> kPrecisions[] = {
     {Precision::Auto, "auto"}, {Precision::Fp32, "fp32"}, {Precision::Fp16, "fp16"}, {Precision::Bf16, "bf16"}};
@@ -39,6 +40,7 @@ template <> constexpr auto& table<BlendTiming>() { return kTimings; }
 template <> constexpr auto& table<MaskedContent>() { return kContents; }
 template <> constexpr auto& table<RegionMode>() { return kRegions; }
 template <> constexpr auto& table<PreviewMode>() { return kPreviews; }
+template <> constexpr auto& table<VaeTiling>() { return kTilings; }
 template <> constexpr auto& table<Device>() { return kDevices; }
 template <> constexpr auto& table<Precision>() { return kPrecisions; }
 
@@ -58,6 +60,7 @@ QString name(BlendTiming v) { return nameOf(v); }
 QString name(MaskedContent v) { return nameOf(v); }
 QString name(RegionMode v) { return nameOf(v); }
 QString name(PreviewMode v) { return nameOf(v); }
+QString name(VaeTiling v) { return nameOf(v); }
 QString name(Device v) { return nameOf(v); }
 QString name(Precision v) { return nameOf(v); }
 
@@ -83,6 +86,7 @@ INPAINT_ENUM_SPELLING(BlendTiming)
 INPAINT_ENUM_SPELLING(MaskedContent)
 INPAINT_ENUM_SPELLING(RegionMode)
 INPAINT_ENUM_SPELLING(PreviewMode)
+INPAINT_ENUM_SPELLING(VaeTiling)
 INPAINT_ENUM_SPELLING(Device)
 INPAINT_ENUM_SPELLING(Precision)
 #undef INPAINT_ENUM_SPELLING

@@ -34,6 +34,8 @@ enum class RegionMode { Whole, Masked };
 // Tiny: the tiny VAE (TAESD, tinyVaePath). Auto: on CUDA the tiny VAE when one is given, else Full;
 // on the CPU Approximate (a TAESD decode costs about a quarter of a CPU step at 512²).
 enum class PreviewMode { Auto, Approximate, Full, None, Tiny };
+// VAE encode/decode in tiles (diffusers' enable_tiling): Auto tiles images over 1024x1024 px.
+enum class VaeTiling { Auto, On, Off };
 enum class Device { Auto, Cpu, Cuda };
 // auto = fp16 on CUDA, fp32 on CPU.
 enum class Precision { Auto, Fp32, Fp16, Bf16 };
@@ -45,6 +47,7 @@ QString name(BlendTiming v);
 QString name(MaskedContent v);
 QString name(RegionMode v);
 QString name(PreviewMode v);
+QString name(VaeTiling v);
 QString name(Device v);
 QString name(Precision v);
 template <class E> std::optional<E> parse(const QString& s);
@@ -130,6 +133,8 @@ struct InpaintRequest {
     Device device = Device::Auto;
     Precision dtype = Precision::Auto;
     PreviewMode previewMode = PreviewMode::Auto;
+    VaeTiling vaeTiling = VaeTiling::Auto;
+    bool tinyDecoder = false;  // the final decode by the tiny VAE (tinyVaePath) instead of the model's
     QString tinyVaePath;       // a diffusers AutoencoderTiny (TAESD) folder for step previews; empty: none
     QString latentsOut;        // when set, the final latents are written there (safetensors)
     // The starting noise is the seed's first draw whatever the pipeline (compare mode: every slot

@@ -135,6 +135,7 @@ QString formatParameters(const InpaintRequest& r, QSize size, const QString& mod
         add(QStringLiteral("VAE"), QFileInfo(r.vaePath).fileName());
         if (const QString h = fileSha256(r.vaePath); !h.isEmpty()) add(QStringLiteral("VAE hash"), h.left(10));
     }
+    if (r.tinyDecoder) add(QStringLiteral("VAE Decoder"), QStringLiteral("TAESD"));  // A1111's key and value
     if (r.clipSkip != 1) add(QStringLiteral("Clip skip"), QString::number(r.clipSkip));
     if (!r.loras.isEmpty()) {
         QStringList names, hashes;
@@ -233,6 +234,7 @@ bool parseParameters(const QString& text, InpaintRequest* out, QString* modelNam
         if (!use.file.isEmpty()) r.loras.append(use);
     }
     r.vaePath = kv.value(QStringLiteral("VAE"));
+    r.tinyDecoder = kv.value(QStringLiteral("VAE Decoder")) == QLatin1String("TAESD");
     if (modelName) *modelName = kv.value(QStringLiteral("Model"));
     if (modelHash) *modelHash = kv.value(QStringLiteral("Model hash"));
     *out = r;

@@ -31,6 +31,17 @@ public:
     // returns the unclamped image [B, out_channels, h*f, w*f] in z's dtype.
     torch::Tensor decode(const torch::Tensor& z, const ActivationSink* sink = nullptr);
 
+    // diffusers' enable_tiling(): tiles of sample_size px (sample_size / 2^(levels-1) latents),
+    // overlapping by a quarter, each coded alone, blended linearly over the overlap where they
+    // meet (above and to the left, in diffusers' order, on the already-blended neighbours) and
+    // cropped. Equal to diffusers' tiled_encode / tiled_decode; differs from the untiled result
+    // (each tile has its own GroupNorm statistics and mid-block attention), bounded by
+    // test_vae_tiling. Peak memory is one tile's activations whatever the image size. An input no
+    // larger than one tile is coded untiled, as diffusers does.
+    LatentDistribution tiledEncode(const torch::Tensor& x);
+    torch::Tensor tiledDecode(const torch::Tensor& z);
+    int64_t tileSampleSize() const { return m_config.sampleSize; }
+    int64_t tileLatentSize() const;
     // Strict load after renaming legacy attention keys (see above); dtype converted to the module's.
     void loadWeights(const std::map<std::string, torch::Tensor>& weights, const std::string& what);
     static std::map<std::string, torch::Tensor> convertLegacyKeys(const std::map<std::string, torch::Tensor>& weights);
@@ -44,6 +55,8 @@ public:
 
 private:
     torch::Tensor prepare(const torch::Tensor& x) const;
+    torch::Tensor moments(const torch::Tensor& x, const ActivationSink* sink);  // encoder + quant_conv
+    torch::Tensor decodeRaw(const torch::Tensor& z, const ActivationSink* sink);  // post_quant_conv + decoder
 
     AutoencoderKLConfig m_config;
     bool m_channelsLast = true;
