@@ -3,6 +3,7 @@
 // in the same run, the GEMM and convolution throughput of the machine, so the distance to its
 // peak is visible. Engine only: LibTorch + json, no Qt or OpenCV.
 #include "flop_count.h"
+#include "job_bench.h"
 #include "load_bench.h"
 #include "text_encoder_bench.h"
 
@@ -49,17 +50,22 @@ struct Options {
     int runs = 3;
     int threads = 0;
     std::filesystem::path load;  // --load MODEL: time loading it instead of the networks
+    std::filesystem::path job;   // --job MODEL: whole 512x512 jobs through the pipeline
 };
 
 const char* kUsage =
     "usage: inpaint-bench [--configs DIR] [--device cpu|cuda] [--dtype fp32|bf16|fp16|auto] [--quick] [--json]\n"
-    "                     [--runs N] [--threads N] [--load MODEL]\n"
+    "                     [--runs N] [--threads N] [--load MODEL] [--job MODEL]\n"
     "  --configs DIR  diffusers config folder (default: $INPAINT_SOURCE_DIR/tests/data/reference/configs/\n"
     "                 stable-diffusion-v1-5)\n"
     "  --quick        skip the 64x64-latent UNet and the 512 px VAE decode\n"
     "  --json         print one JSON object (seconds are medians of --runs runs after a warm-up)\n"
     "  --load MODEL   time loading MODEL (a diffusers folder or a single file) --runs times, with the\n"
-    "                 resident memory after each load and the peak\n";
+    "                 resident memory after each load and the peak\n"
+    "  --job MODEL    whole 512x512 inpaint jobs with MODEL through the pipeline: 20 steps with CFG and\n"
+    "                 4 LCM steps (job_512_20steps_s, job_512_lcm4_s), their parts and the peak RSS.\n"
+    "                 Without it those keys are the sums of the parts this bench measures\n"
+    "                 (job_source \"parts\")\n";
 
 std::filesystem::path defaultConfigs()
 {
@@ -104,6 +110,8 @@ Options parseArgs(int argc, char** argv)
             o.runs = std::max(1, std::stoi(value()));
         } else if (a == "--load") {
             o.load = value();
+        } else if (a == "--job") {
+            o.job = value();
         } else if (a == "--threads") {
             o.threads = std::max(1, std::stoi(value()));
         } else if (a == "--help" || a == "-h") {
@@ -196,6 +204,21 @@ int main(int argc, char** argv)
     log(buf);
 
     nlohmann::json result;
+    if (!o.job.empty()) {
+        try {
+            result = bench::runJobBench(o.job, o.device, o.dtype, log);
+        } catch (const std::exception& e) {
+            std::cerr << "inpaint-bench: " << e.what() << "\n";
+            return 1;
+        }
+        result["job_source"] = "pipeline";
+        result["dtype"] = o.dtypeName;
+        result["dtype_why"] = o.dtypeWhy;
+        result["cpu_isa"] = models::nn::cpuIsaName();
+        result["threads"] = threads;
+        if (o.json) std::cout << result.dump() << std::endl;
+        return 0;
+    }
     if (!o.load.empty()) {
         try {
             result = bench::runLoadBench(o.load, o.device, o.dtype, o.runs, log);
@@ -241,6 +264,15 @@ int main(int argc, char** argv)
             const int64_t ctxDim = unetCfg.crossAttentionDim[0];
             auto ctx = torch::randn({2, 77, ctxDim}, topts);
             auto t = torch::tensor(999, torch::TensorOptions().dtype(torch::kLong).device(o.device));
+            if (!o.quick) {  // batch 1 (no CFG: the LCM job's steps)
+                auto lat = torch::randn({1, unetCfg.inChannels, 64, 64}, topts);
+                auto ctx1 = ctx.narrow(0, 0, 1);
+                Timing tm = measure([&] { (void)unet->forward(lat, t, ctx1); }, o.device, o.runs);
+                result["unet_b1_64x64_s"] = tm.median;
+                std::snprintf(buf, sizeof buf, "%-44s %8.3f s  (runs %s)", "UNet batch 1, 64x64 latents (no CFG)", tm.median,
+                              runsText(tm).c_str());
+                log(buf);
+            }
             for (int64_t s : {int64_t{32}, int64_t{64}}) {
                 const std::string key = "unet_b2_" + std::to_string(s) + "x" + std::to_string(s) + "_s";
                 if (s == 64 && o.quick) {
@@ -322,6 +354,39 @@ int main(int argc, char** argv)
                               gf / tm.median, runsText(tm).c_str());
                 log(buf);
             }
+            if (!o.quick) {
+                auto x = torch::rand({1, 3, 512, 512}, topts) * 2 - 1;
+                Timing tm = measure([&] { (void)vae->encode(x); }, o.device, o.runs);
+                result["vae_encode_512_s"] = tm.median;
+                std::snprintf(buf, sizeof buf, "%-44s %8.3f s  (runs %s)", "VAE encode 512x512", tm.median, runsText(tm).c_str());
+                log(buf);
+            }
+            // Where the decode's time goes, per block, at 256 and 512 px (one run each after the
+            // timings above): a block whose time grows faster than the pixel count is the one to fix.
+            if (!o.quick) {
+                nlohmann::json split;
+                for (int64_t px : {int64_t{256}, int64_t{512}}) {
+                    auto z = torch::randn({1, vaeCfg.latentChannels, px / f, px / f}, topts);
+                    std::vector<std::pair<std::string, double>> marks;
+                    auto last = std::chrono::steady_clock::now();
+                    models::ActivationSink sink = [&](const std::string& name, const torch::Tensor&) {
+                        sync(o.device);
+                        const auto now = std::chrono::steady_clock::now();
+                        marks.emplace_back(name, std::chrono::duration<double>(now - last).count());
+                        last = now;
+                    };
+                    last = std::chrono::steady_clock::now();
+                    (void)vae->decode(z, &sink);
+                    for (const auto& [name, sec] : marks) split[std::to_string(px)][name] = sec;
+                }
+                result["vae_decode_split_s"] = split;
+                for (const auto& [name, sec] : split["512"].items()) {
+                    const double small = split["256"].value(name, 0.0);
+                    std::snprintf(buf, sizeof buf, "  VAE decode %-32s 256: %7.3f s  512: %7.3f s  (x%.1f for 4x pixels)",
+                                  name.c_str(), small, sec.get<double>(), small > 0 ? sec.get<double>() / small : 0.0);
+                    log(buf);
+                }
+            }
             // Step previews: the approximate decoder (a fixed latent->RGB map) and the full one
             // (the VAE decode above) against one CFG step of the UNet at the same size.
             {
@@ -368,6 +433,22 @@ int main(int argc, char** argv)
             result["text_encoder"] = te.description;
             std::snprintf(buf, sizeof buf, "%-44s %8.3f s  (runs %s)", ("text encoder batch 2x77 (" + te.description + ")").c_str(),
                           tm.median, runsText(tm).c_str());
+            log(buf);
+        }
+        // Whole jobs as the sums of their parts (inpaint-bench --job MODEL runs them for real): text
+        // encoder, VAE encode (the inpaint pipelines encode the image once, the 9-channel one also the
+        // masked image: counted once here), the steps, the decode.
+        if (!o.quick) {
+            const double te = result["text_encoder_b2_s"].get<double>(), enc = result["vae_encode_512_s"].get<double>(),
+                         dec = result["vae_decode_512_s"].get<double>();
+            result["job_512_20steps_s"] = te + enc + 20 * result["unet_b2_64x64_s"].get<double>() + dec;
+            result["job_512_lcm4_s"] = te + enc + 4 * result["unet_b1_64x64_s"].get<double>() + dec;
+            result["job_source"] = "parts";
+            std::snprintf(buf, sizeof buf, "%-44s %8.2f s  (sum of the parts above)", "whole job 512x512, 20 steps, cfg",
+                          result["job_512_20steps_s"].get<double>());
+            log(buf);
+            std::snprintf(buf, sizeof buf, "%-44s %8.2f s  (sum of the parts above)", "whole job 512x512, LCM 4 steps, no cfg",
+                          result["job_512_lcm4_s"].get<double>());
             log(buf);
         }
     } catch (const models::ModelError& e) {

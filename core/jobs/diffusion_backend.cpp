@@ -11,6 +11,7 @@
 #include "core/jobs/model_cache.h"
 #include "core/jobs/model_files.h"
 #include "core/jobs/tensor_image.h"
+#include "models/nn/cpu_allocator.h"
 #include "models/clip/clip_text_model.h"
 #include "models/errors.h"
 #include "models/io/safetensors.h"
@@ -193,6 +194,10 @@ QImage DiffusionBackend::run(const InpaintRequest& req, const QImage& workImage,
     configureTorchThreads();
     c10::InferenceMode inferenceMode;
     const models::CancelScope cancelScope(&cancel);  // checked between the UNet's and VAE's blocks
+    // The activation blocks kept for reuse during the job go back to the system after it.
+    struct ReleaseCache {
+        ~ReleaseCache() { models::nn::releaseCachedCpuBlocks(); }
+    } releaseCache;
     SdModel& model = *m_model;
     try {
         diffusion::PipelineParams params = paramsFor(req, model);

@@ -15,6 +15,9 @@ namespace inpaint::models::nn {
 // True when the allocator is in place (after this or an earlier call).
 bool installHugePageCpuAllocator();
 
+// Gives the cached activation blocks back to the system (after a job).
+void releaseCachedCpuBlocks();
+
 // Large CPU blocks allocated on this thread while it lives go on huge pages (SdModel::load).
 class HugePageScope {
 public:

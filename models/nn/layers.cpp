@@ -1,6 +1,8 @@
 // Shared layers (see layers.h).
 #include "models/nn/layers.h"
 
+#include "models/nn/group_norm_cl.h"
+
 #include <ATen/ATen.h>
 
 namespace inpaint::models::nn {
@@ -30,6 +32,8 @@ torch::nn::Linear makeLinear(int64_t in, int64_t out, bool bias)
 torch::Tensor groupNorm(const torch::nn::GroupNorm& norm, const torch::Tensor& x)
 {
     const auto& o = norm->options;
+    if (groupNormChannelsLastApplies(x, o.num_groups()))
+        return groupNormChannelsLast(x, o.num_groups(), norm->weight, norm->bias, o.eps());
     const bool reduced = x.scalar_type() == at::kHalf || x.scalar_type() == at::kBFloat16;
     if (reduced && x.is_cpu()) {
         torch::Tensor y = at::group_norm(x.to(at::kFloat), o.num_groups(), norm->weight.to(at::kFloat),

@@ -1,0 +1,125 @@
+// inpaint-bench --job (see job_bench.h).
+#include "job_bench.h"
+
+#include "core/diffusion/pipeline.h"
+#include "core/diffusion/schedulers/random_source.h"
+#include "core/diffusion/sd_model.h"
+#include "models/clip/clip_text_model.h"
+#include "models/nn/layers.h"
+#include "models/unet/unet_2d_condition.h"
+#include "models/vae/autoencoder_kl.h"
+
+#include <torch/cuda.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace inpaint::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+double peakRssBytes()
+{
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmHWM:", 0) == 0) {
+            std::istringstream v(line.substr(6));
+            double kb = 0;
+            v >> kb;
+            return kb * 1024.0;
+        }
+    return 0;
+}
+
+double weightBytes(torch::nn::Module& m)
+{
+    double b = 0;
+    for (const auto& p : m.parameters(true)) b += double(p.numel()) * double(p.element_size());
+    return b;
+}
+
+}  // namespace
+
+nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device device, torch::ScalarType dtype,
+                           const std::function<void(const std::string&)>& log)
+{
+    diffusion::ModelLoadOptions lo;
+    lo.device = device;
+    lo.dtype = dtype;
+    auto model = diffusion::SdModel::load(path, lo);
+    nlohmann::json out;
+    const double weights = weightBytes(*model->unet()) + weightBytes(*model->vae()) + weightBytes(*model->textEncoder());
+    out["weights_gib"] = weights / (1u << 30);
+    const bool nine = model->unet()->config().inChannels == 9;
+
+    // A 512x512 photo-like input (smooth gradients) and a centred square mask.
+    const int64_t px = 512;
+    auto ys = torch::linspace(-1, 1, px).view({1, 1, px, 1}), xs = torch::linspace(-1, 1, px).view({1, 1, 1, px});
+    torch::Tensor image = torch::cat({ys * 0.8 + xs * 0.1, (xs * ys) * 0.9, (torch::sin(xs * 3) * 0.7 + ys * 0.0)}, 1).clamp(-1, 1);
+    torch::Tensor mask = torch::zeros({1, 1, px, px});
+    mask.narrow(2, 128, 256).narrow(3, 128, 256).fill_(1.0);
+    const diffusion::PipelineInputs in{image, mask};
+
+    char buf[256];
+    struct Case {
+        const char* key;
+        const char* scheduler;
+        int steps;
+        double guidance;
+    };
+    for (const Case& c : {Case{"job_512_20steps_s", "default", 20, 7.5}, Case{"job_512_lcm4_s", "lcm", 4, 1.0}}) {
+        diffusion::PipelineParams p;
+        p.mode = nine ? diffusion::PipelineMode::InpaintUnet : diffusion::PipelineMode::Blend;
+        p.prompt = "a photo of a red cat sitting on a wooden table, highly detailed";
+        p.scheduler = c.scheduler;
+        p.steps = c.steps;
+        p.guidance = c.guidance;
+        p.strength = 1.0;
+        diffusion::GeneratorRandomSource random(1234);
+        std::vector<Clock::time_point> stepEnds;
+        const auto start = Clock::now();
+        const diffusion::PipelineOutput r = diffusion::runPipeline(*model, in, p, random, [&](const diffusion::StepInfo&) {
+            if (device.is_cuda()) torch::cuda::synchronize();
+            stepEnds.push_back(Clock::now());
+        });
+        if (device.is_cuda()) torch::cuda::synchronize();
+        const auto end = Clock::now();
+        if (r.status != diffusion::PipelineStatus::Ok || stepEnds.empty()) throw std::runtime_error("the job did not finish");
+        const double total = seconds(start, end);
+        // Before the first step's end: text encoding, VAE encode(s), the first step itself.
+        const double steps = seconds(stepEnds.front(), stepEnds.back()) / std::max<size_t>(1, stepEnds.size() - 1);
+        const double first = seconds(start, stepEnds.front()) - steps;
+        const double decode = seconds(stepEnds.back(), end);
+        out[c.key] = total;
+        const std::string k = std::string(c.key).substr(0, std::string(c.key).size() - 2);
+        out[k + "_setup_s"] = first;
+        out[k + "_step_s"] = steps;
+        out[k + "_decode_s"] = decode;
+        std::snprintf(buf, sizeof buf,
+                      "%-44s %8.2f s  (before the steps %.2f: text encoder, VAE encode; %d steps x %.2f; decode %.2f)",
+                      (std::string("whole job 512x512, ") + c.scheduler + ", " + std::to_string(c.steps) + " steps, cfg " +
+                       (c.guidance > 1 ? "on" : "off"))
+                          .c_str(),
+                      total, first, c.steps, steps, decode);
+        log(buf);
+    }
+    out["job_peak_rss_gib"] = peakRssBytes() / (1u << 30);
+    out["job_peak_rss_over_weights"] = peakRssBytes() / weights;
+    out["job_model"] = path.string();
+    out["job_pipeline"] = nine ? "inpaint-unet" : "blend";
+    std::snprintf(buf, sizeof buf, "%-44s %8.2f GiB (%.2fx the weights' %.2f GiB)", "peak RSS, load + both jobs",
+                  out["job_peak_rss_gib"].get<double>(), out["job_peak_rss_over_weights"].get<double>(),
+                  weights / (1u << 30));
+    log(buf);
+    return out;
+}
+
+}  // namespace inpaint::bench

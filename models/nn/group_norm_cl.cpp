@@ -1,0 +1,109 @@
+// Channels-last GroupNorm (see group_norm_cl.h).
+#include "models/nn/group_norm_cl.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/util/BFloat16.h>
+
+#include <cmath>
+#include <vector>
+
+namespace inpaint::models::nn {
+
+namespace {
+
+// Pixels summed in float before they are added to the double totals: long enough for the inner
+// loops to vectorise, short enough that float sums of at most 64 values lose nothing measurable.
+constexpr int64_t kBlock = 64;
+
+template <typename T>
+void run(const T* x, T* y, int64_t n, int64_t hw, int64_t c, int64_t groups, const float* gamma, const float* beta,
+         double eps)
+{
+    const int64_t cg = c / groups;
+    const int threads = at::get_num_threads();
+    for (int64_t b = 0; b < n; ++b) {
+        const T* xb = x + b * hw * c;
+        T* yb = y + b * hw * c;
+        // Pass 1: per-channel sum and sum of squares, per thread, then combined.
+        std::vector<double> partial(size_t(threads) * 2 * c, 0.0);
+        at::parallel_for(0, hw, kBlock * 4, [&](int64_t begin, int64_t end) {
+            double* s = partial.data() + size_t(at::get_thread_num()) * 2 * c;
+            double* q = s + c;
+            std::vector<float> fs(c), fq(c);
+            for (int64_t p0 = begin; p0 < end; p0 += kBlock) {
+                std::fill(fs.begin(), fs.end(), 0.0f);
+                std::fill(fq.begin(), fq.end(), 0.0f);
+                const int64_t p1 = std::min(end, p0 + kBlock);
+                for (int64_t p = p0; p < p1; ++p) {
+                    const T* row = xb + p * c;
+                    for (int64_t k = 0; k < c; ++k) {
+                        const float v = static_cast<float>(row[k]);
+                        fs[k] += v;
+                        fq[k] += v * v;
+                    }
+                }
+                for (int64_t k = 0; k < c; ++k) {
+                    s[k] += fs[k];
+                    q[k] += fq[k];
+                }
+            }
+        });
+        // Per group: mean and 1/sqrt(var + eps) (biased variance, as torch); folded with the
+        // affine parameters into one scale and shift per channel.
+        std::vector<float> scale(c), shift(c);
+        const double count = double(cg) * double(hw);
+        for (int64_t g = 0; g < groups; ++g) {
+            double sum = 0, sq = 0;
+            for (int t = 0; t < threads; ++t) {
+                const double* s = partial.data() + size_t(t) * 2 * c;
+                for (int64_t k = g * cg; k < (g + 1) * cg; ++k) {
+                    sum += s[k];
+                    sq += s[c + k];
+                }
+            }
+            const double mean = sum / count;
+            const double var = std::max(0.0, sq / count - mean * mean);
+            const double rstd = 1.0 / std::sqrt(var + eps);
+            for (int64_t k = g * cg; k < (g + 1) * cg; ++k) {
+                const double a = rstd * double(gamma[k]);
+                scale[k] = static_cast<float>(a);
+                shift[k] = static_cast<float>(double(beta[k]) - mean * a);
+            }
+        }
+        // Pass 2: y = x * scale + shift, rounded once to T.
+        at::parallel_for(0, hw, kBlock * 4, [&](int64_t begin, int64_t end) {
+            for (int64_t p = begin; p < end; ++p) {
+                const T* row = xb + p * c;
+                T* out = yb + p * c;
+                for (int64_t k = 0; k < c; ++k) out[k] = static_cast<T>(static_cast<float>(row[k]) * scale[k] + shift[k]);
+            }
+        });
+    }
+}
+
+}  // namespace
+
+bool groupNormChannelsLastApplies(const at::Tensor& x, int64_t groups)
+{
+    return x.is_cpu() && x.dim() == 4 && (x.scalar_type() == at::kFloat || x.scalar_type() == at::kBFloat16) &&
+           groups > 0 && x.size(1) % groups == 0 && x.size(1) > 1 &&
+           x.is_contiguous(at::MemoryFormat::ChannelsLast) && !x.is_contiguous();
+}
+
+at::Tensor groupNormChannelsLast(const at::Tensor& x, int64_t groups, const at::Tensor& gamma, const at::Tensor& beta,
+                                 double eps)
+{
+    const int64_t n = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3);
+    const at::Tensor g = gamma.to(at::kFloat).contiguous(), b = beta.to(at::kFloat).contiguous();
+    at::Tensor y = at::empty_like(x, at::MemoryFormat::ChannelsLast);
+    if (x.scalar_type() == at::kFloat)
+        run<float>(x.data_ptr<float>(), y.data_ptr<float>(), n, hw, c, groups, g.data_ptr<float>(), b.data_ptr<float>(),
+                   eps);
+    else
+        run<c10::BFloat16>(x.data_ptr<c10::BFloat16>(), y.data_ptr<c10::BFloat16>(), n, hw, c, groups,
+                           g.data_ptr<float>(), b.data_ptr<float>(), eps);
+    return y;
+}
+
+}  // namespace inpaint::models::nn
