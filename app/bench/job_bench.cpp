@@ -1,5 +1,6 @@
 // inpaint-bench --job (see job_bench.h).
 #include "job_bench.h"
+#include "process_memory.h"
 
 #include "core/diffusion/pipeline.h"
 #include "core/diffusion/schedulers/random_source.h"
@@ -14,8 +15,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 namespace inpaint::bench {
 
@@ -24,20 +23,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
-
-double peakRssBytes()
-{
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmHWM:", 0) == 0) {
-            std::istringstream v(line.substr(6));
-            double kb = 0;
-            v >> kb;
-            return kb * 1024.0;
-        }
-    return 0;
-}
 
 double weightBytes(torch::nn::Module& m)
 {
@@ -56,8 +41,10 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
     lo.dtype = dtype;
     auto model = diffusion::SdModel::load(path, lo);
     nlohmann::json out;
+    out["load_peak_rss_gib"] = gib(processMemory().at("VmHWM"));
+    const bool peakReset = resetPeakRss();  // from here the peak is the jobs' own
     const double weights = weightBytes(*model->unet()) + weightBytes(*model->vae()) + weightBytes(*model->textEncoder());
-    out["weights_gib"] = weights / (1u << 30);
+    out["weights_gib"] = gib(weights);
     const bool nine = model->unet()->config().inChannels == 9;
 
     // A 512x512 photo-like input (smooth gradients) and a centred square mask.
@@ -111,13 +98,15 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
                       total, first, c.steps, steps, decode);
         log(buf);
     }
-    out["job_peak_rss_gib"] = peakRssBytes() / (1u << 30);
-    out["job_peak_rss_over_weights"] = peakRssBytes() / weights;
+    const double peak = processMemory().at("VmHWM");
+    out["job_peak_rss_gib"] = gib(peak);
+    out["job_peak_rss_over_weights"] = peak / weights;
+    out["job_peak_rss_excludes_load"] = peakReset;
     out["job_model"] = path.string();
     out["job_pipeline"] = nine ? "inpaint-unet" : "blend";
-    std::snprintf(buf, sizeof buf, "%-44s %8.2f GiB (%.2fx the weights' %.2f GiB)", "peak RSS, load + both jobs",
-                  out["job_peak_rss_gib"].get<double>(), out["job_peak_rss_over_weights"].get<double>(),
-                  weights / (1u << 30));
+    std::snprintf(buf, sizeof buf, "%-44s %8.2f GiB (%.2fx the weights' %.2f GiB; the load's peak %.2f GiB)",
+                  peakReset ? "peak RSS during the jobs" : "peak RSS, load + jobs", gib(peak), peak / weights,
+                  gib(weights), out["load_peak_rss_gib"].get<double>());
     log(buf);
     return out;
 }

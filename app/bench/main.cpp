@@ -2,6 +2,7 @@
 // and 64x64 latents, VAE decode to 256 and 512 px, CLIP text encoder at batch 2 x 77 tokens) and,
 // in the same run, the GEMM and convolution throughput of the machine, so the distance to its
 // peak is visible. Engine only: LibTorch + json, no Qt or OpenCV.
+#include "accuracy_bench.h"
 #include "flop_count.h"
 #include "job_bench.h"
 #include "load_bench.h"
@@ -15,6 +16,7 @@
 #include "models/nn/cpu_features.h"
 #include "models/nn/attention.h"
 #include "models/nn/layers.h"
+#include "models/nn/op_profile.h"
 #include "models/unet/unet_2d_condition.h"
 #include "models/vae/autoencoder_kl.h"
 #include "models/vae/autoencoder_tiny.h"
@@ -29,6 +31,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -51,11 +54,12 @@ struct Options {
     int threads = 0;
     std::filesystem::path load;  // --load MODEL: time loading it instead of the networks
     std::filesystem::path job;   // --job MODEL: whole 512x512 jobs through the pipeline
+    bool accuracy = false;       // --accuracy: bf16 vs fp32 on the real-shaped networks
 };
 
 const char* kUsage =
     "usage: inpaint-bench [--configs DIR] [--device cpu|cuda] [--dtype fp32|bf16|fp16|auto] [--quick] [--json]\n"
-    "                     [--runs N] [--threads N] [--load MODEL] [--job MODEL]\n"
+    "                     [--runs N] [--threads N] [--load MODEL] [--job MODEL] [--accuracy]\n"
     "  --configs DIR  diffusers config folder (default: $INPAINT_SOURCE_DIR/tests/data/reference/configs/\n"
     "                 stable-diffusion-v1-5)\n"
     "  --quick        skip the 64x64-latent UNet and the 512 px VAE decode\n"
@@ -65,7 +69,8 @@ const char* kUsage =
     "  --job MODEL    whole 512x512 inpaint jobs with MODEL through the pipeline: 20 steps with CFG and\n"
     "                 4 LCM steps (job_512_20steps_s, job_512_lcm4_s), their parts and the peak RSS.\n"
     "                 Without it those keys are the sums of the parts this bench measures\n"
-    "                 (job_source \"parts\")\n";
+    "                 (job_source \"parts\")\n"
+    "  --accuracy     bf16 against fp32 on the real-shaped UNet and VAE (random weights, several inputs)\n";
 
 std::filesystem::path defaultConfigs()
 {
@@ -110,6 +115,8 @@ Options parseArgs(int argc, char** argv)
             o.runs = std::max(1, std::stoi(value()));
         } else if (a == "--load") {
             o.load = value();
+        } else if (a == "--accuracy") {
+            o.accuracy = true;
         } else if (a == "--job") {
             o.job = value();
         } else if (a == "--threads") {
@@ -164,6 +171,38 @@ Timing measure(const std::function<void()>& fn, const torch::Device& device, int
     return t;
 }
 
+// One more call of fn with the per-op counters on: seconds by kind of op, the rest as "other"
+// (elementwise ops, copies, upsampling, the framework), into result[key] and the log.
+void opSplit(const std::function<void()>& fn, const torch::Device& device, nlohmann::json& result, const std::string& key,
+             const std::string& label, const std::function<void(const std::string&)>& log)
+{
+    if (!device.is_cpu()) return;  // CUDA calls return before their kernels finish
+    models::nn::resetOpProfile();
+    models::nn::setOpProfiling(true);
+    const auto start = std::chrono::steady_clock::now();
+    fn();
+    const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    models::nn::setOpProfiling(false);
+    const auto s = models::nn::opProfileSeconds();
+    nlohmann::json split;
+    std::string line = label + " per op:";
+    double sum = 0;
+    char buf[96];
+    for (size_t i = 0; i < s.size(); ++i) {
+        split[models::nn::opKindName(models::nn::OpKind(i))] = s[i];
+        sum += s[i];
+        std::snprintf(buf, sizeof buf, " %s %.2f s (%.0f %%)", models::nn::opKindName(models::nn::OpKind(i)), s[i],
+                      100.0 * s[i] / total);
+        line += buf;
+    }
+    split["other"] = total - sum;
+    split["total"] = total;
+    std::snprintf(buf, sizeof buf, " other %.2f s (%.0f %%)", total - sum, 100.0 * (total - sum) / total);
+    line += buf;
+    result[key] = split;
+    log("  " + line);
+}
+
 std::string runsText(const Timing& t)
 {
     std::string s;
@@ -204,6 +243,16 @@ int main(int argc, char** argv)
     log(buf);
 
     nlohmann::json result;
+    if (o.accuracy) {
+        try {
+            result = bench::runAccuracyBench(o.configs, log);
+        } catch (const std::exception& e) {
+            std::cerr << "inpaint-bench: " << e.what() << "\n";
+            return 1;
+        }
+        if (o.json) std::cout << result.dump() << std::endl;
+        return 0;
+    }
     if (!o.job.empty()) {
         try {
             result = bench::runJobBench(o.job, o.device, o.dtype, log);
@@ -283,6 +332,9 @@ int main(int argc, char** argv)
                 Timing tm = measure([&] { (void)unet->forward(lat, t, ctx); }, o.device, o.runs);
                 result[key] = tm.median;
                 const double gf = bench::unetFlops(unetCfg, 2, s, s, 77) / 1e9;
+                if (s == 64 || o.quick)
+                    opSplit([&] { (void)unet->forward(lat, t, ctx); }, o.device, result,
+                            "unet_b2_" + std::to_string(s) + "_ops_s", "UNet batch 2 " + std::to_string(s) + "x" + std::to_string(s), log);
                 std::snprintf(buf, sizeof buf, "%-44s %8.3f s  (%.0f GFLOP -> %.1f GFLOP/s; runs %s)",
                               ("UNet batch 2, " + std::to_string(s) + "x" + std::to_string(s) + " latents").c_str(),
                               tm.median, gf, gf / tm.median, runsText(tm).c_str());
@@ -349,6 +401,8 @@ int main(int argc, char** argv)
                 Timing tm = measure([&] { (void)vae->decode(z); }, o.device, o.runs);
                 result[key] = tm.median;
                 const double gf = bench::vaeDecodeFlops(vaeCfg, px / f, px / f) / 1e9;
+                opSplit([&] { (void)vae->decode(z); }, o.device, result, "vae_decode_" + std::to_string(px) + "_ops_s",
+                        "VAE decode " + std::to_string(px), log);
                 std::snprintf(buf, sizeof buf, "%-44s %8.3f s  (%.0f GFLOP -> %.1f GFLOP/s; runs %s)",
                               ("VAE decode " + std::to_string(px) + "x" + std::to_string(px)).c_str(), tm.median, gf,
                               gf / tm.median, runsText(tm).c_str());

@@ -269,7 +269,8 @@ int64_t SdModel::vaeDecodeBytes(int64_t height, int64_t width) const
 {
     // The decoder's widest full-resolution tensors: the last level's input, upsampled from the
     // level before (SD: 256 channels at full size), about three of them alive at once (a resnet's
-    // input, its normalised copy and its output). Calibrated by peak RSS (README, Speed).
+    // input, its normalised copy and its output). An estimate from the shapes, not yet checked
+    // against a measured peak.
     const auto& ch = m_nets->vae->config().blockOutChannels;
     const int64_t widest = ch.size() >= 2 ? std::max(ch[0], ch[1]) : ch[0];
     return 3 * widest * height * width * static_cast<int64_t>(c10::elementSize(m_options.dtype));

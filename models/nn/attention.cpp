@@ -2,6 +2,7 @@
 // models/attention_processor.py (Attention.get_attention_scores: baddbmm with beta=0 and
 // alpha=scale, softmax over keys, bmm with values), without the per-head copies.
 #include "models/nn/attention.h"
+#include "models/nn/op_profile.h"
 
 #include <ATen/ATen.h>
 #include <torch/version.h>
@@ -155,6 +156,7 @@ int64_t attentionScoreBudget()
 torch::Tensor multiHeadAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                  int64_t heads, const AttentionOptions& options)
 {
+    const OpTimer timer(OpKind::Attention);
     TORCH_CHECK(q.dim() == 3 && k.dim() == 3 && v.dim() == 3, "attention: q, k, v must be [B, N, C]");
     TORCH_CHECK(heads > 0 && q.size(2) % heads == 0, "attention: channels not divisible by heads");
     TORCH_CHECK(k.size(0) == q.size(0) && v.size(0) == q.size(0) && k.size(1) == v.size(1),

@@ -1,5 +1,6 @@
 // Conv2d with oneDNN weight prepacking (see conv.h).
 #include "models/nn/conv.h"
+#include "models/nn/op_profile.h"
 
 #include "models/nn/cpu_features.h"
 
@@ -85,6 +86,7 @@ torch::Tensor Conv2dImpl::packedWeight()
 
 torch::Tensor Conv2dImpl::forward(const torch::Tensor& x)
 {
+    const OpTimer timer(OpKind::Conv);
     const int64_t p = options.padding, s = options.stride;
     if (x.is_cpu() && !x.is_mkldnn() && x.scalar_type() == weight.scalar_type() && packedConvActive(x.scalar_type())) {
         return at::mkldnn_convolution(x, packedWeight(), bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt,

@@ -14,6 +14,7 @@ bool cpuHasNativeBf16();
 bool cpuHasAvx512Core();
 bool cpuHasAvx2Fma();
 // "avx512_bf16", "avx512", "avx2" or "baseline": the best of the above.
+// INPAINT_CPU_FEATURES=avx2|baseline hides the better ones (to run a lesser CPU's paths here).
 std::string cpuIsaName();
 
 }  // namespace inpaint::models::nn

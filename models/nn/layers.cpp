@@ -1,5 +1,6 @@
 // Shared layers (see layers.h).
 #include "models/nn/layers.h"
+#include "models/nn/op_profile.h"
 
 #include "models/nn/group_norm_cl.h"
 
@@ -31,6 +32,7 @@ torch::nn::Linear makeLinear(int64_t in, int64_t out, bool bias)
 
 torch::Tensor groupNorm(const torch::nn::GroupNorm& norm, const torch::Tensor& x)
 {
+    const OpTimer timer(OpKind::Norm);
     const auto& o = norm->options;
     if (groupNormChannelsLastApplies(x, o.num_groups()))
         return groupNormChannelsLast(x, o.num_groups(), norm->weight, norm->bias, o.eps());
@@ -45,11 +47,13 @@ torch::Tensor groupNorm(const torch::nn::GroupNorm& norm, const torch::Tensor& x
 
 torch::Tensor groupNormAct(const torch::nn::GroupNorm& norm, const torch::Tensor& x, Activation act)
 {
+    const OpTimer timer(OpKind::Norm);
     return applyActivation(groupNorm(norm, x), act, /*inPlace=*/true);
 }
 
 torch::Tensor linear(const torch::nn::Linear& layer, const torch::Tensor& x)
 {
+    const OpTimer timer(OpKind::Linear);
     return at::linear(x, layer->weight, layer->bias.defined() ? c10::optional<at::Tensor>(layer->bias)
                                                                : c10::optional<at::Tensor>());
 }

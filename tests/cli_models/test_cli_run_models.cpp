@@ -153,6 +153,16 @@ private slots:
         QVERIFY2(h.exitCode == 0 && !h.crashed, qPrintable(h.err));
         QVERIFY2(h.out.contains(QStringLiteral("fp16 has no CPU kernels in LibTorch; running fp32 instead")),
                  qPrintable(h.out));
+        // Unpinned auto on a CPU without AVX-512 (INPAINT_CPU_FEATURES=avx2 hides it): fp32, and why.
+        const QByteArray pinned = qgetenv("INPAINT_AUTO_DTYPE");
+        qunsetenv("INPAINT_AUTO_DTYPE");
+        qputenv("INPAINT_CPU_FEATURES", "avx2");
+        const clitest::Result a2 = cli(QStringList{"--model", model("tiny-sd"), "--image", image(), "--mask", mask(),
+                                                   "--out", path("avx2.png"), "--steps", "1"});
+        qunsetenv("INPAINT_CPU_FEATURES");
+        qputenv("INPAINT_AUTO_DTYPE", pinned);
+        QVERIFY2(a2.exitCode == 0, qPrintable(a2.err));
+        QVERIFY2(a2.out.contains(QStringLiteral("on cpu fp32 (auto: this CPU has no AVX-512 BF16 (avx2)")), qPrintable(a2.out));
     }
 
     // --vae-tiling: on a 144x128 image (the tiny VAE's tiles are 64 px) "on" encodes and decodes in

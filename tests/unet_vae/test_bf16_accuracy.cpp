@@ -11,8 +11,13 @@
 // Bounds: 2.5 % per UNet call and per VAE decode/encode (measured here: up to 1.7 % / 1.8 %). diffusers' own bf16 runs about 1.6 % on
 // random weights (the measurement); the real-shaped SD 1.5 UNet/VAE (inpaint-bench
 // --accuracy, README "Speed") measure below these too. The end-to-end effect on a whole job is
-// checked by test_cli_run_models (bf16 job vs fp32 job). bf16 computes the same on every x86 CPU
-// (emulated without AVX-512 BF16, just slower), so this test runs everywhere.
+// checked by test_cli_run_models (bf16 job vs fp32 job).
+//
+// Where the CPU has no AVX-512 BF16, LibTorch runs bf16 by other kernels (no oneDNN bf16
+// convolution; `auto` never picks bf16 there): the test still runs and prints its figures, with the
+// per-call bound doubled and without the ratio to the weights' rounding, since those kernels' own
+// rounding is not the one measured here.
+#include "models/nn/cpu_features.h"
 #include "tests/unet_vae/tiny_models.h"
 
 #include <cstdio>
@@ -21,8 +26,9 @@ using namespace inpaint;
 
 namespace {
 
-constexpr double kUnetRelL2 = 0.025;
-constexpr double kVaeRelL2 = 0.025;
+const bool kNative = models::nn::cpuHasNativeBf16();
+const double kUnetRelL2 = kNative ? 0.025 : 0.05;
+const double kVaeRelL2 = kNative ? 0.025 : 0.05;
 
 double relL2(const torch::Tensor& got, const torch::Tensor& ref)
 {
@@ -53,6 +59,9 @@ Module roundedWeights(Module m)
 
 TEST_CASE(unet_bf16_noise_prediction_within_bound)
 {
+    if (!kNative)
+        std::printf("this CPU has no AVX-512 BF16 (%s): bf16 runs on LibTorch's other kernels; looser bounds\n",
+                    models::nn::cpuIsaName().c_str());
     auto golden = test::loadGolden("unet");
     auto meta = test::loadGoldenJson("unet");
     double worst = 0;
@@ -78,7 +87,9 @@ TEST_CASE(unet_bf16_noise_prediction_within_bound)
             EXPECT_MSG(e < kUnetRelL2, name << ": rel-L2 " << e);
             // Rounding every activation to bf16 about doubles what the weights' rounding costs
             // (measured 1.9-2.1x here); more than 2.5x means something else lost precision.
-            EXPECT_MSG(e < 2.5 * floor, name << ": bf16 compute " << e << " vs weight rounding alone " << floor);
+            if (kNative) {
+                EXPECT_MSG(e < 2.5 * floor, name << ": bf16 compute " << e << " vs weight rounding alone " << floor);
+            }
             // Not trivially equal either: bf16 did run (the error is at least a rounding's worth).
             EXPECT_MSG(e > 1e-4, name << ": bf16 output equals fp32, the bf16 path did not run");
             worst = std::max(worst, e);

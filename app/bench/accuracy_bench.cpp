@@ -1,0 +1,111 @@
+// inpaint-bench --accuracy (see accuracy_bench.h).
+#include "accuracy_bench.h"
+
+#include "models/unet/unet_2d_condition.h"
+#include "models/vae/autoencoder_kl.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdio>
+
+namespace inpaint::bench {
+
+namespace {
+
+// PyTorch's default init of Conv2d/Linear (kaiming_uniform with a = sqrt(5): bound 1/sqrt(fan_in),
+// biases alike); norms' weights 1 and biases 0, as diffusers' from_config models start.
+void initLikeTorch(torch::nn::Module& m, uint64_t seed)
+{
+    torch::NoGradGuard nograd;
+    auto gen = at::detail::createCPUGenerator(seed);
+    for (auto& p : m.named_parameters(true)) {
+        torch::Tensor w = p.value();
+        const std::string& name = p.key();
+        const bool norm = name.find("norm") != std::string::npos;
+        if (w.dim() >= 2) {
+            const double fanIn = double(w.numel() / w.size(0));
+            w.uniform_(-1.0 / std::sqrt(fanIn), 1.0 / std::sqrt(fanIn), gen);
+        } else if (norm) {
+            w.fill_(name.size() >= 6 && name.compare(name.size() - 6, 6, "weight") == 0 ? 1.0 : 0.0);
+        } else {
+            w.uniform_(-0.05, 0.05, gen);
+        }
+    }
+}
+
+template <typename Module>
+void copyParams(Module& from, Module& to)
+{
+    torch::NoGradGuard nograd;
+    auto src = from->named_parameters(true);
+    for (auto& p : to->named_parameters(true)) p.value().copy_(src[p.key()]);
+}
+
+double relL2(const torch::Tensor& a, const torch::Tensor& ref)
+{
+    const torch::Tensor r = ref.to(torch::kFloat);
+    return (a.to(torch::kFloat) - r).norm().item<double>() / r.norm().item<double>();
+}
+
+}  // namespace
+
+nlohmann::json runAccuracyBench(const std::filesystem::path& configs, const std::function<void(const std::string&)>& log)
+{
+    nlohmann::json out;
+    char buf[256];
+    c10::InferenceMode guard(false);  // parameters are written below
+    {
+        const auto cfg = models::UNet2DConditionConfig::fromFile(configs / "unet" / "config.json");
+        models::UNet2DConditionModel ref(cfg), half(cfg), rounded(cfg);
+        initLikeTorch(*ref, 1);
+        copyParams(ref, half);
+        copyParams(ref, rounded);
+        {
+            torch::NoGradGuard nograd;
+            for (auto& p : rounded->parameters(true)) p.copy_(p.to(torch::kBFloat16).to(torch::kFloat));
+        }
+        half->to(torch::kBFloat16);
+        for (auto* m : {&ref, &half, &rounded}) (*m)->eval();
+        c10::InferenceMode inference;
+        auto gen = at::detail::createCPUGenerator(7);
+        nlohmann::json each = nlohmann::json::array();
+        for (double t : {999.0, 500.0, 50.0}) {
+            const torch::Tensor x = at::randn({1, cfg.inChannels, 64, 64}, gen, torch::TensorOptions());
+            const torch::Tensor ctx = at::randn({1, 77, cfg.crossAttentionDim[0]}, gen, torch::TensorOptions());
+            const torch::Tensor ts = torch::full({1}, t);
+            const torch::Tensor yRef = ref->forward(x, ts, ctx);
+            const double e = relL2(half->forward(x.to(torch::kBFloat16), ts, ctx.to(torch::kBFloat16)), yRef);
+            const double floor = relL2(rounded->forward(x, ts, ctx), yRef);
+            each.push_back({{"timestep", t}, {"rel_l2", e}, {"weights_only_rel_l2", floor}});
+            std::snprintf(buf, sizeof buf, "UNet 64x64, t=%-4.0f bf16 vs fp32 rel-L2 %.4f (bf16 weights in fp32: %.4f)", t, e, floor);
+            log(buf);
+        }
+        out["unet_bf16_rel_l2"] = each;
+    }
+    {
+        const auto cfg = models::AutoencoderKLConfig::fromFile(configs / "vae" / "config.json");
+        models::AutoencoderKL ref(cfg), half(cfg);
+        initLikeTorch(*ref, 2);
+        copyParams(ref, half);
+        half->to(torch::kBFloat16);
+        ref->eval();
+        half->eval();
+        c10::InferenceMode inference;
+        auto gen = at::detail::createCPUGenerator(8);
+        nlohmann::json each = nlohmann::json::array();
+        for (int i = 0; i < 2; ++i) {
+            const torch::Tensor z = at::randn({1, cfg.latentChannels, 32, 32}, gen, torch::TensorOptions());
+            const double e = relL2(half->decode(z.to(torch::kBFloat16)), ref->decode(z));
+            const torch::Tensor img = at::rand({1, 3, 256, 256}, gen, torch::TensorOptions()) * 2 - 1;
+            const double ee = relL2(half->encode(img.to(torch::kBFloat16)).mean, ref->encode(img).mean);
+            each.push_back({{"decode_rel_l2", e}, {"encode_mean_rel_l2", ee}});
+            std::snprintf(buf, sizeof buf, "VAE 256x256 #%d bf16 vs fp32 rel-L2: decode %.4f, encode (mean) %.4f", i, e, ee);
+            log(buf);
+        }
+        out["vae_bf16_rel_l2"] = each;
+    }
+    return out;
+}
+
+}  // namespace inpaint::bench
