@@ -19,10 +19,28 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <string>
 
 namespace inpaint::diffusion {
 
 namespace F = torch::nn::functional;
+
+bool cfgBatchTogether(CfgBatch choice, const c10::Device& device, c10::ScalarType dtype)
+{
+    if (choice == CfgBatch::Together) return true;
+    if (choice == CfgBatch::Apart) return false;
+    if (const char* env = std::getenv("INPAINT_CFG_BATCH")) {
+        if (std::string(env) == "2") return true;
+        if (std::string(env) == "1") return false;
+    }
+    // Measured on the 2-core EPYC (inpaint-bench, SD 1.5 UNet, 64x64 latents): fp32 batch 2 10.1 s
+    // against 2 x 5.5 s apart (9 % faster together); bf16 4.95 s against 2 x 2.43 s (the same), so
+    // bf16 runs apart: half the activation memory, and a cancel can land between the halves.
+    // GPUs run batches far better than two small calls.
+    if (!device.is_cpu()) return true;
+    return dtype == c10::kFloat;
+}
 
 void validateParams(const PipelineParams& p)
 {
@@ -282,6 +300,11 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
     extraStepKwargs.random = &random;
 
     // 10. Denoising loop
+    // (prompts of different lengths, possible with A1111 chunks, cannot share one batch)
+    const bool cfgTogether = doClassifierFreeGuidance && cfgBatchTogether(p.cfgBatch, model.device(), model.dtype()) &&
+                             embeds.negativePromptEmbeds.sizes() == embeds.promptEmbeds.sizes();
+    const torch::Tensor cfgContext =
+        cfgTogether ? torch::cat({embeds.negativePromptEmbeds, embeds.promptEmbeds}) : torch::Tensor();
     for (int64_t i = 0; i < numSteps; ++i) {
         const double t = out.timesteps[i];
         if (cancelled(cancel)) return canceledResult();
@@ -289,10 +312,16 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
         torch::Tensor latentModelInput = scheduler->scaleModelInput(latents, t);
         if (inpaintUnet) latentModelInput = torch::cat({latentModelInput, maskAndMaskedImageLatents}, 1);
 
-        // predict the noise residual and perform guidance. The halves run one after another so a
-        // cancel can land between them; the result equals diffusers' batch of 2 (to float rounding).
+        // predict the noise residual and perform guidance. Apart, the halves run one after another
+        // (a cancel can land between them); either way the result equals diffusers' batch of 2 to
+        // float rounding.
         torch::Tensor noisePred;
-        if (doClassifierFreeGuidance) {
+        if (doClassifierFreeGuidance && cfgTogether) {
+            const torch::Tensor both =
+                model.unetForward(torch::cat({latentModelInput, latentModelInput}), t, cfgContext).to(torch::kFloat32);
+            const torch::Tensor noisePredUncond = both.narrow(0, 0, 1), noisePredText = both.narrow(0, 1, 1);
+            noisePred = noisePredUncond + p.guidance * (noisePredText - noisePredUncond);
+        } else if (doClassifierFreeGuidance) {
             const torch::Tensor noisePredUncond =
                 model.unetForward(latentModelInput, t, embeds.negativePromptEmbeds).to(torch::kFloat32);
             if (cancelled(cancel)) return canceledResult();

@@ -32,6 +32,10 @@ enum class BlendTiming { Next, Current };
 // Original — the image as given (callers pre-fill it for "fill"); LatentNoise — the latents under
 // the mask are replaced by pure noise at the starting noise level.
 enum class MaskedContent { Original, LatentNoise };
+// How classifier-free guidance runs the UNet's two halves: Together as diffusers does (one call
+// with a batch of 2), Apart (two batch-1 calls, a cancel can land between them), Auto: whichever
+// is faster for the model's device and dtype (cfgBatchTogether). INPAINT_CFG_BATCH=1|2 overrides Auto.
+enum class CfgBatch { Auto, Together, Apart };
 
 struct PipelineParams {
     PipelineMode mode = PipelineMode::InpaintUnet;
@@ -60,7 +64,11 @@ struct PipelineParams {
     // The final decode, latents (times the scaling factor) -> image [1, 3, H, W] in [0, 1], float32
     // on the CPU; empty: the model's VAE (decodeLatents). The tiny VAE's decoder is one.
     std::function<torch::Tensor(const torch::Tensor&)> finalDecoder;
+    CfgBatch cfgBatch = CfgBatch::Auto;
 };
+
+// What `choice` resolves to for a model on `device` in `dtype` (true: one batch-2 call per step).
+bool cfgBatchTogether(CfgBatch choice, const c10::Device& device, c10::ScalarType dtype);
 
 // Checks params against diffusers' limits; throws models::ConfigError with a clear sentence.
 // runPipeline's "1. Check inputs" calls it, with the checks of the model and the input tensors.

@@ -2,6 +2,7 @@
 #include "core/jobs/engine_info.h"
 
 #include "models/nn/cpu_allocator.h"
+#include "models/nn/cpu_threads.h"
 
 #include "core/diffusion/schedulers/scheduler_factory.h"
 #include "core/diffusion/sd_model.h"
@@ -80,7 +81,7 @@ void configureTorchThreads()
     // INPAINT_THREADS=N overrides the count (for runs that share the machine, e.g. parallel tests:
     // threads beyond the free cores spin in OpenMP/OpenBLAS and cost far more than they give).
     const unsigned n = jobThreads();
-    if (torch::get_num_threads() != static_cast<int>(n)) torch::set_num_threads(static_cast<int>(n));
+    models::nn::setCpuThreads(static_cast<int>(n));  // and OpenBLAS to one thread (cpu_threads.h)
     models::nn::installHugePageCpuAllocator();  // once; weights and activations on huge pages
 }
 

@@ -2,6 +2,7 @@
 // dropout). Numerics follow the reference: q is scaled after its projection, the causal mask is
 // additive with the dtype's lowest value, softmax in the activation dtype, pre-LN residual blocks.
 #include "models/clip/clip_text_model.h"
+#include "models/nn/layers.h"
 
 #include "models/errors.h"
 #include "models/io/diffusers_folder.h"
@@ -78,10 +79,10 @@ ClipMlpImpl::ClipMlpImpl(const ClipTextConfig& c) : m_quickGelu(c.hiddenAct == "
 
 torch::Tensor ClipMlpImpl::forward(const torch::Tensor& x)
 {
-    auto h = fc1(x);
+    auto h = nn::linear(fc1, x);
     // quick_gelu: x * sigmoid(1.702 x) (OpenAI CLIP); gelu: the exact erf form.
     h = m_quickGelu ? h * torch::sigmoid(h * 1.702) : torch::gelu(h);
-    return fc2(h);
+    return nn::linear(fc2, h);
 }
 
 ClipAttentionImpl::ClipAttentionImpl(const ClipTextConfig& c)
@@ -101,15 +102,15 @@ torch::Tensor ClipAttentionImpl::forward(const torch::Tensor& x, const torch::Te
     auto split = [&](const torch::Tensor& y) {  // [B, T, H*D] -> [B*H, T, D]
         return y.view({b, t, m_heads, m_headDim}).transpose(1, 2).reshape({b * m_heads, t, m_headDim});
     };
-    const auto q = split(q_proj(x) * m_scale);
-    const auto k = split(k_proj(x));
-    const auto v = split(v_proj(x));
+    const auto q = split(nn::linear(q_proj, x) * m_scale);
+    const auto k = split(nn::linear(k_proj, x));
+    const auto v = split(nn::linear(v_proj, x));
     // scores = mask + q k^T in one GEMM call; T is at most 77, so the full score matrix is tiny.
     auto scores = torch::baddbmm(mask.unsqueeze(0).expand({b * m_heads, t, t}), q, k.transpose(1, 2));
     scores = torch::softmax(scores, -1);
     auto out = torch::bmm(scores, v);  // [B*H, T, D]
     out = out.view({b, m_heads, t, m_headDim}).transpose(1, 2).reshape({b, t, m_heads * m_headDim});
-    return out_proj(out);
+    return nn::linear(out_proj, out);
 }
 
 ClipEncoderLayerImpl::ClipEncoderLayerImpl(const ClipTextConfig& c)

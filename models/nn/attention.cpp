@@ -5,6 +5,7 @@
 #include "models/nn/op_profile.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <torch/version.h>
 
 #include <algorithm>
@@ -41,37 +42,38 @@ torch::Tensor blockedAttention(const torch::Tensor& q, const torch::Tensor& k, c
     const bool up = upcast && isReduced(q.scalar_type());
     const auto scoreOpts = up ? q.options().dtype(at::kFloat) : q.options();
     const int64_t chunk = queryChunk(N, M, scoreOpts.dtype().itemsize(), 1);
+    const int64_t chunks = (N + chunk - 1) / chunk;
 
     torch::Tensor out = at::empty({B, N, C}, q.options());
-    torch::Tensor scores = at::empty({chunk, M}, scoreOpts);
-    torch::Tensor probs = at::empty({chunk, M}, scoreOpts);
-    torch::Tensor probsLow = up ? at::empty({chunk, M}, q.options()) : torch::Tensor();
-    for (int64_t b = 0; b < B; ++b) {
-        for (int64_t h = 0; h < heads; ++h) {
-            torch::Tensor qh = q.select(0, b).narrow(1, h * D, D);
-            torch::Tensor kt = k.select(0, b).narrow(1, h * D, D).t();
+    torch::Tensor q32 = up ? q.to(at::kFloat) : q, k32 = up ? k.to(at::kFloat) : k;
+    // One task per (batch, head, query chunk), spread over the intra-op threads; each thread has
+    // its own score slabs and runs single-threaded GEMMs (OpenBLAS is held to one thread on CPU,
+    // cpu_threads.h; oneDNN runs on the calling thread inside a parallel region). With one head
+    // (the VAE) the query chunks still keep every core busy.
+    const int64_t tasks = B * heads * chunks;
+    at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
+        torch::Tensor scores = at::empty({chunk, M}, scoreOpts);
+        torch::Tensor probs = at::empty({chunk, M}, scoreOpts);
+        torch::Tensor probsLow = up ? at::empty({chunk, M}, q.options()) : torch::Tensor();
+        for (int64_t task = begin; task < end; ++task) {
+            const int64_t b = task / (heads * chunks), h = (task / chunks) % heads, n0 = (task % chunks) * chunk;
+            const int64_t c = std::min(chunk, N - n0);
+            torch::Tensor qh = q32.select(0, b).narrow(1, h * D, D).narrow(0, n0, c);
+            torch::Tensor kt = k32.select(0, b).narrow(1, h * D, D).t();
             torch::Tensor vh = v.select(0, b).narrow(1, h * D, D);
-            torch::Tensor oh = out.select(0, b).narrow(1, h * D, D);
+            torch::Tensor s = scores.narrow(0, 0, c);
+            torch::Tensor p = probs.narrow(0, 0, c);
+            at::addmm_out(s, s, qh, kt, /*beta=*/0, /*alpha=*/scale);
+            at::_softmax_out(p, s, -1, false);
             if (up) {
-                qh = qh.to(at::kFloat);
-                kt = kt.to(at::kFloat);
+                torch::Tensor pl = probsLow.narrow(0, 0, c);
+                pl.copy_(p);
+                p = pl;
             }
-            for (int64_t n0 = 0; n0 < N; n0 += chunk) {
-                const int64_t c = std::min(chunk, N - n0);
-                torch::Tensor s = scores.narrow(0, 0, c);
-                torch::Tensor p = probs.narrow(0, 0, c);
-                at::addmm_out(s, s, qh.narrow(0, n0, c), kt, /*beta=*/0, /*alpha=*/scale);
-                at::_softmax_out(p, s, -1, false);
-                if (up) {
-                    torch::Tensor pl = probsLow.narrow(0, 0, c);
-                    pl.copy_(p);
-                    p = pl;
-                }
-                torch::Tensor o = oh.narrow(0, n0, c);
-                at::mm_out(o, p, vh);
-            }
+            torch::Tensor o = out.select(0, b).narrow(1, h * D, D).narrow(0, n0, c);
+            at::mm_out(o, p, vh);
         }
-    }
+    });
     return out;
 }
 

@@ -6,15 +6,20 @@
 // 2-core EPYC; README, Speed). Two passes: per-channel sums, then y = x * a_c + b_c.
 #pragma once
 
+#include "models/nn/activation.h"
+
 #include <ATen/Tensor.h>
+
+#include <optional>
 
 namespace inpaint::models::nn {
 
 // True when groupNormChannelsLast can take x: CPU, 4-D, fp32 or bf16, channels-last contiguous,
 // channels divisible by groups.
 bool groupNormChannelsLastApplies(const at::Tensor& x, int64_t groups);
-// gamma/beta: [C] (any float dtype).
+// gamma/beta: [C] (any float dtype). `act`, when given, is applied to each block of the output
+// while it is in cache (GroupNorm+activation fused: one pass over memory fewer than norm, then act).
 at::Tensor groupNormChannelsLast(const at::Tensor& x, int64_t groups, const at::Tensor& gamma, const at::Tensor& beta,
-                                 double eps);
+                                 double eps, std::optional<Activation> act = std::nullopt);
 
 }  // namespace inpaint::models::nn

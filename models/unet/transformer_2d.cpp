@@ -39,14 +39,8 @@ FeedForwardImpl::FeedForwardImpl(int64_t dim, int64_t inner)
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x)
 {
     throwIfCancelled();  // a cancel lands within one block (cancel.h)
-    torch::Tensor h = nn::linear(m_proj, x);
-    const int64_t inner = h.size(-1) / 2;
-    torch::Tensor value = h.narrow(-1, 0, inner);
-    torch::Tensor gate = h.narrow(-1, inner, inner);
-    // GEGLU: value * gelu(gate) (exact erf GELU). The product is formed in the fresh gelu buffer.
-    torch::Tensor g = at::gelu(gate);
-    g.mul_(value);
-    return nn::linear(m_out, g);
+    // GEGLU: value * gelu(gate) (exact erf GELU), fused into one pass (nn::geglu).
+    return nn::linear(m_out, nn::geglu(nn::linear(m_proj, x)));
 }
 
 BasicTransformerBlockImpl::BasicTransformerBlockImpl(int64_t dim, int64_t heads, int64_t headDim,
@@ -106,11 +100,11 @@ torch::Tensor Transformer2DModelImpl::forward(const torch::Tensor& x, const torc
     // [B, C, H, W] -> [B, H*W, C]: free when x is channels-last, one copy otherwise.
     torch::Tensor tokens = nn::groupNorm(m_norm, x).permute({0, 2, 3, 1}).reshape({B, H * W, C});
     torch::Tensor h = m_projInLinear ? nn::linear(m_projInLinear, tokens)
-                                     : at::linear(tokens, convAsMatrix(m_projInConv), m_projInConv->bias);
+                                     : nn::linear(tokens, convAsMatrix(m_projInConv), m_projInConv->bias);
     for (auto& block : m_blockList)
         h = block->forward(h, context);
     h = m_projOutLinear ? nn::linear(m_projOutLinear, h)
-                        : at::linear(h, convAsMatrix(m_projOutConv), m_projOutConv->bias);
+                        : nn::linear(h, convAsMatrix(m_projOutConv), m_projOutConv->bias);
     // Back to [B, C, H, W] as a channels-last view, then the residual.
     torch::Tensor out = h.view({B, H, W, C}).permute({0, 3, 1, 2});
     out.add_(x);

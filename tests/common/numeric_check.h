@@ -15,6 +15,8 @@
 // CHECK_EQ and CHECK_NEAR would silently replace ours and abort instead of counting.
 #pragma once
 
+#include "models/nn/cpu_threads.h"
+
 #include <ATen/Parallel.h>
 #include <torch/types.h>
 
@@ -141,7 +143,7 @@ inline int runCases(const std::vector<Registry::Case>& cases, const std::string&
     // Two threads (the goldens' own count) unless INPAINT_THREADS says otherwise: ctest runs one
     // test per core, so the test environment sets 1. Results agree across counts to the tolerances.
     const char* threads = std::getenv("INPAINT_THREADS");
-    at::set_num_threads(threads && std::atoi(threads) > 0 ? std::atoi(threads) : 2);
+    models::nn::setCpuThreads(threads && std::atoi(threads) > 0 ? std::atoi(threads) : 2);
     const size_t failuresAtStart = failuresSeen();
     const int checksAtStart = r.checks;
     const int goldenAtStart = r.goldenCases;

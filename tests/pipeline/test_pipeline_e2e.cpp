@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <regex>
 
@@ -67,7 +68,7 @@ test::WorstCase g_worstSeeded;  // image difference of the "seeded" cases (our o
 // Runs every case of a section (there must be `expectedCases`) and compares per-step latents and
 // the image.
 void runSection(const std::string& section, diffusion::PipelineMode mode, diffusion::BlendTiming timing,
-                int expectedCases)
+                int expectedCases, diffusion::CfgBatch cfgBatch = diffusion::CfgBatch::Auto)
 {
     c10::InferenceMode guard;
     const auto goldenFile = test::openGolden(section);
@@ -88,6 +89,7 @@ void runSection(const std::string& section, diffusion::PipelineMode mode, diffus
         params.strength = p.at("strength");
         params.eta = p.value("eta", 0.0);
         params.scheduler = schedulerCliName(p, name);
+        params.cfgBatch = cfgBatch;
 
         const bool explicitDraws = p.at("rng_mode") == "explicit";
         std::unique_ptr<diffusion::RandomSource> random;
@@ -155,6 +157,22 @@ TEST_CASE(e2e_schedulers)
 {
     // tiny-sd-inpaint runs the 9-channel pipeline, tiny-sd the 4-channel branch.
     runSection("e2e_schedulers", diffusion::PipelineMode::InpaintUnet, diffusion::BlendTiming::Next, 14);
+}
+
+// Auto runs the guidance halves together for fp32 on the CPU (the goldens' runs) and apart in
+// bf16; both must give diffusers' result.
+TEST_CASE(e2e_cfg_batch_apart)
+{
+    if (!std::getenv("INPAINT_CFG_BATCH")) {
+        EXPECT(diffusion::cfgBatchTogether(diffusion::CfgBatch::Auto, torch::kCPU, torch::kFloat));
+        EXPECT(!diffusion::cfgBatchTogether(diffusion::CfgBatch::Auto, torch::kCPU, torch::kBFloat16));
+    }
+    EXPECT(!diffusion::cfgBatchTogether(diffusion::CfgBatch::Apart, torch::kCPU, torch::kFloat));
+    EXPECT(diffusion::cfgBatchTogether(diffusion::CfgBatch::Together, torch::kCPU, torch::kBFloat16));
+    runSection("e2e_img2img", diffusion::PipelineMode::Img2Img, diffusion::BlendTiming::Next, 4,
+               diffusion::CfgBatch::Apart);
+    runSection("e2e_inpaint_legacy4ch", diffusion::PipelineMode::Blend, diffusion::BlendTiming::Next, 2,
+               diffusion::CfgBatch::Apart);
 }
 
 TEST_CASE(cancelBeforeFirstStepAndMidRun)
