@@ -3,14 +3,9 @@
 
 #include <ATen/Parallel.h>
 
-#include <atomic>
 #include <dlfcn.h>
 
 namespace inpaint::models::nn {
-
-namespace {
-std::atomic<bool> g_blasSingle{false};
-}
 
 bool setCpuThreads(int n)
 {
@@ -21,14 +16,9 @@ bool setCpuThreads(int n)
     using SetThreads = void (*)(int);
     if (auto* set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
         set(1);
-        g_blasSingle.store(true);
+        return true;
     }
-    return g_blasSingle.load();
-}
-
-bool blasIsSingleThreaded()
-{
-    return g_blasSingle.load();
+    return false;
 }
 
 }  // namespace inpaint::models::nn

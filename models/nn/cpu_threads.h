@@ -1,8 +1,9 @@
-// CPU threading of the engine. LibTorch's own ops run on its OpenMP pool; fp32 GEMMs go to
+// CPU threading of the engine. LibTorch's own ops run on its OpenMP pool; fp32 GEMMs went to
 // OpenBLAS, whose separate pthread pool fought the OpenMP threads (still spinning after each
 // parallel region) for the same cores: on the 2-core EPYC an fp32 attention ran at 17 GFLOP/s,
-// 0.73 s instead of 1.9 s once OpenBLAS kept to one thread. So OpenBLAS is held to one thread and
-// the engine splits its fp32 GEMMs over the OpenMP pool itself (nn::linear, attention heads).
+// 0.73 s instead of 1.9 s once OpenBLAS kept to one thread. So OpenBLAS is held to one thread;
+// the engine's fp32 linear layers run on oneDNN (nn::linear) and the attention spreads its
+// single-threaded GEMMs over the OpenMP pool (one task per batch, head and query chunk).
 #pragma once
 
 namespace inpaint::models::nn {
@@ -10,7 +11,5 @@ namespace inpaint::models::nn {
 // Sets LibTorch's intra-op thread count to n (>= 1) and, where the process uses OpenBLAS, keeps
 // OpenBLAS to one thread. Returns whether OpenBLAS was found (and so is single-threaded).
 bool setCpuThreads(int n);
-// True once setCpuThreads found OpenBLAS: fp32 GEMMs should then be split by the caller.
-bool blasIsSingleThreaded();
 
 }  // namespace inpaint::models::nn
