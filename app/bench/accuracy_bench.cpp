@@ -85,22 +85,33 @@ nlohmann::json runAccuracyBench(const std::filesystem::path& configs, const std:
     }
     {
         const auto cfg = models::AutoencoderKLConfig::fromFile(configs / "vae" / "config.json");
-        models::AutoencoderKL ref(cfg), half(cfg);
+        models::AutoencoderKL ref(cfg), half(cfg), rounded(cfg);
         initLikeTorch(*ref, 2);
         copyParams(ref, half);
+        copyParams(ref, rounded);
+        {
+            torch::NoGradGuard nograd;
+            for (auto& p : rounded->parameters(true)) p.copy_(p.to(torch::kBFloat16).to(torch::kFloat));
+        }
         half->to(torch::kBFloat16);
-        ref->eval();
-        half->eval();
+        for (auto* m : {&ref, &half, &rounded}) (*m)->eval();
         c10::InferenceMode inference;
         auto gen = at::detail::createCPUGenerator(8);
         nlohmann::json each = nlohmann::json::array();
         for (int i = 0; i < 2; ++i) {
             const torch::Tensor z = at::randn({1, cfg.latentChannels, 32, 32}, gen, torch::TensorOptions());
-            const double e = relL2(half->decode(z.to(torch::kBFloat16)), ref->decode(z));
+            const torch::Tensor decRef = ref->decode(z);
+            const double e = relL2(half->decode(z.to(torch::kBFloat16)), decRef);
+            const double floor = relL2(rounded->decode(z), decRef);
             const torch::Tensor img = at::rand({1, 3, 256, 256}, gen, torch::TensorOptions()) * 2 - 1;
-            const double ee = relL2(half->encode(img.to(torch::kBFloat16)).mean, ref->encode(img).mean);
-            each.push_back({{"decode_rel_l2", e}, {"encode_mean_rel_l2", ee}});
-            std::snprintf(buf, sizeof buf, "VAE 256x256 #%d bf16 vs fp32 rel-L2: decode %.4f, encode (mean) %.4f", i, e, ee);
+            const torch::Tensor encRef = ref->encode(img).mean;
+            const double ee = relL2(half->encode(img.to(torch::kBFloat16)).mean, encRef);
+            const double eeFloor = relL2(rounded->encode(img).mean, encRef);
+            each.push_back({{"decode_rel_l2", e}, {"encode_mean_rel_l2", ee}, {"decode_weights_only_rel_l2", floor},
+                            {"encode_weights_only_rel_l2", eeFloor}});
+            std::snprintf(buf, sizeof buf,
+                          "VAE 256x256 #%d bf16 vs fp32 rel-L2: decode %.4f (bf16 weights in fp32: %.4f), encode (mean) %.4f (%.4f)",
+                          i, e, floor, ee, eeFloor);
             log(buf);
         }
         out["vae_bf16_rel_l2"] = each;
