@@ -316,17 +316,18 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
         // (a cancel can land between them); either way the result equals diffusers' batch of 2 to
         // float rounding.
         torch::Tensor noisePred;
-        if (doClassifierFreeGuidance && cfgTogether) {
-            const torch::Tensor both =
-                model.unetForward(torch::cat({latentModelInput, latentModelInput}), t, cfgContext).to(torch::kFloat32);
-            const torch::Tensor noisePredUncond = both.narrow(0, 0, 1), noisePredText = both.narrow(0, 1, 1);
-            noisePred = noisePredUncond + p.guidance * (noisePredText - noisePredUncond);
-        } else if (doClassifierFreeGuidance) {
-            const torch::Tensor noisePredUncond =
-                model.unetForward(latentModelInput, t, embeds.negativePromptEmbeds).to(torch::kFloat32);
-            if (cancelled(cancel)) return canceledResult();
-            const torch::Tensor noisePredText =
-                model.unetForward(latentModelInput, t, embeds.promptEmbeds).to(torch::kFloat32);
+        if (doClassifierFreeGuidance) {
+            torch::Tensor noisePredUncond, noisePredText;
+            if (cfgTogether) {
+                const torch::Tensor both =
+                    model.unetForward(torch::cat({latentModelInput, latentModelInput}), t, cfgContext).to(torch::kFloat32);
+                noisePredUncond = both.narrow(0, 0, 1);
+                noisePredText = both.narrow(0, 1, 1);
+            } else {
+                noisePredUncond = model.unetForward(latentModelInput, t, embeds.negativePromptEmbeds).to(torch::kFloat32);
+                if (cancelled(cancel)) return canceledResult();
+                noisePredText = model.unetForward(latentModelInput, t, embeds.promptEmbeds).to(torch::kFloat32);
+            }
             noisePred = noisePredUncond + p.guidance * (noisePredText - noisePredUncond);
         } else {
             noisePred = model.unetForward(latentModelInput, t, embeds.promptEmbeds).to(torch::kFloat32);

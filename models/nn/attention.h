@@ -11,7 +11,7 @@ namespace inpaint::models::nn {
 
 enum class AttentionBackend {
     Auto,     // SDPA where LibTorch has it (>= 2.0), else Blocked on CPU and Batched elsewhere
-    Blocked,  // per head, queries in chunks: GEMM -> fused softmax -> GEMM into the output (no copies)
+    Blocked,  // tasks of (batch, head, query chunk) over the threads: GEMM -> softmax -> GEMM into the output
     Batched,  // heads folded into the batch: baddbmm + softmax + bmm, queries chunked
     Sdpa,     // at::scaled_dot_product_attention (LibTorch >= 2.0 only; otherwise Batched)
 };
@@ -33,8 +33,8 @@ torch::Tensor multiHeadAttention(const torch::Tensor& q, const torch::Tensor& k,
 void setDefaultAttentionBackend(AttentionBackend backend);
 AttentionBackend defaultAttentionBackend();
 
-// Bytes of attention scores computed at once (per head for Blocked, for all heads for Batched).
-// Default 4 MiB: one 256x4096 fp32 slab per head stays cache-friendly on CPU.
+// Bytes of attention scores computed at once (per thread for Blocked, for all heads for Batched).
+// Default 4 MiB: one 256x4096 fp32 slab per thread stays cache-friendly on CPU.
 void setAttentionScoreBudget(int64_t bytes);
 int64_t attentionScoreBudget();
 
