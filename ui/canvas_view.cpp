@@ -41,6 +41,7 @@ CanvasView::CanvasView(document::Document* doc, QWidget* parent)
     m_brush->setSettings(m_brushSettings);
     m_eraser->setSettings(m_brushSettings);
     connect(doc, &document::Document::documentReset, this, &CanvasView::onDocumentReset);
+    connect(doc, &document::Document::canvasResized, this, &CanvasView::onDocumentReset);
     connect(doc, &document::Document::imageChanged, this, &CanvasView::onImageChanged);
     connect(doc, &document::Document::layerPixelsChanged, this, &CanvasView::onLayerPixelsChanged);
     connect(doc, &document::Document::layersChanged, this, qOverload<>(&QWidget::update));

@@ -2,9 +2,13 @@
 // can answer them without a modal dialog blocking the event loop.
 #pragma once
 
+#include "core/imaging/outpaint.h"
+
 #include <QColor>
 #include <QMessageBox>
+#include <QSize>
 #include <QString>
+#include <optional>
 
 class QWidget;
 
@@ -29,6 +33,14 @@ public:
     virtual QString existingDirectory(QWidget* parent, const QString& caption, const QString& dir);
     // Null string when cancelled.
     virtual QString text(QWidget* parent, const QString& title, const QString& label, const QString& initial);
+
+    // Image > Extend Canvas: what to add and how to pre-fill it; nullopt when cancelled.
+    struct ExtendCanvasChoice {
+        imaging::CanvasExtension extension;
+        imaging::Prefill prefill = imaging::Prefill::Edge;
+        int overlap = 16;  // pixels of the old picture the mask takes in along each grown side
+    };
+    virtual std::optional<ExtendCanvasChoice> extendCanvas(QWidget* parent, QSize current);
 
     // File dialog filters for the formats image_io reads and writes.
     static QString openFilter();

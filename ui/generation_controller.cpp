@@ -47,6 +47,11 @@ GenerationController::GenerationController(document::Document* doc, jobs::JobQue
         cancel();
         discardPending();
     });
+    // A job of the old canvas size cannot land on the new one.
+    connect(doc, &document::Document::canvasResized, this, [this] {
+        cancel();
+        discardPending();
+    });
 }
 
 QCoro::Task<> GenerationController::generate(jobs::InpaintRequest settings) {

@@ -136,6 +136,7 @@ LayerPanel::LayerPanel(document::Document* doc, Dialogs* dialogs, QWidget* paren
 
     connect(doc, &document::Document::layersChanged, this, &LayerPanel::rebuild);
     connect(doc, &document::Document::documentReset, this, &LayerPanel::rebuild);
+    connect(doc, &document::Document::canvasResized, this, &LayerPanel::rebuild);
     connect(doc, &document::Document::activeLayerChanged, this, &LayerPanel::syncActive);
     connect(doc, &document::Document::overlayOpacityChanged, this, [this](qreal o) {
         m_updating = true;

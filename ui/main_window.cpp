@@ -275,6 +275,11 @@ void MainWindow::buildActions() {
         else if (m_controller->hasPendingResult()) m_controller->discardPending();
     });
 
+    connect(makeAction("extendCanvas", QString(), tr("&Extend Canvas…"),
+                       tr("Add pixels on any side for the model to paint (outpainting)"),
+                       QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_C)),
+            &QAction::triggered, this, &MainWindow::extendCanvas);
+
     connect(makeAction("about", "", tr("&About Inpaint Studio"), tr("About this program")), &QAction::triggered, this, [this] {
         m_dialogs->information(this, tr("About Inpaint Studio"),
                                tr("Inpaint Studio %1\n\nPaint a mask over what should go, press Inpaint, and apply "
@@ -316,6 +321,9 @@ void MainWindow::buildMenus() {
     view->addSeparator();
     view->addAction(action("showMask"));
     view->addAction(action("split"));
+
+    QMenu* imageMenu = menuBar()->addMenu(tr("&Image"));
+    imageMenu->addAction(action("extendCanvas"));
 
     QMenu* layer = menuBar()->addMenu(tr("&Layer"));
     for (QAction* a : {m_layers->addAction(), m_layers->deleteAction(), m_layers->renameAction(),
@@ -501,7 +509,7 @@ void MainWindow::connectSignals() {
     connect(m_models, &ModelCatalogue::scanned, this, &MainWindow::onModelsScanned);
 
     // Document state -> window.
-    connect(m_doc, &document::Document::documentReset, this, [this] {
+    auto showSize = [this] {
         if (m_doc->isNull()) m_sizeLabel->clear();
         else
             m_sizeLabel->setText(tr("%1 × %2 · %3")
@@ -511,7 +519,9 @@ void MainWindow::connectSignals() {
         m_zoomLabel->setText(m_doc->isNull() ? QString() : tr("Zoom %1 %").arg(m_canvas->zoom() * 100.0, 0, 'f', 0));
         updateTitle();
         updateActions();
-    });
+    };
+    connect(m_doc, &document::Document::documentReset, this, showSize);
+    connect(m_doc, &document::Document::canvasResized, this, showSize);
     connect(m_doc, &document::Document::imageModifiedChanged, this, &MainWindow::updateTitle);
     connect(m_doc, &document::Document::layersChanged, this, &MainWindow::updateActions);
     QUndoStack* stack = m_doc->undoStack();
@@ -631,7 +641,7 @@ void MainWindow::onPendingResultChanged() {
 void MainWindow::updateActions() {
     const bool open = !m_doc->isNull();
     const bool pending = m_controller->hasPendingResult();
-    for (const char* n : {"save", "saveAs", "export", "zoomIn", "zoomOut", "zoomFit", "zoom100", "inpaint"})
+    for (const char* n : {"save", "saveAs", "export", "zoomIn", "zoomOut", "zoomFit", "zoom100", "inpaint", "extendCanvas"})
         action(QString::fromLatin1(n))->setEnabled(open);
     action("undo")->setEnabled(m_doc->undoStack()->canUndo());
     action("redo")->setEnabled(m_doc->undoStack()->canRedo());
@@ -652,6 +662,33 @@ void MainWindow::updateTitle() {
     }
     setWindowTitle(tr("%1[*] — Inpaint Studio").arg(displayName()));
     setWindowModified(m_doc->isImageModified());
+}
+
+void MainWindow::extendCanvas() {
+    if (m_doc->isNull()) return;
+    const auto choice = m_dialogs->extendCanvas(this, m_doc->size());
+    if (!choice) return;
+    QString error;
+    const auto extended = imaging::extendCanvas(m_doc->image(), choice->extension, choice->prefill, choice->overlap, &error,
+                                                m_prompt->seed());
+    if (!extended) {
+        m_dialogs->error(this, tr("Extend Canvas"), error);
+        return;
+    }
+    const QSize was = m_doc->size();
+    if (!m_doc->resizeCanvas(extended->image, extended->oldRect.topLeft(), extended->mask, tr("Outpaint"),
+                             tr("Extend Canvas"))) {
+        m_dialogs->error(this, tr("Extend Canvas"), tr("The canvas could not be extended (out of memory)."));
+        return;
+    }
+    m_prompt->setRegion(jobs::RegionMode::Masked);
+    statusBar()->showMessage(tr("Canvas %1 × %2 → %3 × %4 px. The new area is masked in the layer \"Outpaint\" (the "
+                                "other layers are hidden); press Inpaint.")
+                                 .arg(was.width())
+                                 .arg(was.height())
+                                 .arg(m_doc->size().width())
+                                 .arg(m_doc->size().height()),
+                             10000);
 }
 
 // --- files -------------------------------------------------------------------------------

@@ -70,6 +70,9 @@ public:
     bool maybeKeepChanges();
 
     void startInpaint();
+    // Image > Extend Canvas: asks (Dialogs::extendCanvas), extends and pre-fills the picture, puts
+    // the new area's mask in a layer of its own, and sets the region to Only masked (one undo step).
+    void extendCanvas();
 
     document::Document* document() const { return m_doc; }
     jobs::JobQueue* jobQueue() const { return m_queue; }

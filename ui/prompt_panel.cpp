@@ -205,12 +205,17 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_pasteBackWarning->setWordWrap(true);
     m_pasteBackWarning->setObjectName(QStringLiteral("pasteBackWarning"));
     m_pasteBackWarning->setVisible(false);
+    m_softInpaint = new QCheckBox(tr("Soft inpainting"), m_maskGroup);
+    m_softInpaint->setObjectName(QStringLiteral("softInpaint"));
+    m_softInpaint->setToolTip(tr("The mask's grey levels (and its blur) say how much each pixel may change: "
+                                 "soft edges blend into the picture (Differential Diffusion)."));
     auto* mf = new QFormLayout(m_maskGroup);
     mf->addRow(tr("Grow"), m_maskGrow);
     mf->addRow(tr("Blur"), m_maskBlur);
     mf->addRow(tr("Region"), m_region);
     mf->addRow(tr("Padding"), m_regionPadding);
     mf->addRow(tr("Content"), m_maskedContent);
+    mf->addRow(m_softInpaint);
     mf->addRow(m_pasteBack);
     mf->addRow(m_pasteBackWarning);
 
@@ -473,6 +478,7 @@ void PromptPanel::updateEnabled() {
     m_regionPadding->setEnabled(neural && m_region->currentData().value<jobs::RegionMode>() == jobs::RegionMode::Masked);
     m_maskedContent->setEnabled(neural && pipeline() == PipelineKind::Blend);
     m_pasteBack->setEnabled(neural);
+    m_softInpaint->setEnabled(neural);
     m_pasteBackWarning->setVisible(neural && !m_pasteBack->isChecked());
     if (!hasModels()) {
         m_note->setText(tr("No model installed, so prompt and sampling are off. The classical engines "
@@ -505,12 +511,17 @@ jobs::InpaintRequest PromptPanel::settings() const {
     r.regionPadding = m_regionPadding->value();
     r.maskedContent = m_maskedContent->currentData().value<jobs::MaskedContent>();
     r.pasteBack = m_pasteBack->isChecked();
+    r.softInpaint = m_softInpaint->isChecked();
     for (int row = 0; row < m_loras->rowCount(); ++row) {
         const auto* w = qobject_cast<QDoubleSpinBox*>(m_loras->cellWidget(row, 1));
         r.loras.append({m_loras->item(row, 0)->data(Qt::UserRole).toString(), w ? w->value() : 1.0});
     }
     r.vaePath = m_vae->currentData().toString();
     return r;
+}
+
+void PromptPanel::setRegion(jobs::RegionMode region) {
+    if (const int i = m_region->findData(QVariant::fromValue(region)); i >= 0) m_region->setCurrentIndex(i);
 }
 
 quint64 PromptPanel::seed() const {
@@ -542,6 +553,7 @@ void PromptPanel::setSettings(const jobs::InpaintRequest& s) {
     if (const int i = m_maskedContent->findData(QVariant::fromValue(s.maskedContent)); i >= 0)
         m_maskedContent->setCurrentIndex(i);
     m_pasteBack->setChecked(s.pasteBack);
+    m_softInpaint->setChecked(s.softInpaint);
     m_loras->setRowCount(0);
     for (const jobs::LoraUse& l : s.loras) {
         QString file = l.file;

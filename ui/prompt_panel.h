@@ -63,6 +63,7 @@ public:
 
     jobs::PipelineKind pipeline() const;
     void setPipeline(jobs::PipelineKind kind);
+    void setRegion(jobs::RegionMode region);
     QPushButton* inpaintButton() const { return m_inpaint; }
     QString noteText() const;
     bool neuralControlsEnabled() const;
@@ -106,6 +107,7 @@ private:
     QSpinBox* m_regionPadding;
     QComboBox* m_maskedContent;
     QCheckBox* m_pasteBack;
+    QCheckBox* m_softInpaint;
     QLabel* m_pasteBackWarning;
     QGroupBox* m_addOnGroup;
     QComboBox* m_vae;

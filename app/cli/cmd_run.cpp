@@ -11,6 +11,7 @@
 
 #include "core/imaging/image_io.h"
 #include "core/imaging/mask_ops.h"
+#include "core/imaging/outpaint.h"
 #include "app/cli/request_options.h"
 #include "core/jobs/backend.h"
 #include "core/jobs/model_files.h"
@@ -37,9 +38,21 @@ namespace {
 
 std::string str(const QString& s) { return s.toStdString(); }
 
-ArgParser makeParser()
+ArgParser makeParser(bool outpaint)
 {
-    ArgParser p("run");
+    ArgParser p(outpaint ? "outpaint" : "run");
+    if (outpaint)
+        p.option("--left", "PX", "pixels to add on the left", "0")
+            .option("--right", "PX", "pixels to add on the right", "0")
+            .option("--top", "PX", "pixels to add at the top", "0")
+            .option("--bottom", "PX", "pixels to add at the bottom", "0")
+            .option("--prefill", "HOW", "what the new pixels start as: " +
+                                            imaging::prefillNames().join(QStringLiteral(", ")).toStdString() +
+                                            " (edge: the nearest edge pixel repeated, telea: OpenCV's Telea from the "
+                                            "picture, noise: seeded noise)",
+                    "edge")
+            .option("--overlap", "PX", "how far the mask reaches into the old picture along each grown side", "16")
+            .option("--mask-out", "FILE", "also write the mask that was made (white = painted)");
     p.option("--out", "OUT", "output image; the format follows the extension (PNGs carry the recipe)")
         .option("--model", "DIR", "Stable Diffusion model (diffusers folder); without it only the classical pipelines run")
         .option("--pipeline", "NAME", "auto, blend, inpaint-unet, classical-telea or classical-ns; auto: inpaint-unet "
@@ -121,7 +134,7 @@ bool readRecipe(const QString& png, bool haveModel, jobs::InpaintRequest* r, QSt
 }
 
 // The work after the command line is understood: returns an exit code and sets *error.
-int runInpaint(const ArgParser& p, jobs::InpaintRequest request, std::string* error)
+int runInpaint(const ArgParser& p, jobs::InpaintRequest request, std::string* error, bool outpaint)
 {
     auto fail = [&](const QString& msg) {
         *error = msg.toStdString();
@@ -136,7 +149,29 @@ int runInpaint(const ArgParser& p, jobs::InpaintRequest request, std::string* er
     timer.start();
     QString err;
     QImage mask;
-    if (!loadImageAndMask(in, maskPath, p.has("--resize-mask"), &request.image, &mask, &err)) return fail(err);
+    if (outpaint) {
+        const QImage image = imaging::loadImage(in, &err);
+        if (image.isNull()) return fail(err);
+        imaging::CanvasExtension e;
+        int overlap = 16;
+        std::string problem;
+        if (!p.intValue("--left", 0, 65535, &e.left, &problem) || !p.intValue("--right", 0, 65535, &e.right, &problem) ||
+            !p.intValue("--top", 0, 65535, &e.top, &problem) || !p.intValue("--bottom", 0, 65535, &e.bottom, &problem) ||
+            !p.intValue("--overlap", 0, 4096, &overlap, &problem))
+            return fail(QString::fromStdString(problem));
+        const auto prefill = imaging::parsePrefill(QString::fromStdString(p.value("--prefill")));
+        if (!prefill)
+            return fail(QStringLiteral("--prefill must be %1 (got '%2')")
+                            .arg(imaging::prefillNames().join(QStringLiteral(", ")), QString::fromStdString(p.value("--prefill"))));
+        const auto extended = imaging::extendCanvas(image, e, *prefill, overlap, &err, request.seed);
+        if (!extended) return fail(err);
+        request.image = extended->image;
+        mask = extended->mask;
+        if (const QString maskOut = QString::fromStdString(p.value("--mask-out")); !maskOut.isEmpty())
+            if (!imaging::saveImage(mask, maskOut, &err)) return fail(err);
+    } else if (!loadImageAndMask(in, maskPath, p.has("--resize-mask"), &request.image, &mask, &err)) {
+        return fail(err);
+    }
     request.mask = mask;
     const qint64 covered = imaging::maskCoverage(mask);
 
@@ -186,16 +221,25 @@ int runInpaint(const ArgParser& p, jobs::InpaintRequest request, std::string* er
 
 }  // namespace
 
-int cmdRun(const Args& args)
+namespace {
+
+int runCommand(const Args& args, bool outpaint)
 {
-    ArgParser p = makeParser();
-    if (!p.parse(args)) return printError(p.error() + " (see 'inpaint-cli run --help')", kExitUsage);
+    ArgParser p = makeParser(outpaint);
+    const std::string name = outpaint ? "outpaint" : "run";
+    if (!p.parse(args)) return printError(p.error() + " (see 'inpaint-cli " + name + " --help')", kExitUsage);
     if (p.has("--help")) {
         std::fputs(p.usage().c_str(), stdout);
         return kExitOk;
     }
     std::string problem;
-    if (!p.require({"--image", "--mask", "--out"}, &problem)) return printError(problem, kExitUsage);
+    if (!p.require(outpaint ? std::vector<std::string>{"--image", "--out"}
+                            : std::vector<std::string>{"--image", "--mask", "--out"},
+                   &problem))
+        return printError(problem, kExitUsage);
+    if (outpaint && (p.has("--mask") || p.has("--resize-mask")))
+        return printError("inpaint-cli outpaint: the mask is made from --left/--right/--top/--bottom; --mask is not used",
+                          kExitUsage);
 
     jobs::InpaintRequest request;
     const bool recipe = p.has("--recipe");
@@ -215,6 +259,8 @@ int cmdRun(const Args& args)
     if (request.pipeline == jobs::PipelineKind::Auto && request.modelPath.isEmpty())
         request.pipeline = jobs::PipelineKind::ClassicalTelea;
     if (!readRequestOptions(p, &request, &problem, recipe)) return printError(problem, kExitUsage);
+    // Outpainting paints a strip: only that region, at the model's native size, unless asked otherwise.
+    if (outpaint && !p.has("--region")) request.region = jobs::RegionMode::Masked;
     if (recipe) {
         QString err;
         if (!jobs::resolveNamedFiles(&request, &err)) return printError("inpaint-cli run: " + str(err), kExitFailure);
@@ -261,7 +307,7 @@ int cmdRun(const Args& args)
     {
         StderrCapture capture;
         try {
-            code = runInpaint(p, std::move(request), &error);
+            code = runInpaint(p, std::move(request), &error, outpaint);
         } catch (const std::bad_alloc&) {
             code = kExitFailure;
             error = "There is not enough memory for this image.";
@@ -274,5 +320,10 @@ int cmdRun(const Args& args)
     if (p.has("--verbose") && !decoderOutput.empty()) std::fputs(decoderOutput.c_str(), stderr);
     return code == kExitOk ? kExitOk : printError(error, code);
 }
+
+}  // namespace
+
+int cmdRun(const Args& args) { return runCommand(args, false); }
+int cmdOutpaint(const Args& args) { return runCommand(args, true); }
 
 }  // namespace inpaint::cli

@@ -10,6 +10,8 @@ namespace inpaint::cli {
 using Args = std::vector<std::string>;
 
 int cmdRun(const Args& args);       // inpaint-cli run --image IN --mask MASK --out OUT ...
+int cmdOutpaint(const Args& args);
+int cmdBatch(const Args& args);     // inpaint-cli batch --images DIR --masks DIR --out DIR ...  // inpaint-cli outpaint --image IN --left PX ... --out OUT
 int cmdInfo(const Args& args);      // inpaint-cli info --model DIR|FILE
 int cmdConvert(const Args& args);   // inpaint-cli convert --model FILE --out DIR
 int cmdTokenize(const Args& args);

@@ -19,6 +19,10 @@ void printUsage(std::FILE* out)
         "  run       inpaint an image: --image IN --mask MASK --out OUT [--model DIR] [--prompt TEXT]\n"
         "            [--pipeline auto|blend|inpaint-unet|classical-telea|classical-ns] [--scheduler NAME]\n"
         "            [--steps N] [--guidance G] [--strength S] [--seed N] ... (inpaint-cli run --help)\n"
+        "  outpaint  extend the canvas and paint the new area: --image IN --left PX --right PX --top PX --bottom PX\n"
+        "            [--prefill edge|telea|noise] [--overlap PX] [the run options] --out OUT (inpaint-cli outpaint --help)\n"
+        "  batch     every image of a folder with its mask (by name): --images DIR --masks DIR --out DIR\n"
+        "            [the run options]; skips outputs already written (inpaint-cli batch --help)\n"
         "  compare   the same image, mask, prompt and seed through 2-4 slots, as one sheet:\n"
         "            --image IN --mask MASK --slot MODEL_DIR[:pipeline[:scheduler]] --slot ... --out SHEET.png\n"
         "  info      describe a model (diffusers folder or single file) as JSON: --model DIR|FILE\n"
@@ -68,6 +72,8 @@ int main(int argc, char** argv)
         return 0;
     }
     if (cmd == "run") return inpaint::cli::cmdRun(args);
+    if (cmd == "outpaint") return inpaint::cli::cmdOutpaint(args);
+    if (cmd == "batch") return inpaint::cli::cmdBatch(args);
     if (cmd == "info") return inpaint::cli::cmdInfo(args);
     if (cmd == "convert") return inpaint::cli::cmdConvert(args);
     if (cmd == "compare") return inpaint::cli::cmdCompare(args);

@@ -30,13 +30,14 @@ template <class E> bool readEnum(const ArgParser& p, const std::string& option, 
 
 }  // namespace
 
-void addRequestOptions(ArgParser& p)
+void addRequestOptions(ArgParser& p, bool withInputFiles)
 {
     using namespace jobs::limits;
     const jobs::InpaintRequest d;  // the defaults
-    p.option("--image", "IN", "input image: PNG, JPEG, WebP, TIFF or BMP")
-        .option("--mask", "MASK", "mask image, white = repaint, black = keep (same size as IN)")
-        .flag("--resize-mask", "scale a mask of another size to the image (nearest neighbour)")
+    if (withInputFiles)
+        p.option("--image", "IN", "input image: PNG, JPEG, WebP, TIFF or BMP")
+            .option("--mask", "MASK", "mask image, white = repaint, black = keep (same size as IN)");
+    p.flag("--resize-mask", "scale a mask of another size to the image (nearest neighbour)")
         .option("--prompt", "TEXT", "what to paint into the masked area (empty: remove)", "")
         .option("--negative-prompt", "TEXT", "what to steer away from")
         .option("--scheduler", "NAME", "default (the model's own), " +
@@ -63,6 +64,8 @@ void addRequestOptions(ArgParser& p)
         .option("--mask-blur", "PX", "feather of the paste-back edge outside the mask, " + range(kMaskBlurMin, kMaskBlurMax),
                 "4")
         .flag("--no-paste-back", "keep the model's pixels everywhere (unmasked pixels then change)")
+        .flag("--soft-inpaint", "soft inpainting (Differential Diffusion): the grey mask, blurred by --mask-blur, says "
+                                "how much each pixel may change, step by step; pasted back with it as the alpha")
         .option("--device", "DEV", choices<jobs::Device>(), jobs::name(d.device).toStdString())
         .option("--dtype", "TYPE", choices<jobs::Precision>() + " (auto: fp16 on CUDA; on the CPU bf16 with AVX-512 BF16, else fp32)",
                 jobs::name(d.dtype).toStdString())
@@ -131,6 +134,7 @@ bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string
         r->tinyDecoder = d == "tiny";
     }
     if (use("--no-paste-back")) r->pasteBack = !p.has("--no-paste-back");
+    if (use("--soft-inpaint")) r->softInpaint = p.has("--soft-inpaint");
     if (use("--original-config")) r->originalConfig = QString::fromStdString(p.value("--original-config"));
     if (use("--config")) r->configDir = QString::fromStdString(p.value("--config"));
     if (use("--prediction-type")) r->predictionType = QString::fromStdString(p.value("--prediction-type"));

@@ -13,7 +13,9 @@
 namespace inpaint::cli {
 
 // Declares the shared options on `p` (after the command's own).
-void addRequestOptions(ArgParser& p);
+// Without `withInputFiles` the --image, --mask and --resize-mask options are left out (batch
+// takes folders).
+void addRequestOptions(ArgParser& p, bool withInputFiles = true);
 
 // Reads the shared options into `r` (image and mask are loaded later). False with *problem set to
 // one line naming the option and the allowed values. Draws a random seed when --seed is absent,

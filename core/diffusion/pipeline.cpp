@@ -18,6 +18,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -56,6 +57,20 @@ void validateParams(const PipelineParams& p)
     if (static_cast<int>(p.steps * p.strength) < 1)
         fail("steps x strength leaves no denoising step (steps " + std::to_string(p.steps) + ", strength " +
              std::to_string(p.strength) + "): raise either");
+}
+
+std::vector<double> softInpaintThresholds(const std::vector<double>& timesteps)
+{
+    std::vector<double> out;
+    if (timesteps.empty()) return out;
+    const double from = timesteps.front();
+    for (const double t : timesteps) out.push_back(from > 0 ? std::max(t / from, 1e-6) : 1.0);
+    return out;
+}
+
+torch::Tensor softStepMask(const torch::Tensor& softMask, double threshold)
+{
+    return (softMask >= threshold).to(softMask.scalar_type());
 }
 
 namespace {
@@ -254,10 +269,13 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
     const bool isStrengthMax = p.strength == 1.0;
 
     // 5. Preprocess mask and image (VaeImageProcessor / mask processor: the image is already in
-    // [-1, 1]; the mask is binarised, < 0.5 -> 0, else 1)
+    // [-1, 1]; the mask is binarised, < 0.5 -> 0, else 1). Soft inpainting keeps the grey values
+    // for the per-step masks; what may change at all (the 9-channel UNet's mask) is every v > 0.
+    const bool soft = p.softInpaint && needMask;
     const torch::Tensor initImage = in.image.to(model.device(), model.dtype());
     torch::Tensor maskCondition;
-    if (needMask) maskCondition = (in.mask.to(torch::kFloat32) >= 0.5).to(torch::kFloat32);
+    if (needMask)
+        maskCondition = (soft ? in.mask.to(torch::kFloat32) > 0 : in.mask.to(torch::kFloat32) >= 0.5).to(torch::kFloat32);
 
     // 6. Prepare latent variables
     const int64_t vsf = model.vaeScaleFactor();
@@ -288,6 +306,27 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
                                        ? noise * scheduler->initNoiseSigma()
                                        : scheduler->addNoise(torch::zeros_like(noise), noise, latentTimestep);
         latents = mask.mask * pure + (1.0 - mask.mask) * latents;
+    }
+
+    // (not in diffusers) soft inpainting: the grey mask at the latent size (nearest, as the binary
+    // one, so a 0/1 mask gives the same latent mask) and its thresholds. The 9-channel UNet has no
+    // blend of its own: where the mask is strictly between 0 and 1 the run holds the noised
+    // original until the threshold passes, which needs the image's latents (one more posterior
+    // draw, after all of diffusers' draws; none when the mask is only 0 and 1).
+    torch::Tensor softLatentMask, softImageLatents;
+    std::vector<double> softThresholds;
+    bool softHoldsInpaintUnet = false;
+    if (soft) {
+        softLatentMask = F::interpolate(in.mask.to(torch::kFloat32).clamp(0, 1),
+                                        F::InterpolateFuncOptions()
+                                            .size(std::vector<int64_t>{latentShape[2], latentShape[3]})
+                                            .mode(torch::kNearest))
+                             .to(model.device());
+        softThresholds = softInpaintThresholds(out.timesteps);
+        if (inpaintUnet && ((softLatentMask > 0) & (softLatentMask < 1)).any().item<bool>()) {
+            softHoldsInpaintUnet = true;
+            softImageLatents = encodeVaeImage(model, initImage, random);
+        }
     }
 
     // 8. Check that sizes of mask, masked image and latents match: done by checkInputs (step 1).
@@ -337,6 +376,9 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
         const StepResult stepped = scheduler->step(noisePred, t, latents, extraStepKwargs);
         latents = stepped.prevSample;
         torch::Tensor predictedClean = stepped.predOriginalSample;
+        // Soft inpainting: this step's mask, v >= threshold_i (ComfyUI's DifferentialDiffusion
+        // thresholds the mask at the timestep the model was called with).
+        const torch::Tensor stepMask = soft ? softStepMask(softLatentMask, softThresholds[i]) : mask.mask;
         if (blend) {
             // 4-channel branch: the known region is the image noised to the NEXT timestep (clean
             // after the last); simple inpaint: noised to the CURRENT one, every step.
@@ -346,9 +388,18 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
                                                      : imageLatents;
             else
                 initLatentsProper = scheduler->addNoise(imageLatents, noise, t);
-            latents = (1.0 - mask.mask) * initLatentsProper + mask.mask * latents;
+            latents = (1.0 - stepMask) * initLatentsProper + stepMask * latents;
             if (predictedClean.defined())
-                predictedClean = (1.0 - mask.mask) * imageLatents + mask.mask * predictedClean;
+                predictedClean = (1.0 - stepMask) * imageLatents + stepMask * predictedClean;
+        } else if (softHoldsInpaintUnet) {
+            // Outside the mask (v = 0) the model's own output stays, as diffusers leaves it (the
+            // paste-back restores those pixels); a grey pixel waits on the original.
+            const torch::Tensor hold = (softLatentMask > 0).to(torch::kFloat32) * (1.0 - stepMask);
+            const torch::Tensor known = i + 1 < numSteps
+                                            ? scheduler->addNoise(softImageLatents, noise, out.timesteps[i + 1])
+                                            : softImageLatents;
+            latents = hold * known + (1.0 - hold) * latents;
+            if (predictedClean.defined()) predictedClean = hold * softImageLatents + (1.0 - hold) * predictedClean;
         }
         // After the last step the estimate of the final image is what gets decoded, so the last
         // preview shows exactly the result.

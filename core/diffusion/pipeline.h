@@ -65,7 +65,22 @@ struct PipelineParams {
     // on the CPU; empty: the model's VAE (decodeLatents). The tiny VAE's decoder is one.
     std::function<torch::Tensor(const torch::Tensor&)> finalDecoder;
     CfgBatch cfgBatch = CfgBatch::Auto;
+    // Soft inpainting (ComfyUI's Differential Diffusion): the mask's grey value v says how much a
+    // pixel may change. Step i keeps a latent pixel on the noised original unless v >= the step's
+    // threshold (softInpaintThresholds), so v = 1 follows the model from the first step, v = 0.3 only
+    // over the last ~30 % of the noise levels, v = 0 never. The mask is not binarised; a mask of
+    // only 0 and 1 gives exactly the binary run. Not in diffusers.
+    bool softInpaint = false;
 };
+
+// Soft inpainting's per-step thresholds for a run's timesteps (the tail that strength leaves):
+// threshold_i = t_i / t_0 as ComfyUI's DifferentialDiffusion computes it from the first and the
+// last noise level (the schedule ends at sigma_min, timestep 0), so step 0 has 1 and the last
+// step t_last / t_0 > 0. A timestep of 0 (linspace schedules end there) gets 1e-6: a pixel of
+// mask 0 never follows the model.
+std::vector<double> softInpaintThresholds(const std::vector<double>& timesteps);
+// The latent mask of one step: 1 where softMask >= threshold (the pixel follows the model), else 0.
+torch::Tensor softStepMask(const torch::Tensor& softMask, double threshold);
 
 // What `choice` resolves to for a model on `device` in `dtype` (true: one batch-2 call per step).
 bool cfgBatchTogether(CfgBatch choice, const c10::Device& device, c10::ScalarType dtype);

@@ -7,6 +7,7 @@
 
 #include <QUndoStack>
 #include <algorithm>
+#include <cstring>
 
 namespace inpaint::document {
 
@@ -240,7 +241,50 @@ void Document::applyResult(const QImage& result, const QRect& region, const QStr
                                         m_imageState, after, text));
 }
 
+bool Document::resizeCanvas(const QImage& image, const QPoint& offset, const QImage& layerMask,
+                            const QString& layerName, const QString& text) {
+    commitActiveStroke();
+    if (isNull() || image.isNull() || layerMask.size() != image.size()) return false;
+    if (!QRect(QPoint(0, 0), image.size()).contains(QRect(offset, m_image.size()))) return false;
+    CanvasState after;
+    after.image = image;
+    for (const MaskLayer& l : m_layers) {
+        MaskLayer padded = l;
+        padded.visible = false;
+        padded.pixels = QImage(image.size(), QImage::Format_Grayscale8);
+        if (padded.pixels.isNull()) return false;
+        padded.pixels.fill(0);
+        for (int y = 0; y < l.pixels.height(); ++y)
+            std::memcpy(padded.pixels.scanLine(y + offset.y()) + offset.x(), l.pixels.constScanLine(y),
+                        size_t(l.pixels.width()));
+        after.layers.push_back(padded);
+    }
+    MaskLayer added;
+    added.id = nextId();
+    added.name = layerName.isEmpty() ? nextLayerName() : layerName;
+    added.color = nextLayerColor();
+    added.pixels = layerMask.format() == QImage::Format_Grayscale8 ? layerMask
+                                                                    : layerMask.convertToFormat(QImage::Format_Grayscale8);
+    after.layers.push_back(added);
+    after.activeId = added.id;
+    after.imageState = nextId();
+    m_undo->push(new CanvasCommand(this, canvasState(), std::move(after), text));
+    return true;
+}
+
 // --- raw edits ------------------------------------------------------------------------
+
+void Document::setCanvasRaw(const CanvasState& state) {
+    if (m_activeStroke) m_activeStroke->abandon();
+    m_image = state.image;
+    m_layers = state.layers;
+    m_activeId = state.activeId;
+    m_imageState = state.imageState;
+    emit canvasResized();
+    emit layersChanged();
+    emit activeLayerChanged(activeLayerIndex());
+    updateModified();
+}
 
 QImage& Document::layerPixelsForWrite(int index) {
     QImage& px = m_layers[index].pixels;

@@ -70,6 +70,13 @@ public:
     // Replaces the base pixels inside `region` with `result`'s (same size and format as the
     // image). Only the region's before/after patches are stored.
     void applyResult(const QImage& result, const QRect& region, const QString& text);
+    // A canvas of another size (outpainting's Extend Canvas): `image` replaces the base image, the
+    // old picture sitting at `offset` in it; every layer is padded with 0 to the new size, and a
+    // new layer `layerName` holding `layerMask` (new size) becomes the active one while the others
+    // are hidden, so the next job repaints just it. One undo step. False (nothing changed) when a
+    // size does not fit.
+    bool resizeCanvas(const QImage& image, const QPoint& offset, const QImage& layerMask, const QString& layerName,
+                      const QString& text);
 
     QUndoStack* undoStack() const { return m_undo; }
     // True when the base pixels differ from what was last loaded or saved.
@@ -96,11 +103,20 @@ public:
     void setLayerVisibleRaw(int index, bool visible);
     void setLayerColorRaw(int index, const QColor& color);
     void writeImagePatchRaw(const QImage& patch, const QPoint& at, quint64 newImageState);
+    struct CanvasState {
+        QImage image;
+        QVector<MaskLayer> layers;
+        quint64 activeId = 0;
+        quint64 imageState = 0;
+    };
+    CanvasState canvasState() const { return {m_image, m_layers, m_activeId, m_imageState}; }
+    void setCanvasRaw(const CanvasState& state);
     quint64 nextId() { return ++m_idCounter; }
     void setActiveStroke(StrokeTransaction* stroke) { m_activeStroke = stroke; }
 
 signals:
     void documentReset();                     // a new image: everything changed
+    void canvasResized();                     // the same document at another size (undoable)
     void imageChanged(const QRect& rect);     // base pixels changed inside rect
     void layerPixelsChanged(int index, const QRect& rect);
     void layersChanged();                     // count, order, name, colour or visibility

@@ -116,4 +116,11 @@ ApplyResultCommand::ApplyResultCommand(Document* doc, const QRect& region, QImag
 void ApplyResultCommand::redo() { m_doc->writeImagePatchRaw(m_after, m_at, m_stateAfter); }
 void ApplyResultCommand::undo() { m_doc->writeImagePatchRaw(m_before, m_at, m_stateBefore); }
 
+CanvasCommand::CanvasCommand(Document* doc, Document::CanvasState before, Document::CanvasState after,
+                             const QString& text)
+    : QUndoCommand(text), m_doc(doc), m_before(std::move(before)), m_after(std::move(after)) {}
+
+void CanvasCommand::redo() { m_doc->setCanvasRaw(m_after); }
+void CanvasCommand::undo() { m_doc->setCanvasRaw(m_before); }
+
 }  // namespace inpaint::document

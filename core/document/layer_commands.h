@@ -4,6 +4,7 @@
 // document looks exactly the same when a command is undone as right after it ran.
 #pragma once
 
+#include "core/document/document.h"
 #include "core/document/mask_layer.h"
 
 #include <QUndoCommand>
@@ -102,6 +103,18 @@ private:
     QPoint m_at;
     QImage m_before, m_after;
     quint64 m_stateBefore, m_stateAfter;
+};
+
+// Swaps the whole canvas (image, layers, active layer, image state): a resize such as Extend
+// Canvas. Both states are kept whole (the layers are one byte a pixel).
+class CanvasCommand : public QUndoCommand {
+public:
+    CanvasCommand(Document* doc, Document::CanvasState before, Document::CanvasState after, const QString& text);
+    void redo() override;
+    void undo() override;
+private:
+    Document* m_doc;
+    Document::CanvasState m_before, m_after;
 };
 
 }  // namespace inpaint::document

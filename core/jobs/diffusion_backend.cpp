@@ -52,6 +52,7 @@ diffusion::PipelineParams paramsFor(const InpaintRequest& r, const SdModel& mode
     p.sharedNoise = r.sharedNoise;
     p.noiseSeed = r.seed;
     p.clipSkip = r.clipSkip;
+    p.softInpaint = r.softInpaint;
     return p;
 }
 

@@ -130,6 +130,10 @@ struct InpaintRequest {
     double maskBlur = 4.0;     // feather of the paste-back edge, pixels
     int maskGrow = 0;          // grow (> 0) or shrink (< 0) the mask by this many pixels first
     bool pasteBack = true;     // off: pixels outside the mask may change (the model's own output)
+    // Soft inpainting (diffusion pipelines): the mask, blurred by maskBlur, is kept grey and says
+    // how much each pixel may change, step by step (diffusion::PipelineParams::softInpaint); the
+    // paste-back uses it as the alpha. The classical engines have no steps and ignore it.
+    bool softInpaint = false;
     Device device = Device::Auto;
     Precision dtype = Precision::Auto;
     PreviewMode previewMode = PreviewMode::Auto;

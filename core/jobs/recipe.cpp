@@ -160,6 +160,7 @@ QString formatParameters(const InpaintRequest& r, QSize size, const QString& mod
     if (r.pipeline == PipelineKind::Blend) add(QStringLiteral("Blend timing"), name(r.blendTiming));
     if (r.scheduler == QLatin1String("ddim") && r.eta > 0) add(QStringLiteral("Eta"), number(r.eta));
     if (!r.pasteBack) add(QStringLiteral("Paste back"), QStringLiteral("off"));
+    if (r.softInpaint && r.neural()) add(QStringLiteral("Soft inpainting"), QStringLiteral("differential diffusion"));
     for (const auto& [k, v] : extra) add(k, v);
     lines << kv.join(QStringLiteral(", "));
     return lines.join(QLatin1Char('\n'));
@@ -221,6 +222,10 @@ bool parseParameters(const QString& text, InpaintRequest* out, QString* modelNam
     if (const auto t = parse<BlendTiming>(kv.value(QStringLiteral("Blend timing")))) r.blendTiming = *t;
     if (const double v = kv.value(QStringLiteral("Eta")).toDouble(&ok); ok) r.eta = v;
     r.pasteBack = kv.value(QStringLiteral("Paste back")) != QLatin1String("off");
+    // Ours, or A1111's soft-inpainting extension ("Soft inpainting enabled: True"): both ask for a
+    // soft mask; the extension's own blending parameters are not replayed.
+    r.softInpaint = kv.contains(QStringLiteral("Soft inpainting")) ||
+                    kv.value(QStringLiteral("Soft inpainting enabled")) == QLatin1String("True");
     if (const int v = kv.value(QStringLiteral("Clip skip")).toInt(&ok); ok) r.clipSkip = v;
     // Files by name: resolveNamedFiles() (model_files.h) finds them in the LoRA and VAE folders.
     r.loras.clear();

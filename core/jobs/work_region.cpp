@@ -21,7 +21,9 @@ WorkRegion::WorkRegion(const InpaintRequest& r)
     : m_request(r),
       m_original(r.image),
       m_jobMask(r.maskGrow != 0 ? checked(imaging::growMask(r.mask, r.maskGrow)) : r.mask),
-      m_box(imaging::maskBoundingBox(m_jobMask)),
+      m_softMask(r.softInpaint && r.neural() && r.maskBlur > 0 ? checked(imaging::featherMask(m_jobMask, r.maskBlur))
+                                                               : m_jobMask),
+      m_box(imaging::maskBoundingBox(r.softInpaint && r.neural() ? m_softMask : m_jobMask)),
       m_empty(m_box.isEmpty())
 {
 }
@@ -44,14 +46,30 @@ void WorkRegion::plan(const WorkNeeds& needs)
         return;
     }
 
-    // Diffusion: the binarised mask goes to the model; the paste mask adds the feathered band
-    // outward, so inside the mask the result is all generated.
-    const QImage binary = checked(imaging::binarizeMask(mask));
     imaging::RegionOptions ro;
     ro.mode = r.region == RegionMode::Masked ? imaging::RegionMode::Masked : imaging::RegionMode::Whole;
     ro.padding = std::max(0, r.regionPadding);
     ro.multiple = std::max(1, needs.multiple);
     ro.nativeSize = needs.nativeSize;
+    if (r.softInpaint) {
+        // Soft inpainting: the grey mask (blurred by the mask blur, both ways across the edge) is
+        // how much each pixel may change; the model sees it as it is and the paste-back uses it
+        // as the alpha, so a pixel of 30 % changes by at most 30 %.
+        m_plan = imaging::planRegion(r.image.size(), box, ro);
+        m_workImage = checked(imaging::extractWorkImage(r.image, m_plan));
+        m_workMask = checked(imaging::extractWorkMask(m_softMask, m_plan));
+        if (r.pasteBack) {
+            m_pasteMask = m_softMask;
+            m_changed = box;
+        } else {
+            m_changed = QRect(QPoint(0, 0), r.image.size());
+        }
+        return;
+    }
+
+    // Diffusion: the binarised mask goes to the model; the paste mask adds the feathered band
+    // outward, so inside the mask the result is all generated.
+    const QImage binary = checked(imaging::binarizeMask(mask));
     m_plan = imaging::planRegion(r.image.size(), box, ro);
     m_workImage = checked(imaging::extractWorkImage(r.image, m_plan));
     m_workMask = checked(imaging::binarizeMask(imaging::extractWorkMask(binary, m_plan)));

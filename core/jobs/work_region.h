@@ -31,6 +31,7 @@ private:
     InpaintRequest m_request;  // implicitly shared pixels
     QImage m_original;
     QImage m_jobMask;  // the request's mask, grown or shrunk
+    QImage m_softMask;  // soft inpainting: m_jobMask blurred by the mask blur (else m_jobMask)
     QRect m_box;       // its bounding box
     QImage m_pasteMask;  // full size; null without paste-back
     imaging::RegionPlan m_plan;

@@ -8,7 +8,9 @@
 #include "tests/common/cli_runner.h"
 #include "tests/imaging/test_images.h"
 
+#include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -144,6 +146,126 @@ private slots:
         CLI_RUN(r, (QStringList{"--image", m_image, "--mask", mask, "--out", out}), m_image, mask, out);
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("whole image"), qPrintable(r.err));
+    }
+
+    // ---- outpaint ----------------------------------------------------------------------
+
+    void outpaintExtendsAndPaintsTheNewArea()
+    {
+        const QString out = path("outpaint.png");
+        const QString maskOut = path("outpaint-mask.png");
+        const clitest::Result r = clitest::run({"outpaint", "--image", m_image, "--right", "40", "--top", "8", "--prefill",
+                                                "telea", "--overlap", "6", "--pipeline", "classical-telea", "--out", out,
+                                                "--mask-out", maskOut});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
+        QString err;
+        const QImage res = loadImage(out, &err);
+        const QImage mask = loadImage(maskOut, &err).convertToFormat(QImage::Format_Grayscale8);
+        const QImage in = loadImage(m_image, &err);
+        QCOMPARE(res.size(), QSize(160, 88));
+        QCOMPARE(mask.size(), QSize(160, 88));
+        // The old picture sits at (0, 8); outside the overlap band it is the input, bit for bit.
+        const QImage old = res.copy(0, 8, 120, 80);
+        for (int y = 0; y < 80; ++y)
+            for (int x = 0; x < 120; ++x) {
+                const bool band = x >= 114 || y < 6;
+                QCOMPARE(mask.constScanLine(y + 8)[x] != 0, band);
+                if (!band) QVERIFY(testimg::samePixel(old, in, x, y));
+            }
+        QCOMPARE(maskCoverage(mask), qint64(160 * 88 - 114 * 74));
+    }
+
+    void outpaintBadInputs_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QString>("needle");
+        QTest::newRow("zero") << QStringList{"--left", "0"} << 1 << "Nothing to extend";
+        QTest::newRow("negative") << QStringList{"--left", "-5"} << 1 << "--left";
+        QTest::newRow("over the limit") << QStringList{"--right", "65000", "--bottom", "65000"} << 1 << "limit";
+        QTest::newRow("bad prefill") << QStringList{"--right", "8", "--prefill", "mirror"} << 1 << "--prefill";
+        QTest::newRow("mask given") << QStringList{"--right", "8", "--mask", "x.png"} << 2 << "--mask is not used";
+    }
+    void outpaintBadInputs()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, code);
+        QFETCH(QString, needle);
+        const QString out = path("outpaint-bad.png");
+        const clitest::Result r = clitest::run(QStringList{"outpaint", "--image", m_image, "--pipeline", "classical-telea",
+                                                           "--out", out} + args);
+        QCOMPARE(r.exitCode, code);
+        QCOMPARE(r.errLines().size(), 1);
+        QVERIFY2(r.err.contains(needle), qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(out));
+    }
+
+    // ---- batch ------------------------------------------------------------------------
+
+    void batchPairsByNameReportsFailuresAndResumes()
+    {
+        QDir root(path("batch"));
+        QVERIFY(QDir().mkpath(root.filePath("images")) && QDir().mkpath(root.filePath("masks")));
+        const QString images = root.filePath("images"), masks = root.filePath("masks"), outDir = root.filePath("out");
+        QString err;
+        const QImage img = testimg::makeImage({48, 32}, QImage::Format_RGB888);
+        const QImage m = diskMask({48, 32}, {20, 16}, 6);
+        QVERIFY(saveImage(img, images + "/a.png", &err) && saveImage(m, masks + "/a.png", &err));
+        QVERIFY(saveImage(img, images + "/b.jpg", &err) && saveImage(m, masks + "/b_mask.png", &err));
+        QVERIFY(saveImage(img, images + "/c.png", &err));  // no mask yet
+        QVERIFY(saveImage(m, masks + "/orphan.png", &err));
+        {
+            QFile bad(images + "/e.png");  // not an image
+            QVERIFY(bad.open(QIODevice::WriteOnly));
+            bad.write("this is not a PNG");
+        }
+        QVERIFY(saveImage(m, masks + "/e-mask.png", &err));
+        const QStringList args{"batch", "--images", images, "--masks", masks, "--out", outDir, "--pipeline", "classical-ns"};
+        clitest::Result r = clitest::run(args);
+        QVERIFY2(!r.crashed, qPrintable(r.err));
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.out.contains("[1/4] a: wrote a.png"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("left"), qPrintable(r.out));  // time left
+        QVERIFY2(r.out.contains("batch: 2 written, 0 skipped (already done), 2 failed, of 4 images"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("orphan.png"), qPrintable(r.out));
+        QCOMPARE(r.errLines().size(), 2);
+        QVERIFY2(r.errLines().at(0).contains("c.png: no mask named c.*"), qPrintable(r.err));
+        QVERIFY2(r.errLines().at(1).startsWith("inpaint-cli batch: e.png:"), qPrintable(r.err));
+        const QImage a = loadImage(outDir + "/a.png", &err);
+        QCOMPARE(a.size(), QSize(48, 32));
+        QVERIFY(unmaskedIdentical(a, img, m) && someMaskedPixelChanged(a, img, m));
+        QVERIFY(a.text("parameters").contains("classical-ns"));
+        QVERIFY(QFileInfo::exists(outDir + "/b.png"));
+        QVERIFY(!QFileInfo::exists(outDir + "/c.png") && !QFileInfo::exists(outDir + "/e.png"));
+        QCOMPARE(QDir(outDir).entryList(QDir::Files).size(), 2);  // no temp files left
+
+        // Resume: a and b are skipped, c now has its mask.
+        QVERIFY(saveImage(m, masks + "/c.png", &err));
+        const QDateTime aTime = QFileInfo(outDir + "/a.png").lastModified();
+        r = clitest::run(args);
+        QCOMPARE(r.exitCode, 1);  // e is still unreadable
+        QVERIFY2(r.out.contains("[1/4] a: skipped"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("batch: 1 written, 2 skipped (already done), 1 failed, of 4 images"), qPrintable(r.out));
+        QCOMPARE(QFileInfo(outDir + "/a.png").lastModified(), aTime);
+        QVERIFY(QFileInfo::exists(outDir + "/c.png"));
+
+        QFile::remove(images + "/e.png");
+        r = clitest::run(args);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("0 written, 3 skipped"), qPrintable(r.out));
+        QVERIFY(r.err.isEmpty());
+    }
+
+    void batchUsageErrors()
+    {
+        clitest::Result r = clitest::run({"batch", "--images", path("nope"), "--masks", path("nope"), "--out", path("o")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("is not a folder"), qPrintable(r.err));
+        QVERIFY(QDir().mkpath(path("empty-images")));
+        r = clitest::run({"batch", "--images", path("empty-images"), "--masks", path("empty-images"), "--out", path("o2")});
+        QVERIFY(r.exitCode != 0);
+        QCOMPARE(r.errLines().size(), 1);
     }
 
     void maskOfAnotherSize()

@@ -251,6 +251,67 @@ private slots:
         QVERIFY(maskedChanged > 0);
     }
 
+    // Outpainting through a model: the canvas grows, the new strip is painted (only-masked region
+    // by default), and the old picture outside the overlap band is the input's, bit for bit.
+    void outpaintWithAModel()
+    {
+        const QString out = path("outpaint-model.png");
+        const clitest::Result r =
+            clitest::run({"outpaint", "--model", model("tiny-sd"), "--image", image(), "--left", "24", "--bottom", "16",
+                          "--overlap", "8", "--mask-blur", "0", "--seed", "3", "--steps", "3", "--out", out},
+                         300000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("wrote ") && r.out.contains("88x80"), qPrintable(r.out));
+        const QImage in = QImage(image()).convertToFormat(QImage::Format_RGB888);
+        const QImage res = QImage(out).convertToFormat(QImage::Format_RGB888);
+        QCOMPARE(res.size(), in.size() + QSize(24, 16));
+        int oldDiffs = 0, stripSame = 0;
+        for (int y = 0; y < in.height(); ++y)
+            for (int x = 0; x < in.width(); ++x) {
+                const bool band = x < 8 || y >= in.height() - 8;
+                if (!band) oldDiffs += res.pixel(x + 24, y) != in.pixel(x, y);
+            }
+        for (int y = 0; y < res.height(); ++y) stripSame += res.pixel(0, y) == in.pixel(0, std::min(y, in.height() - 1));
+        QCOMPARE(oldDiffs, 0);
+        QVERIFY(stripSame < res.height());  // the new strip is not just the repeated edge
+    }
+
+    // Soft inpainting from the CLI: pixels the blurred mask does not reach stay the input's, the
+    // soft band changes by at most its alpha, and the recipe says so.
+    void softInpaintRuns()
+    {
+        const QString out = path("soft.png");
+        const clitest::Result r = cli({"--model", model("tiny-sd"), "--image", image(), "--mask", mask(), "--out", out,
+                                       "--seed", "5", "--steps", "4", "--soft-inpaint", "--mask-blur", "12"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QImage in = QImage(image()).convertToFormat(QImage::Format_RGB888);
+        const QImage res = QImage(out).convertToFormat(QImage::Format_RGB888);
+        QCOMPARE(res.size(), in.size());
+        QVERIFY2(QImage(out).text(QStringLiteral("parameters")).contains(QStringLiteral("Soft inpainting: differential diffusion")),
+                 qPrintable(QImage(out).text(QStringLiteral("parameters"))));
+        // The soft mask as the job makes it: the mask blurred with sigma 6 (radius 12).
+        const QImage m = QImage(mask()).convertToFormat(QImage::Format_Grayscale8);
+        int far = 0, farDiffs = 0, changedInside = 0;
+        for (int y = 0; y < in.height(); ++y)
+            for (int x = 0; x < in.width(); ++x) {
+                bool nearMask = false;  // within 3 sigma of a masked pixel
+                for (int dy = -19; dy <= 19 && !nearMask; ++dy)
+                    for (int dx = -19; dx <= 19 && !nearMask; ++dx) {
+                        const int xx = x + dx, yy = y + dy;
+                        nearMask = xx >= 0 && yy >= 0 && xx < in.width() && yy < in.height() && m.constScanLine(yy)[xx] > 127;
+                    }
+                if (!nearMask) {
+                    ++far;
+                    farDiffs += res.pixel(x, y) != in.pixel(x, y);
+                } else if (m.constScanLine(y)[x] > 127) {
+                    changedInside += res.pixel(x, y) != in.pixel(x, y);
+                }
+            }
+        QVERIFY(far > 0);
+        QCOMPARE(farDiffs, 0);
+        QVERIFY(changedInside > 0);
+    }
+
     // Odd sizes (not a multiple of 8) and the only-masked region keep the size, and with paste-back
     // every unmasked pixel is the input's.
     void oddSizesAndMaskedRegion_data()

@@ -6,6 +6,7 @@
 #include "core/tools/brush_tool.h"
 
 #include <QSignalSpy>
+#include <cstring>
 #include <QTest>
 #include <QUndoStack>
 
@@ -357,6 +358,53 @@ private slots:
         // Wrong size or format is refused without a step.
         doc.applyResult(result.scaled(10, 10), QRect(0, 0, 5, 5), QStringLiteral("bad"));
         QCOMPARE(doc.undoStack()->count(), 1);
+    }
+
+    void resizeCanvasIsOneStepAndUndoIsExact() {
+        // Extend Canvas: a bigger image, every layer padded with 0 and hidden, the new area in a
+        // new active layer; undo gives back the old image, layers and state exactly.
+        Document doc;
+        const QImage original = makeImage({40, 30}, QImage::Format_RGBA64);
+        doc.reset(original);
+        paintRect(doc, 0, QRect(5, 5, 10, 8), 200);
+        const QImage layer0 = doc.layer(0).pixels.copy();
+        const int stepsBefore = doc.undoStack()->count();
+        const quint64 stateBefore = doc.imageState();
+        QSignalSpy resized(&doc, &Document::canvasResized);
+        QImage bigger(56, 30, QImage::Format_RGBA64);
+        bigger.fill(Qt::green);
+        QImage mask(56, 30, QImage::Format_Grayscale8);
+        mask.fill(0);
+        for (int y = 0; y < 30; ++y) std::memset(mask.scanLine(y) + 36, 255, 20);
+        QVERIFY(doc.resizeCanvas(bigger, QPoint(0, 0), mask, QStringLiteral("Outpaint"), QStringLiteral("Extend")));
+        QCOMPARE(resized.count(), 1);
+        QCOMPARE(doc.undoStack()->count(), stepsBefore + 1);
+        QCOMPARE(doc.size(), QSize(56, 30));
+        QCOMPARE(doc.layerCount(), 2);
+        QCOMPARE(doc.layer(0).pixels.copy(0, 0, 40, 30), layer0);
+        QCOMPARE(countNonZero(doc.layer(0).pixels), countNonZero(layer0));
+        QVERIFY(!doc.layer(0).visible);
+        QCOMPARE(doc.layer(1).name, QStringLiteral("Outpaint"));
+        QCOMPARE(doc.activeLayerIndex(), 1);
+        QCOMPARE(doc.combinedMask(), mask);
+        QVERIFY(doc.imageState() != stateBefore);
+        QVERIFY(doc.isImageModified());
+
+        doc.undoStack()->undo();
+        QCOMPARE(resized.count(), 2);
+        QVERIFY(doc.image() == original);
+        QCOMPARE(doc.layerCount(), 1);
+        QCOMPARE(doc.layer(0).pixels, layer0);
+        QVERIFY(doc.layer(0).visible);
+        QCOMPARE(doc.imageState(), stateBefore);
+        doc.undoStack()->redo();
+        QCOMPARE(doc.size(), QSize(56, 30));
+        QCOMPARE(doc.combinedMask(), mask);
+
+        // A picture that does not fit inside the new canvas, or a mask of another size: refused.
+        QVERIFY(!doc.resizeCanvas(original, QPoint(0, 0), mask, QString(), QStringLiteral("bad")));
+        QVERIFY(!doc.resizeCanvas(bigger, QPoint(30, 0), mask, QString(), QStringLiteral("bad")));
+        QCOMPARE(doc.undoStack()->count(), stepsBefore + 1);
     }
 
     void snapshotIsNotChangedByLaterEdits() {
