@@ -203,6 +203,14 @@ enum class MaskedImage {
     None,      // the seed article's simple inpaint has no masked image
 };
 
+// A [1, 1, H, W] mask at the latent size, nearest neighbour (prepare_mask_latents' resize).
+torch::Tensor toLatentSize(const torch::Tensor& mask, torch::IntArrayRef latentShape)
+{
+    return F::interpolate(mask, F::InterpolateFuncOptions()
+                                    .size(std::vector<int64_t>{latentShape[2], latentShape[3]})
+                                    .mode(torch::kNearest));
+}
+
 struct MaskLatents {
     torch::Tensor mask;                // [1, 1, h, w] float32 on the model device
     torch::Tensor maskedImageLatents;  // float32, only for MaskedImage::Encode
@@ -216,10 +224,7 @@ MaskLatents prepareMaskLatents(SdModel& model, const torch::Tensor& mask, const 
                                RandomSource& generator)
 {
     MaskLatents m;
-    m.mask = F::interpolate(mask, F::InterpolateFuncOptions()
-                                      .size(std::vector<int64_t>{latentShape[2], latentShape[3]})
-                                      .mode(torch::kNearest))
-                 .to(model.device(), torch::kFloat32);
+    m.mask = toLatentSize(mask, latentShape).to(model.device(), torch::kFloat32);
     if (use == MaskedImage::Encode) m.maskedImageLatents = encodeVaeImage(model, maskedImage, generator);
     else if (use == MaskedImage::DrawOnly) generator.randn(latentShape, options);
     return m;
@@ -317,11 +322,7 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
     std::vector<double> softThresholds;
     bool softHoldsInpaintUnet = false;
     if (soft) {
-        softLatentMask = F::interpolate(in.mask.to(torch::kFloat32).clamp(0, 1),
-                                        F::InterpolateFuncOptions()
-                                            .size(std::vector<int64_t>{latentShape[2], latentShape[3]})
-                                            .mode(torch::kNearest))
-                             .to(model.device());
+        softLatentMask = toLatentSize(in.mask.to(torch::kFloat32).clamp(0, 1), latentShape).to(model.device());
         softThresholds = softInpaintThresholds(out.timesteps);
         if (inpaintUnet && ((softLatentMask > 0) & (softLatentMask < 1)).any().item<bool>()) {
             softHoldsInpaintUnet = true;

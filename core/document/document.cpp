@@ -4,10 +4,10 @@
 #include "core/document/layer_commands.h"
 #include "core/document/pixel_patch.h"
 #include "core/document/stroke_transaction.h"
+#include "core/imaging/outpaint.h"
 
 #include <QUndoStack>
 #include <algorithm>
-#include <cstring>
 
 namespace inpaint::document {
 
@@ -246,17 +246,15 @@ bool Document::resizeCanvas(const QImage& image, const QPoint& offset, const QIm
     commitActiveStroke();
     if (isNull() || image.isNull() || layerMask.size() != image.size()) return false;
     if (!QRect(QPoint(0, 0), image.size()).contains(QRect(offset, m_image.size()))) return false;
+    const imaging::CanvasExtension grown{offset.x(), image.width() - m_image.width() - offset.x(), offset.y(),
+                                         image.height() - m_image.height() - offset.y()};
     CanvasState after;
     after.image = image;
     for (const MaskLayer& l : m_layers) {
         MaskLayer padded = l;
         padded.visible = false;
-        padded.pixels = QImage(image.size(), QImage::Format_Grayscale8);
+        padded.pixels = imaging::extendMask(l.pixels, grown);
         if (padded.pixels.isNull()) return false;
-        padded.pixels.fill(0);
-        for (int y = 0; y < l.pixels.height(); ++y)
-            std::memcpy(padded.pixels.scanLine(y + offset.y()) + offset.x(), l.pixels.constScanLine(y),
-                        size_t(l.pixels.width()));
         after.layers.push_back(padded);
     }
     MaskLayer added;
