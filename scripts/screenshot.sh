@@ -7,7 +7,11 @@
 #                                            result pending, split view against the original;
 #                                            midrun = the first model of INPAINT_MODELS_PATH running,
 #                                            shot after step 8 with its live preview;
-#                                            compare = the object-removal comparison of those models)
+#                                            compare = the object-removal comparison of those models;
+#                                            outpaint = Extend Canvas 200 px right, then the first model
+#                                            running on the new area, shot after step 8;
+#                                            select = the cup selected with Select Object (GrabCut
+#                                            rectangle, then object strokes), a stroke in progress)
 #   BUILD_DIR=build                          where the editor was built (scripts/build.sh)
 set -euo pipefail
 OUT=$(realpath -m "${1:-${BUILD_DIR:-build}/screenshot.png}")
@@ -28,8 +32,10 @@ case "$MODE" in
   inpaint) args+=(--demo-inpaint) ;;
   split) args+=(--demo-inpaint --split 0.55) ;;
   midrun) args+=(--demo-midrun 8) ;;
+  outpaint) args+=(--demo-outpaint 8) ;;
   compare) args+=(--demo-compare) ;;
-  *) echo "screenshot: unknown MODE '$MODE' (plain, mask, inpaint, split, midrun, compare)" >&2; exit 1 ;;
+  select) args+=(--demo-select) ;;
+  *) echo "screenshot: unknown MODE '$MODE' (plain, mask, inpaint, split, midrun, outpaint, compare, select)" >&2; exit 1 ;;
 esac
 mkdir -p "$(dirname "$OUT")"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}

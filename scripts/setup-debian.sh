@@ -18,9 +18,13 @@ PACKAGES=(
   libyaml-cpp-dev
   # animated WebP export of the denoising steps
   libwebp-dev
+  # OpenRaster (.ora) projects are zip archives
+  libzip-dev
   # fonts for the comparison sheet; GUI tests and screenshots without a display
   fonts-dejavu-core
   xvfb xauth
+  # the .deb (scripts/package.sh) and its test: shlibdeps, lintian, AppStream and desktop-entry checks
+  dpkg-dev lintian appstream desktop-file-utils man-db
 )
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -32,7 +32,8 @@ bool isCompareKey(int key) { return key == Qt::Key_Backslash || key == Qt::Key_C
 CanvasView::CanvasView(document::Document* doc, QWidget* parent)
     : QWidget(parent), m_doc(doc),
       m_brush(std::make_unique<tools::BrushTool>(doc, tools::BrushMode::Paint)),
-      m_eraser(std::make_unique<tools::BrushTool>(doc, tools::BrushMode::Erase)) {
+      m_eraser(std::make_unique<tools::BrushTool>(doc, tools::BrushMode::Erase)),
+      m_grabCut(std::make_unique<tools::GrabCutTool>(doc)), m_wand(std::make_unique<tools::MagicWandTool>(doc)) {
     setMouseTracking(true);
     setAttribute(Qt::WA_TabletTracking);
     setAttribute(Qt::WA_OpaquePaintEvent);  // paintEvent fills every exposed pixel
@@ -40,6 +41,8 @@ CanvasView::CanvasView(document::Document* doc, QWidget* parent)
     setMinimumSize(200, 150);
     m_brush->setSettings(m_brushSettings);
     m_eraser->setSettings(m_brushSettings);
+    m_grabCut->setSettings(m_selectionSettings);
+    m_wand->setSettings(m_selectionSettings);
     connect(doc, &document::Document::documentReset, this, &CanvasView::onDocumentReset);
     connect(doc, &document::Document::canvasResized, this, &CanvasView::onDocumentReset);
     connect(doc, &document::Document::imageChanged, this, &CanvasView::onImageChanged);
@@ -53,6 +56,7 @@ CanvasView::~CanvasView() {
     // Strokes still open are rolled back by the tools' transactions.
     m_brush->cancel();
     m_eraser->cancel();
+    m_grabCut->cancel();
 }
 
 // --- view ---------------------------------------------------------------------------
@@ -133,15 +137,72 @@ void CanvasView::resizeEvent(QResizeEvent* e) {
 
 // --- tools --------------------------------------------------------------------------
 
-tools::BrushTool* CanvasView::currentTool() {
-    return m_toolKind == ToolKind::Brush ? m_brush.get() : m_eraser.get();
+tools::Tool* CanvasView::currentTool() {
+    switch (m_toolKind) {
+    case ToolKind::Brush: return m_brush.get();
+    case ToolKind::Eraser: return m_eraser.get();
+    case ToolKind::Select: return m_grabCut.get();
+    case ToolKind::Wand: return m_wand.get();
+    }
+    return m_brush.get();
 }
 
 void CanvasView::setToolKind(ToolKind kind) {
     if (kind == m_toolKind) return;
     m_doc->commitActiveStroke();
+    if (m_grabCut->isActive()) {
+        m_grabCut->cancel();
+        updateSelectionBand();
+    }
     m_toolKind = kind;
+    if (m_cursorVisible) update(brushCursorRect(m_cursorPos));  // the ring is for brushes only
     emit toolChanged(kind);
+}
+
+void CanvasView::setSelectionSettings(const tools::SelectionSettings& s) {
+    m_selectionSettings = s;
+    m_selectionSettings.grabCutIterations = std::clamp(s.grabCutIterations, 1, 20);
+    m_selectionSettings.wandTolerance = std::clamp(s.wandTolerance, 0, 255);
+    m_grabCut->setSettings(m_selectionSettings);
+    m_wand->setSettings(m_selectionSettings);
+}
+
+void CanvasView::setGrabCutDragKind(tools::GrabCutTool::DragKind kind) {
+    if (m_grabCut->isActive()) {
+        m_grabCut->cancel();
+        updateSelectionBand();
+    }
+    m_grabCut->setDragKind(kind);
+}
+
+imaging::SelectionMode CanvasView::selectionModeFor(Qt::KeyboardModifiers mods) {
+    if (mods & (Qt::AltModifier | Qt::ControlModifier)) return imaging::SelectionMode::Subtract;
+    if (mods & Qt::ShiftModifier) return imaging::SelectionMode::Add;
+    return imaging::SelectionMode::Replace;
+}
+
+void CanvasView::reportSelectionTool() {
+    const QString error = m_toolKind == ToolKind::Select ? m_grabCut->lastError() : m_wand->lastError();
+    const QString done = m_toolKind == ToolKind::Select ? m_grabCut->lastMessage() : m_wand->lastMessage();
+    if (!error.isEmpty()) emit statusMessage(error);
+    else if (!done.isEmpty()) emit statusMessage(done);
+}
+
+QRect CanvasView::selectionBandWidgetRect() const {
+    if (!m_grabCut->isActive()) return {};
+    const QRectF band = m_grabCut->rubberBand();
+    if (!band.isEmpty()) return m_view.toWidget(band).toAlignedRect().adjusted(-3, -3, 3, 3);
+    const QPolygonF pts = m_grabCut->strokePoints();
+    if (pts.isEmpty()) return {};
+    const int pad = int(std::ceil(m_selectionSettings.hintStrokeWidth * m_view.zoom / 2.0)) + 3;
+    return m_view.toWidget(pts.boundingRect()).toAlignedRect().adjusted(-pad, -pad, pad, pad);
+}
+
+void CanvasView::updateSelectionBand() {
+    const QRect now = selectionBandWidgetRect();
+    const QRect dirty = m_bandRect | now;
+    m_bandRect = now;
+    if (!dirty.isEmpty()) update(dirty);
 }
 
 void CanvasView::setBrushSettings(const tools::BrushSettings& s) {
@@ -178,15 +239,20 @@ void CanvasView::shrinkBrush() {
     setBrushSize(std::min(s - 1.0, std::round(s / 1.2)));
 }
 
-bool CanvasView::isStrokeActive() const { return m_brush->isActive() || m_eraser->isActive(); }
+bool CanvasView::isStrokeActive() const {
+    return m_brush->isActive() || m_eraser->isActive() || m_grabCut->isActive();
+}
 
 void CanvasView::cancelStroke() {
     m_brush->cancel();
     m_eraser->cancel();
+    m_grabCut->cancel();
+    updateSelectionBand();
     m_tabletStroke = false;
 }
 
-bool CanvasView::beginStroke(const QPointF& widgetPos, qreal pressure, bool hasPressure) {
+bool CanvasView::beginStroke(const QPointF& widgetPos, qreal pressure, bool hasPressure,
+                             Qt::KeyboardModifiers mods) {
     if (m_doc->isNull()) return false;
     const int layer = m_doc->activeLayerIndex();
     if (layer < 0) {
@@ -202,15 +268,27 @@ bool CanvasView::beginStroke(const QPointF& widgetPos, qreal pressure, bool hasP
         m_overlaysOverPreview = true;  // painting again: the mask must be visible
         update();
     }
-    return currentTool()->begin({m_view.toImage(widgetPos), pressure, hasPressure});
+    m_grabCut->setMode(selectionModeFor(mods));
+    m_wand->setMode(selectionModeFor(mods));
+    const bool started = currentTool()->begin({m_view.toImage(widgetPos), pressure, hasPressure});
+    if (!isBrushKind()) {
+        if (m_toolKind == ToolKind::Wand || !started) reportSelectionTool();
+        updateSelectionBand();
+    }
+    return started;
 }
 
 void CanvasView::continueStroke(const QPointF& widgetPos, qreal pressure, bool hasPressure) {
     currentTool()->motion({m_view.toImage(widgetPos), pressure, hasPressure});
+    if (m_toolKind == ToolKind::Select) updateSelectionBand();
 }
 
 void CanvasView::endStroke(const QPointF& widgetPos, qreal pressure, bool hasPressure) {
     currentTool()->end({m_view.toImage(widgetPos), pressure, hasPressure});
+    if (m_toolKind == ToolKind::Select) {
+        updateSelectionBand();
+        reportSelectionTool();
+    }
 }
 
 // --- preview and compare -------------------------------------------------------------
@@ -393,7 +471,33 @@ void CanvasView::paintEvent(QPaintEvent* e) {
             }
         }
 
-        if (m_cursorVisible && !m_panning && !m_spaceHeld) {
+        if (m_grabCut->isActive()) {  // the rubber band, or the hint stroke being drawn
+            p.save();
+            p.setRenderHint(QPainter::Antialiasing);
+            p.setBrush(Qt::NoBrush);
+            const QRectF band = m_grabCut->rubberBand();
+            if (!band.isEmpty()) {
+                const QRectF w = m_view.toWidget(band).adjusted(0.5, 0.5, -0.5, -0.5);
+                p.setPen(QPen(QColor(0, 0, 0, 220), 1.0));
+                p.drawRect(w);
+                QPen dash(QColor(255, 255, 255, 240), 1.0, Qt::DashLine);
+                dash.setDashPattern({4, 4});
+                p.setPen(dash);
+                p.drawRect(w);
+            } else {
+                const bool object = m_grabCut->dragKind() == tools::GrabCutTool::DragKind::MarkObject;
+                QPolygonF w;
+                for (const QPointF& pt : m_grabCut->strokePoints()) w << m_view.toWidget(pt);
+                p.setPen(QPen(object ? QColor(60, 220, 90, 200) : QColor(240, 60, 60, 200),
+                              std::max<qreal>(1.0, m_selectionSettings.hintStrokeWidth * m_view.zoom), Qt::SolidLine,
+                              Qt::RoundCap, Qt::RoundJoin));
+                if (w.size() == 1) p.drawPoint(w.first());
+                else p.drawPolyline(w);
+            }
+            p.restore();
+        }
+
+        if (m_cursorVisible && !m_panning && !m_spaceHeld && isBrushKind()) {
             const qreal r = m_brushSettings.size * 0.5 * m_view.zoom;
             p.setRenderHint(QPainter::Antialiasing);
             p.setBrush(Qt::NoBrush);
@@ -449,7 +553,7 @@ void CanvasView::mousePressEvent(QMouseEvent* e) {
         update(brushCursorRect(m_cursorPos));
         return;
     }
-    if (e->button() == Qt::LeftButton) beginStroke(e->position(), 1.0, false);
+    if (e->button() == Qt::LeftButton) beginStroke(e->position(), 1.0, false, e->modifiers());
 }
 
 void CanvasView::mouseMoveEvent(QMouseEvent* e) {
@@ -483,7 +587,7 @@ void CanvasView::tabletEvent(QTabletEvent* e) {
     case QEvent::TabletPress:
         if (e->button() == Qt::LeftButton) {
             setFocus(Qt::MouseFocusReason);
-            m_tabletStroke = beginStroke(e->position(), e->pressure(), true);
+            m_tabletStroke = beginStroke(e->position(), e->pressure(), true, e->modifiers());
         }
         break;
     case QEvent::TabletMove:

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "core/tools/brush_tool.h"
+#include "core/tools/selection_tools.h"
 #include "ui/image_pyramid.h"
 #include "ui/view_transform.h"
 
@@ -25,7 +26,9 @@ namespace inpaint::ui {
 class CanvasView : public QWidget {
     Q_OBJECT
 public:
-    enum class ToolKind { Brush, Eraser };
+    // Select: GrabCut from a dragged rectangle (then refining strokes); Wand: the magic wand.
+    // For both, Shift adds to the layer, Alt or Ctrl subtracts, a plain drag / click replaces.
+    enum class ToolKind { Brush, Eraser, Select, Wand };
 
     // Time spent in paintEvent, for the painting measurements.
     struct PaintStats {
@@ -67,6 +70,12 @@ public:
     void shrinkBrush();  // [
     bool isStrokeActive() const;
     void cancelStroke();
+    const tools::SelectionSettings& selectionSettings() const { return m_selectionSettings; }
+    void setSelectionSettings(const tools::SelectionSettings& s);
+    tools::GrabCutTool::DragKind grabCutDragKind() const { return m_grabCut->dragKind(); }
+    void setGrabCutDragKind(tools::GrabCutTool::DragKind kind);
+    // The selection mode the modifiers at a press stand for (Shift adds, Alt/Ctrl subtracts).
+    static imaging::SelectionMode selectionModeFor(Qt::KeyboardModifiers mods);
 
     // --- overlays, preview and compare ----------------------------------------------
     bool overlaysShown() const { return m_showOverlays; }
@@ -113,8 +122,12 @@ protected:
     void focusOutEvent(QFocusEvent* e) override;
 
 private:
-    tools::BrushTool* currentTool();
-    bool beginStroke(const QPointF& widgetPos, qreal pressure, bool hasPressure);
+    tools::Tool* currentTool();
+    bool isBrushKind() const { return m_toolKind == ToolKind::Brush || m_toolKind == ToolKind::Eraser; }
+    bool beginStroke(const QPointF& widgetPos, qreal pressure, bool hasPressure, Qt::KeyboardModifiers mods = {});
+    void reportSelectionTool();  // the selection tool's error or result, to the status bar
+    void updateSelectionBand();  // repaints the rubber band / hint stroke, old and new extent
+    QRect selectionBandWidgetRect() const;
     void continueStroke(const QPointF& widgetPos, qreal pressure, bool hasPressure);
     void endStroke(const QPointF& widgetPos, qreal pressure, bool hasPressure);
     void setCursorPos(const QPointF& widgetPos, bool visible);
@@ -136,6 +149,10 @@ private:
     tools::BrushSettings m_brushSettings;
     std::unique_ptr<tools::BrushTool> m_brush;
     std::unique_ptr<tools::BrushTool> m_eraser;
+    tools::SelectionSettings m_selectionSettings;
+    std::unique_ptr<tools::GrabCutTool> m_grabCut;
+    std::unique_ptr<tools::MagicWandTool> m_wand;
+    QRect m_bandRect;  // widget pixels of the rubber band as last painted
     bool m_tabletStroke = false;
 
     bool m_spaceHeld = false;

@@ -18,12 +18,15 @@ std::optional<Dialogs::ExtendCanvasChoice> Dialogs::extendCanvas(QWidget* parent
     QDialog dlg(parent);
     dlg.setWindowTitle(QObject::tr("Extend Canvas"));
     auto* form = new QFormLayout(&dlg);
+    dlg.setObjectName(QStringLiteral("extendCanvasDialog"));
     auto* aspect = new QComboBox(&dlg);
+    aspect->setObjectName(QStringLiteral("aspect"));
     aspect->addItem(QObject::tr("Free (pixels per side)"), 0.0);
     for (const auto& [label, value] : {std::pair{"1:1", 1.0}, {"4:3", 4.0 / 3}, {"3:2", 1.5}, {"16:9", 16.0 / 9},
                                        {"3:4", 3.0 / 4}, {"2:3", 2.0 / 3}, {"9:16", 9.0 / 16}})
         aspect->addItem(QString::fromLatin1(label), value);
     auto* anchor = new QComboBox(&dlg);
+    anchor->setObjectName(QStringLiteral("anchor"));
     anchor->addItem(QObject::tr("Centre"), int(imaging::Anchor::Center));
     anchor->addItem(QObject::tr("Top left"), int(imaging::Anchor::TopLeft));
     anchor->addItem(QObject::tr("Top"), int(imaging::Anchor::Top));
@@ -40,6 +43,7 @@ std::optional<Dialogs::ExtendCanvasChoice> Dialogs::extendCanvas(QWidget* parent
     form->addRow(QObject::tr("Keep picture at"), anchor);
     for (int i = 0; i < 4; ++i) {
         sides[i] = new QSpinBox(&dlg);
+        sides[i]->setObjectName(QString::fromLatin1(names[i]).toLower());
         sides[i]->setRange(0, 16384);
         sides[i]->setSuffix(QObject::tr(" px"));
         sides[i]->setSingleStep(64);
@@ -47,17 +51,20 @@ std::optional<Dialogs::ExtendCanvasChoice> Dialogs::extendCanvas(QWidget* parent
         form->addRow(QObject::tr(names[i]), sides[i]);
     }
     auto* prefill = new QComboBox(&dlg);
+    prefill->setObjectName(QStringLiteral("prefill"));
     prefill->addItem(QObject::tr("Edge pixels repeated"), int(imaging::Prefill::Edge));
     prefill->addItem(QObject::tr("Telea (from the surroundings)"), int(imaging::Prefill::Telea));
     prefill->addItem(QObject::tr("Noise"), int(imaging::Prefill::Noise));
     form->addRow(QObject::tr("Pre-fill"), prefill);
     auto* overlap = new QSpinBox(&dlg);
+    overlap->setObjectName(QStringLiteral("overlap"));
     overlap->setRange(0, 512);
     overlap->setValue(16);
     overlap->setSuffix(QObject::tr(" px"));
     overlap->setToolTip(QObject::tr("How far the mask reaches into the old picture, so the seam is painted too"));
     form->addRow(QObject::tr("Overlap"), overlap);
     auto* result = new QLabel(&dlg);
+    result->setObjectName(QStringLiteral("newSize"));
     form->addRow(QObject::tr("New size"), result);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dlg);
     form->addRow(buttons);
@@ -93,7 +100,8 @@ std::optional<Dialogs::ExtendCanvasChoice> Dialogs::extendCanvas(QWidget* parent
 }
 
 QString Dialogs::openFilter() {
-    return QObject::tr("Images (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp);;All files (*)");
+    return QObject::tr("Images and projects (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp *.ora);;"
+                       "OpenRaster projects (*.ora);;All files (*)");
 }
 
 QString Dialogs::saveFilter() {
@@ -107,7 +115,7 @@ QString Dialogs::openImageFile(QWidget* parent, const QString& dir) {
 
 QString Dialogs::openMaskFile(QWidget* parent, const QString& dir) {
     return QFileDialog::getOpenFileName(parent, QObject::tr("Import Mask (white = repaint)"), dir,
-                                        openFilter());
+                                        QObject::tr("Images (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp);;All files (*)"));
 }
 
 QString Dialogs::existingDirectory(QWidget* parent, const QString& caption, const QString& dir) {
@@ -117,6 +125,11 @@ QString Dialogs::existingDirectory(QWidget* parent, const QString& caption, cons
 QString Dialogs::saveImageFile(QWidget* parent, const QString& caption, const QString& suggested) {
     // QFileDialog asks before replacing an existing file (no DontConfirmOverwrite).
     return QFileDialog::getSaveFileName(parent, caption, suggested, saveFilter());
+}
+
+QString Dialogs::saveProjectFile(QWidget* parent, const QString& suggested) {
+    return QFileDialog::getSaveFileName(parent, QObject::tr("Save Project As"), suggested,
+                                        QObject::tr("OpenRaster project (*.ora)"));
 }
 
 QMessageBox::StandardButton Dialogs::ask(QWidget* parent, const QString& title, const QString& text,

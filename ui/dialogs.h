@@ -22,6 +22,8 @@ public:
     virtual QString openMaskFile(QWidget* parent, const QString& dir);
     // Asks before replacing an existing file.
     virtual QString saveImageFile(QWidget* parent, const QString& caption, const QString& suggested);
+    // File ▸ Save Project As: an OpenRaster file name (asks before replacing one).
+    virtual QString saveProjectFile(QWidget* parent, const QString& suggested);
     virtual QMessageBox::StandardButton ask(QWidget* parent, const QString& title, const QString& text,
                                             QMessageBox::StandardButtons buttons,
                                             QMessageBox::StandardButton defaultButton);

@@ -2,6 +2,7 @@
 #include "ui/document_files.h"
 
 #include "core/document/document.h"
+#include "core/document/ora_project.h"
 #include "core/imaging/image_io.h"
 #include "ui/dialogs.h"
 
@@ -77,6 +78,8 @@ void DocumentFiles::rebuildRecentMenu() {
 
 QString DocumentFiles::displayName() const {
     if (m_doc->isNull()) return {};
+    if (const QString project = m_project.path ? m_project.path() : QString(); !project.isEmpty())
+        return QFileInfo(project).fileName();
     if (!m_doc->savePath().isEmpty()) return QFileInfo(m_doc->savePath()).fileName();
     if (!m_doc->sourcePath().isEmpty()) return QFileInfo(m_doc->sourcePath()).fileName();
     return m_pastedName.isEmpty() ? tr("Pasted image") : m_pastedName;
@@ -85,6 +88,13 @@ QString DocumentFiles::displayName() const {
 bool DocumentFiles::maybeKeepChanges() {
     if (m_doc->isNull()) return true;
     m_doc->commitActiveStroke();
+    if (m_project.path && !m_project.path().isEmpty() && m_doc->isModified()) {
+        const auto b = m_dialogs->ask(m_window, tr("Unsaved changes"),
+                                      tr("The project “%1” has changes that are not saved. Save them first?").arg(displayName()),
+                                      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+        if (b == QMessageBox::Save) return m_project.save && m_project.save();
+        return b == QMessageBox::Discard;
+    }
     if (m_doc->isImageModified()) {
         const auto b = m_dialogs->ask(m_window, tr("Unsaved changes"),
                                       tr("“%1” has changes that are not saved. Save them first?").arg(displayName()),
@@ -110,6 +120,13 @@ bool DocumentFiles::openWithDialog() {
 
 bool DocumentFiles::openFile(const QString& path) {
     if (!maybeKeepChanges()) return false;
+    if (document::isOraPath(path) && m_project.open) {
+        if (!m_project.open(path)) return false;
+        m_pastedName.clear();
+        rememberDir(path);
+        addRecentFile(path);
+        return true;
+    }
     QString error;
     const QImage image = imaging::loadImage(path, &error);
     if (image.isNull()) {
@@ -212,6 +229,7 @@ bool DocumentFiles::writeImage(const QString& path, bool becomesSaveTarget) {
 bool DocumentFiles::save() {
     if (m_doc->isNull()) return false;
     m_doc->commitActiveStroke();
+    if (m_project.path && !m_project.path().isEmpty() && m_project.save) return m_project.save();
     // Never over the opened file without the person having chosen it in Save As.
     if (m_doc->savePath().isEmpty()) return saveAs();
     return writeImage(m_doc->savePath(), true);

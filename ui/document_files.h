@@ -35,6 +35,16 @@ public:
 
     void setDialogs(Dialogs* dialogs) { m_dialogs = dialogs; }
 
+    // Projects (.ora, ProjectFiles): opening a .ora by any route calls `open`; while `path` gives a
+    // project file, Save and the "keep changes?" question save the project with `save` (which
+    // returns when it is on disk).
+    struct ProjectHooks {
+        std::function<bool(const QString&)> open;
+        std::function<bool()> save;
+        std::function<QString()> path;
+    };
+    void setProjectHooks(ProjectHooks hooks) { m_project = std::move(hooks); }
+
     // Each returns false after telling the person why (or when they cancelled).
     bool openFile(const QString& path);  // asks about unsaved changes first
     bool openImage(const QImage& image, const QString& displayName);  // e.g. a pasted image
@@ -79,6 +89,7 @@ private:
     RecipeProvider m_recipe;
     QMenu* m_recentMenu = nullptr;
     QString m_pastedName;
+    ProjectHooks m_project;
 };
 
 }  // namespace inpaint::ui

@@ -8,9 +8,11 @@
 #include "core/jobs/job_handle.h"
 #include "core/jobs/recipe.h"
 #include "ui/brush_options.h"
+#include "ui/selection_options.h"
 #include "ui/canvas_view.h"
 #include "ui/dialogs.h"
 #include "ui/document_files.h"
+#include "ui/project_files.h"
 #include "ui/model_catalogue.h"
 #include "ui/recipe_offer.h"
 #include "ui/generation_controller.h"
@@ -86,6 +88,10 @@ MainWindow::MainWindow(jobs::BackendFactory factory, QWidget* parent)
     m_models = new ModelCatalogue(this);
     m_recipe = new RecipeOffer(m_prompt, m_models, m_dialogs.get(), this, this);
     m_files = new DocumentFiles(m_doc, m_dialogs.get(), this, [this] { return m_recipe->text(m_doc->size()); }, this);
+    m_projects = new ProjectFiles(m_doc, m_strip, m_dialogs.get(), this, this);
+    m_files->setProjectHooks({[this](const QString& path) { return m_projects->openProject(path); },
+                              [this] { return m_projects->saveProject(/*wait=*/true); },
+                              [this] { return m_projects->projectPath(); }});
 
     buildActions();
     buildMenus();
@@ -123,6 +129,7 @@ void MainWindow::setDialogs(std::unique_ptr<Dialogs> dialogs) {
     m_dialogs = std::move(dialogs);
     m_layers->setDialogs(m_dialogs.get());
     m_files->setDialogs(m_dialogs.get());
+    m_projects->setDialogs(m_dialogs.get());
     m_recipe->setDialogs(m_dialogs.get());
 }
 
@@ -147,6 +154,19 @@ bool MainWindow::pasteFromClipboard() { return m_files->pasteFromClipboard(); }
 bool MainWindow::save() { return m_files->save(); }
 bool MainWindow::saveAs() { return m_files->saveAs(); }
 bool MainWindow::exportImage() { return m_files->exportImage(); }
+bool MainWindow::saveProject() { return m_projects->saveProject(); }
+bool MainWindow::saveProjectAs() { return m_projects->saveProjectAs(); }
+
+bool MainWindow::enableAutosave(const QString& dir, int seconds) {
+    if (seconds <= 0) {
+        bool ok = false;
+        seconds = qEnvironmentVariableIntValue("INPAINT_AUTOSAVE_SECONDS", &ok);
+        if (!ok || seconds <= 0) seconds = 120;
+    }
+    return m_projects->enableAutosave(dir.isEmpty() ? ProjectFiles::defaultAutosaveDir() : dir, seconds);
+}
+
+bool MainWindow::offerRestore() { return m_projects->offerRestore(); }
 bool MainWindow::importMask() { return m_files->importMask(); }
 bool MainWindow::exportMask() { return m_files->exportMask(); }
 bool MainWindow::maybeKeepChanges() { return m_files->maybeKeepChanges(); }
@@ -189,6 +209,12 @@ void MainWindow::buildActions() {
             &QAction::triggered, m_files, &DocumentFiles::save);
     connect(makeAction("saveAs", "save-as", tr("Save &As…"), tr("Save the image under a new name"), QKeySequence::SaveAs),
             &QAction::triggered, m_files, &DocumentFiles::saveAs);
+    connect(makeAction("saveProject", "save", tr("Save &Project"),
+                       tr("Save the image, the mask layers and the kept results as an OpenRaster project (.ora)"),
+                       QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_S)),
+            &QAction::triggered, this, &MainWindow::saveProject);
+    connect(makeAction("saveProjectAs", "save-as", tr("Save Project A&s…"), tr("Save the project under a new name")),
+            &QAction::triggered, this, &MainWindow::saveProjectAs);
     connect(makeAction("export", "export", tr("&Export Image…"), tr("Write a copy of the image (PNG, JPEG, WebP, TIFF, BMP)"),
                        QKeySequence(Qt::CTRL | Qt::Key_E)),
             &QAction::triggered, m_files, &DocumentFiles::exportImage);
@@ -224,6 +250,19 @@ void MainWindow::buildActions() {
     toolGroup->addAction(eraser);
     connect(brush, &QAction::triggered, this, [this] { m_canvas->setToolKind(CanvasView::ToolKind::Brush); });
     connect(eraser, &QAction::triggered, this, [this] { m_canvas->setToolKind(CanvasView::ToolKind::Eraser); });
+    QAction* selectRect = makeAction("selectRect", "select-rect", tr("&Select Object"),
+                                     tr("Drag a rectangle around an object to select it into the mask (GrabCut); "
+                                        "Shift adds, Alt or Ctrl subtracts"),
+                                     QKeySequence(Qt::Key_R));
+    QAction* magicWand = makeAction("magicWand", "magic-wand", tr("Magic &Wand"),
+                                    tr("Click to select similar pixels into the mask; Shift adds, Alt or Ctrl subtracts"),
+                                    QKeySequence(Qt::Key_W));
+    for (QAction* a : {selectRect, magicWand}) {
+        a->setCheckable(true);
+        toolGroup->addAction(a);
+    }
+    connect(selectRect, &QAction::triggered, this, [this] { m_canvas->setToolKind(CanvasView::ToolKind::Select); });
+    connect(magicWand, &QAction::triggered, this, [this] { m_canvas->setToolKind(CanvasView::ToolKind::Wand); });
     connect(makeAction("brushSmaller", QString(), tr("S&maller Brush"), tr("Make the brush smaller"),
                        QKeySequence(Qt::Key_BracketLeft)),
             &QAction::triggered, m_canvas, &CanvasView::shrinkBrush);
@@ -296,6 +335,8 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     file->addAction(action("save"));
     file->addAction(action("saveAs"));
+    file->addAction(action("saveProject"));
+    file->addAction(action("saveProjectAs"));
     file->addAction(action("export"));
     file->addAction(action("exportAnimation"));
     file->addSeparator();
@@ -341,6 +382,8 @@ void MainWindow::buildMenus() {
     QMenu* tools = menuBar()->addMenu(tr("&Tools"));
     tools->addAction(action("brush"));
     tools->addAction(action("eraser"));
+    tools->addAction(action("selectRect"));
+    tools->addAction(action("magicWand"));
     tools->addSeparator();
     tools->addAction(action("brushSmaller"));
     tools->addAction(action("brushBigger"));
@@ -401,11 +444,25 @@ void MainWindow::buildToolBars() {
     main->setObjectName(QStringLiteral("mainToolBar"));
     main->setIconSize(QSize(20, 20));
     main->setMovable(false);
-    for (const char* n : std::initializer_list<const char*>{"open", "save", nullptr, "undo", "redo", nullptr, "brush", "eraser"}) {
+    for (const char* n : std::initializer_list<const char*>{"open", "save", nullptr, "undo", "redo", nullptr, "brush", "eraser",
+                                                                    "selectRect", "magicWand"}) {
         if (n) main->addAction(action(QString::fromLatin1(n)));
         else main->addSeparator();
     }
-    main->addWidget(m_brushOptions);
+    QAction* brushOptions = main->addWidget(m_brushOptions);
+    // The selection tools' options take the brush options' place while one of them is active.
+    auto* selectionOptions = new SelectionOptions(main);
+    selectionOptions->setSettings(m_canvas->selectionSettings());
+    QAction* selectionOptionsAction = main->addWidget(selectionOptions);
+    selectionOptionsAction->setVisible(false);
+    connect(selectionOptions, &SelectionOptions::settingsChanged, m_canvas, &CanvasView::setSelectionSettings);
+    connect(selectionOptions, &SelectionOptions::dragKindChanged, m_canvas, &CanvasView::setGrabCutDragKind);
+    connect(m_canvas, &CanvasView::toolChanged, this, [brushOptions, selectionOptionsAction, selectionOptions](CanvasView::ToolKind k) {
+        const bool selecting = k == CanvasView::ToolKind::Select || k == CanvasView::ToolKind::Wand;
+        brushOptions->setVisible(!selecting);
+        selectionOptionsAction->setVisible(selecting);
+        selectionOptions->showGrabCut(k == CanvasView::ToolKind::Select);
+    });
     main->addSeparator();
     for (const char* n : {"zoomOut", "zoomIn", "zoomFit", "zoom100"}) main->addAction(action(QString::fromLatin1(n)));
     auto* spacer = new QWidget(main);
@@ -543,7 +600,8 @@ void MainWindow::connectSignals() {
     });
     connect(m_canvas, &CanvasView::statusMessage, this, [this](const QString& t) { statusBar()->showMessage(t, 6000); });
     connect(m_canvas, &CanvasView::toolChanged, this, [this](CanvasView::ToolKind k) {
-        action(k == CanvasView::ToolKind::Brush ? "brush" : "eraser")->setChecked(true);
+        const char* names[] = {"brush", "eraser", "selectRect", "magicWand"};
+        action(QString::fromLatin1(names[int(k)]))->setChecked(true);
     });
     connect(m_canvas, &CanvasView::brushSettingsChanged, m_brushOptions, &BrushOptions::setSettings);
     connect(m_brushOptions, &BrushOptions::settingsChanged, m_canvas, &CanvasView::setBrushSettings);
@@ -578,6 +636,13 @@ void MainWindow::connectSignals() {
     connect(m_controller, &GenerationController::busyChanged, this, &MainWindow::updateActions);
     // Results strip.
     connect(m_controller, &GenerationController::resultReady, m_strip, &ResultsStrip::addResult);
+    connect(m_controller, &GenerationController::resultReady, m_projects, &ProjectFiles::resultKept);
+    connect(m_controller, &GenerationController::applied, m_projects, &ProjectFiles::autosaveNow);
+    connect(m_projects, &ProjectFiles::projectPathChanged, this, &MainWindow::updateTitle);
+    connect(m_projects, &ProjectFiles::statusMessage, this, [this](const QString& text, int ms) {
+        if (text.isEmpty()) statusBar()->clearMessage();
+        else statusBar()->showMessage(text, ms);
+    });
     connect(m_doc, &document::Document::documentReset, m_strip, &ResultsStrip::clear);
     connect(m_doc, &document::Document::documentReset, this, [this] { m_frames.clear(); });
     connect(m_controller, &GenerationController::jobFinished, this, [this](const jobs::InpaintResult& r) {
@@ -704,6 +769,7 @@ CompareWindow* MainWindow::showCompare() {
                     }
                     const PendingResult p{result, settings, m_doc->rect(), m_compare->runSerial(), m_compare->runImageState()};
                     m_strip->addResult(p);
+                    m_projects->resultKept();
                     m_controller->setPending(p);
                 });
     }
@@ -766,6 +832,7 @@ void MainWindow::closeEvent(QCloseEvent* e) {
         return;
     }
     m_controller->cancel();
+    m_projects->discardAutosave();  // a clean exit: nothing to restore next time
     e->accept();
 }
 

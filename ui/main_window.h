@@ -40,6 +40,7 @@ struct ModelEntry;
 class ResultsStrip;
 class CompareWindow;
 class DocumentFiles;
+class ProjectFiles;
 class ModelCatalogue;
 class RecipeOffer;
 
@@ -83,6 +84,14 @@ public:
     ProgressPanel* progressPanel() const { return m_progress; }
     ResultBar* resultBar() const { return m_resultBar; }
     ResultsStrip* resultsStrip() const { return m_strip; }
+    // Projects (.ora) and autosave (ui/project_files.h). The editor's main() turns autosave on and
+    // offers to restore what a crashed session left; tests do the same with their own folder.
+    ProjectFiles* projects() const { return m_projects; }
+    bool saveProject();
+    bool saveProjectAs();
+    // `dir` empty: ProjectFiles::defaultAutosaveDir(); `seconds` <= 0: $INPAINT_AUTOSAVE_SECONDS or 120.
+    bool enableAutosave(const QString& dir = {}, int seconds = 0);
+    bool offerRestore();
     DocumentFiles* files() const { return m_files; }
     ModelCatalogue* modelCatalogue() const { return m_models; }
     RecipeOffer* recipeOffer() const { return m_recipe; }
@@ -132,6 +141,7 @@ private:
     ModelCatalogue* m_models = nullptr;
     RecipeOffer* m_recipe = nullptr;
     DocumentFiles* m_files = nullptr;
+    ProjectFiles* m_projects = nullptr;
 
     QWidget* m_centre = nullptr;
     CanvasView* m_canvas = nullptr;

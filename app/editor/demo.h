@@ -37,6 +37,8 @@ struct DemoOptions {
     bool mask = false;       // --demo-mask (implied by the others)
     bool inpaint = false;    // --demo-inpaint: the classical engine on the demo mask
     int midrunStep = 0;      // --demo-midrun N: the first model, 30 steps, screenshot after step N
+    int outpaintStep = 0;    // --demo-outpaint N: Extend Canvas (200 px right, edge pre-fill), then as midrun
+    bool select = false;     // --demo-select: the cup selected with Select Object (GrabCut rectangle + object strokes)
     bool compare = false;    // --demo-compare: the object-removal comparison, screenshot of that window
     double splitAt = -1.0;   // --split F: the result in split view, line at F (0..1)
     QString screenshotPath;  // --screenshot FILE: save a picture and quit

@@ -68,6 +68,35 @@ void Document::reset(const QImage& image, const QString& sourcePath) {
     updateModified();
 }
 
+void Document::resetToProject(const QImage& image, const QVector<MaskLayer>& layers, int activeIndex,
+                              qreal overlayOpacity, const QString& sourcePath, bool unsaved) {
+    reset(image, sourcePath);  // one empty layer, signals sent
+    if (m_image.isNull() || layers.isEmpty()) return;
+    QVector<MaskLayer> fresh;
+    for (MaskLayer l : layers) {
+        if (l.pixels.size() != m_image.size()) continue;  // the caller checked; never a wrong size
+        l.id = nextId();
+        l.pixels = l.pixels.convertToFormat(QImage::Format_Grayscale8);
+        fresh.push_back(l);
+    }
+    if (fresh.isEmpty()) return;
+    m_layers = fresh;
+    m_activeId = m_layers[std::clamp(activeIndex, 0, int(m_layers.size()) - 1)].id;
+    m_overlayOpacity = std::clamp(overlayOpacity, 0.0, 1.0);
+    if (unsaved) m_savedImageState = ~quint64(0);  // no saved state matches
+    emit layersChanged();
+    emit activeLayerChanged(activeLayerIndex());
+    emit overlayOpacityChanged(m_overlayOpacity);
+    for (int i = 0; i < m_layers.size(); ++i) emit layerPixelsChanged(i, m_image.rect());
+    updateModified();
+}
+
+void Document::markClean() {
+    m_savedImageState = m_imageState;
+    m_undo->setClean();
+    updateModified();
+}
+
 void Document::markSaved(const QString& path) {
     m_savePath = path;
     m_savedImageState = m_imageState;
@@ -229,6 +258,34 @@ void Document::invertLayer(int index) {
     commitActiveStroke();
     if (index < 0 || index >= layerCount()) return;
     m_undo->push(new InvertLayerCommand(this, index));
+}
+
+bool Document::setLayerPixels(int index, const QImage& pixels, const QString& text) {
+    commitActiveStroke();
+    if (index < 0 || index >= layerCount() || pixels.size() != m_image.size()) return false;
+    const QImage next = pixels.convertToFormat(QImage::Format_Grayscale8);
+    const QImage& px = m_layers[index].pixels;
+    // Bounding rectangle of the pixels that differ.
+    int x0 = px.width(), y0 = px.height(), x1 = -1, y1 = -1;
+    for (int y = 0; y < px.height(); ++y) {
+        const uchar* a = px.constScanLine(y);
+        const uchar* b = next.constScanLine(y);
+        int first = -1, last = -1;
+        for (int x = 0; x < px.width(); ++x)
+            if (a[x] != b[x]) {
+                if (first < 0) first = x;
+                last = x;
+            }
+        if (first < 0) continue;
+        x0 = std::min(x0, first);
+        x1 = std::max(x1, last);
+        y0 = std::min(y0, y);
+        y1 = y;
+    }
+    if (x1 < 0) return false;  // nothing changes: no empty undo step
+    const QRect r(QPoint(x0, y0), QPoint(x1, y1));
+    m_undo->push(new LayerPixelsCommand(this, index, r, copyPatch(px, r), copyPatch(next, r), std::nullopt, text));
+    return true;
 }
 
 void Document::applyResult(const QImage& result, const QRect& region, const QString& text) {

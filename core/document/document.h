@@ -29,6 +29,13 @@ public:
     // Starts over with `image` (kept as is): one empty layer "Mask 1", an empty undo stack,
     // not modified. `sourcePath` is where the image came from (may be empty, e.g. a paste).
     void reset(const QImage& image, const QString& sourcePath = {});
+    // Starts over with a saved project's picture and layers (ids are assigned anew; empty `layers`
+    // gives one empty layer as reset() does). `unsaved`: the work is stored nowhere the person
+    // chose (an autosave restored after a crash), so it counts as modified until saved.
+    void resetToProject(const QImage& image, const QVector<MaskLayer>& layers, int activeIndex,
+                        qreal overlayOpacity, const QString& sourcePath, bool unsaved);
+    // Everything as it is now counts as saved (a project file holds it); the Save target stays.
+    void markClean();
     bool isNull() const { return m_image.isNull(); }
     const QImage& image() const { return m_image; }
     QSize size() const { return m_image.size(); }
@@ -67,6 +74,11 @@ public:
     void clearLayer(int index);   // all 0
     void fillLayer(int index);    // all 255 (repaint everything)
     void invertLayer(int index);  // v -> 255 - v
+    // Replaces a layer's pixels with `pixels` (Grayscale8 or convertible, the image's size): a
+    // selection tool's result. One undo step that stores only the bounding rectangle of the
+    // pixels that change (before and after). False, and no undo step, when nothing changes or
+    // the index or size does not fit.
+    bool setLayerPixels(int index, const QImage& pixels, const QString& text);
     // Replaces the base pixels inside `region` with `result`'s (same size and format as the
     // image). Only the region's before/after patches are stored.
     void applyResult(const QImage& result, const QRect& region, const QString& text);
