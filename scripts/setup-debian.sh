@@ -25,6 +25,8 @@ PACKAGES=(
   xvfb xauth
   # the .deb (scripts/package.sh) and its test: shlibdeps, lintian, AppStream and desktop-entry checks
   dpkg-dev lintian appstream desktop-file-utils man-db
+  # test_package traces the installed editor to show it reads nothing from the source tree
+  strace
 )
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -41,14 +41,14 @@ dpkg-deb -x "$deb" "$ROOT"
 ID=io.github.inpaintstudio.InpaintStudio
 expect=(usr/bin/inpaint-studio usr/bin/inpaint-cli usr/bin/inpaint-bench
         usr/share/applications/$ID.desktop usr/share/metainfo/$ID.metainfo.xml
-        usr/share/icons/hicolor/scalable/apps/inpaint-studio.svg
+        usr/share/icons/hicolor/scalable/apps/$ID.svg
         usr/share/man/man1/inpaint-studio.1.gz usr/share/man/man1/inpaint-cli.1.gz usr/share/man/man1/inpaint-bench.1.gz
         usr/share/doc/inpaint-studio/copyright usr/share/doc/inpaint-studio/changelog.Debian.gz)
-for s in 16 22 24 32 48 64 128 256; do expect+=("usr/share/icons/hicolor/${s}x${s}/apps/inpaint-studio.png"); done
+for s in 16 22 24 32 48 64 128 256; do expect+=("usr/share/icons/hicolor/${s}x${s}/apps/$ID.png"); done
 for f in "${expect[@]}"; do [ -s "$ROOT/$f" ] || fail "the package has no $f"; done
 echo "${#expect[@]} expected files present"
 for s in 16 48 256; do
-  dims=$(od -An -tu1 -j16 -N8 "$ROOT/usr/share/icons/hicolor/${s}x${s}/apps/inpaint-studio.png" | awk '{print $3*256+$4 "x" $7*256+$8}')
+  dims=$(od -An -tu1 -j16 -N8 "$ROOT/usr/share/icons/hicolor/${s}x${s}/apps/$ID.png" | awk '{print $3*256+$4 "x" $7*256+$8}')
   [ "$dims" = "${s}x${s}" ] || fail "the ${s}x${s} icon is $dims"
 done
 for b in inpaint-studio inpaint-cli inpaint-bench; do
@@ -59,6 +59,11 @@ echo "== desktop entry, metainfo, MIME, man pages"
 desktop-file-validate "$ROOT/usr/share/applications/$ID.desktop" || fail "desktop-file-validate"
 grep -q "^MimeType=.*image/openraster;" "$ROOT/usr/share/applications/$ID.desktop" || fail "the desktop entry does not claim .ora (image/openraster)"
 appstreamcli validate --no-net "$ROOT/usr/share/metainfo/$ID.metainfo.xml" || fail "appstreamcli validate"
+# One id throughout: the entry's Icon= names the hicolor icons, the metainfo launches the entry.
+icon=$(sed -n 's/^Icon=//p' "$ROOT/usr/share/applications/$ID.desktop")
+[ "$icon" = "$ID" ] && [ -s "$ROOT/usr/share/icons/hicolor/48x48/apps/$icon.png" ] || fail "Icon=$icon is not the installed icon $ID"
+grep -q "<icon type=\"stock\">$ID</icon>" "$ROOT/usr/share/metainfo/$ID.metainfo.xml" || fail "the metainfo's icon is not $ID"
+grep -q "<launchable type=\"desktop-id\">$ID.desktop</launchable>" "$ROOT/usr/share/metainfo/$ID.metainfo.xml" || fail "the metainfo does not launch $ID.desktop"
 for m in inpaint-studio inpaint-cli inpaint-bench; do
   warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$ROOT/usr/share/man/man1/$m.1.gz" 2>&1 >/dev/null || true)
   [ -z "$warnings" ] || fail "man page $m: $warnings"
@@ -67,12 +72,29 @@ done
 echo "== run from the unpacked root"
 out=$("$ROOT/usr/bin/inpaint-cli" --help) || fail "inpaint-cli --help exited $?"
 grep -q "^usage: inpaint-cli <command>" <<<"$out" || fail "inpaint-cli --help printed no usage"
-out=$("$ROOT/usr/bin/inpaint-cli" run --image "$SRC/resources/samples/coffee.png" --mask /nonexistent.png --out "$WORK/x.png" 2>&1) && fail "a missing mask did not fail"
+# The sample is copied out of the source tree, so that nothing the programs read lies under it.
+cp "$SRC/resources/samples/coffee.png" "$WORK/coffee.png"
+out=$("$ROOT/usr/bin/inpaint-cli" run --image "$WORK/coffee.png" --mask /nonexistent.png --out "$WORK/x.png" 2>&1) && fail "a missing mask did not fail"
 echo "inpaint-cli with a missing mask: $out"
 export XDG_RUNTIME_DIR="$WORK/runtime" XDG_STATE_HOME="$WORK/state" QT_QPA_PLATFORM=offscreen
 mkdir -m 700 -p "$XDG_RUNTIME_DIR"
-"$ROOT/usr/bin/inpaint-studio" "$SRC/resources/samples/coffee.png" --demo-mask --size 900x600 --screenshot "$WORK/shot.png" \
-  >"$WORK/editor.log" 2>&1 || { cat "$WORK/editor.log"; fail "the editor's --screenshot exited $?"; }
+# Under strace where it can trace (a container may forbid ptrace): the installed editor must not
+# open, stat or run anything in the source or build tree (resources are compiled in).
+trace=()
+if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
+  trace=(strace -f -qq -e trace=%file -o "$WORK/trace.txt")
+else
+  echo "(strace cannot trace here: the source-tree check is skipped)"
+fi
+rc=0
+(cd "$WORK" && "${trace[@]}" "$ROOT/usr/bin/inpaint-studio" coffee.png --demo-mask --size 900x600 --screenshot "$WORK/shot.png") \
+  >"$WORK/editor.log" 2>&1 || rc=$?
+[ "$rc" -eq 0 ] || { cat "$WORK/editor.log"; fail "the editor's --screenshot exited $rc"; }
+if [ ${#trace[@]} -gt 0 ]; then
+  leaks=$(grep -F -e "\"$SRC/" -e "\"$BUILD/" "$WORK/trace.txt" | grep -vF "\"$WORK/" || true)
+  [ -z "$leaks" ] || fail "the installed editor reads the source or build tree: $(head -n5 <<<"$leaks")"
+  echo "the editor touched $(grep -c . "$WORK/trace.txt") paths, none under $SRC or $BUILD"
+fi
 [ "$(od -An -c -j1 -N3 "$WORK/shot.png" | tr -d ' ')" = "PNG" ] || fail "the screenshot is not a PNG"
 dims=$(od -An -tu1 -j16 -N8 "$WORK/shot.png" | awk '{print $3*256+$4 "x" $7*256+$8}')
 # The window may grow past the asked height to fit its minimum layout; the width is exact.
