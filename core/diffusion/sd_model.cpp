@@ -166,6 +166,11 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
         m->m_description += "; VAE " + options.vae.filename().string();
     }
 
+    // SDXL's UNet (added text/time conditioning) loads at the model level, but no pipeline drives it
+    // yet: refuse such a model here, before any weights are read, rather than at its first step.
+    if (models::UNet2DConditionConfig::fromJson(unet.config, unet.configWhat).hasTextTimeEmbedding())
+        throw models::ConfigError(unet.configWhat + ": an SDXL UNet (addition_embed_type \"text_time\"); the SDXL "
+                                  "pipelines are not supported yet");
     auto place = [&](torch::nn::Module& mod) { mod.to(options.device, options.dtype); mod.eval(); };
     report("text_encoder", 0.05);
     {

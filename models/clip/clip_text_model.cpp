@@ -65,6 +65,14 @@ ClipTextConfig ClipTextConfig::fromJson(const nlohmann::json& json, const std::s
     }
     if (const auto it = j->find("eos_token_id"); it != j->end() && it->is_number_integer())
         c.eosTokenId = it->get<int64_t>();
+    // `architectures` sits at the top level even for a nested CLIPConfig.
+    for (const nlohmann::json* src : {&json, j}) {
+        if (const auto it = src->find("architectures"); it != src->end() && it->is_array())
+            for (const auto& a : *it)
+                if (a.is_string() && a.get<std::string>() == "CLIPTextModelWithProjection") c.withProjection = true;
+    }
+    c.projectionDim = positiveInt(*j, "projection_dim", c.projectionDim, what);
+    if (j != &json) c.projectionDim = positiveInt(json, "projection_dim", c.projectionDim, what);
     if (c.hiddenSize % c.numAttentionHeads != 0)
         throw ConfigError("In the " + what + ", hidden_size " + std::to_string(c.hiddenSize) +
                           " is not divisible by num_attention_heads " + std::to_string(c.numAttentionHeads) + ".");
@@ -164,6 +172,9 @@ ClipTextTransformerImpl::ClipTextTransformerImpl(const ClipTextConfig& c)
 ClipTextModelImpl::ClipTextModelImpl(const ClipTextConfig& c) : m_config(c)
 {
     text_model = register_module("text_model", ClipTextTransformer(c));
+    if (c.withProjection)
+        text_projection = register_module(
+            "text_projection", torch::nn::Linear(torch::nn::LinearOptions(c.hiddenSize, c.projectionDim).bias(false)));
 }
 
 torch::Tensor ClipTextModelImpl::causalMask(int64_t t, const torch::TensorOptions& opts) const
@@ -215,6 +226,7 @@ ClipTextOutput ClipTextModelImpl::forward(const torch::Tensor& inputIds, bool ou
     else eosPos = (ids == m_config.eosTokenId).to(torch::kInt).argmax(-1);
     const auto batch = torch::arange(ids.size(0), ids.options());
     out.pooled = out.lastHiddenState.index({batch, eosPos});
+    if (text_projection) out.textEmbeds = nn::linear(text_projection, out.pooled);
     return out;
 }
 
@@ -248,12 +260,29 @@ ClipTextModel loadClipTextModel(const ClipTextConfig& config, std::map<std::stri
     return model;
 }
 
+ClipTextModel loadClipTextEncoder(const DiffusersFolder& folder, const std::string& component, torch::Device device,
+                                  torch::Dtype dtype, bool preferFp16Weights)
+{
+    const auto configPath = folder.componentConfigPath(component);
+    auto config = ClipTextConfig::fromJson(folder.componentConfig(component),
+                                           component + " config '" + configPath.string() + "'");
+    const std::string cls = folder.componentClass(component);
+    if (cls == "CLIPTextModelWithProjection") config.withProjection = true;
+    else if (cls == "CLIPTextModel") config.withProjection = false;
+    const auto files = folder.weightFiles(component, preferFp16Weights);
+    const std::string what = "the " + component + " (" + files.files.front().string() + ")";
+    return loadClipTextModel(config, folder.loadWeights(component, preferFp16Weights), what, device, dtype);
+}
+
 ClipTextModel loadClipTextModel(const DiffusersFolder& folder, torch::Device device, torch::Dtype dtype,
                                 bool preferFp16Weights)
 {
     const auto configPath = folder.componentConfigPath("text_encoder");
-    const auto config = ClipTextConfig::fromJson(folder.componentConfig("text_encoder"), "text encoder config '" +
-                                                                                            configPath.string() + "'");
+    auto config = ClipTextConfig::fromJson(folder.componentConfig("text_encoder"), "text encoder config '" +
+                                                                                      configPath.string() + "'");
+    const std::string cls = folder.componentClass("text_encoder");
+    if (cls == "CLIPTextModelWithProjection") config.withProjection = true;
+    else if (cls == "CLIPTextModel") config.withProjection = false;
     const auto files = folder.weightFiles("text_encoder", preferFp16Weights);
     const std::string what = "the text encoder (" + files.files.front().string() + ")";
     return loadClipTextModel(config, folder.loadWeights("text_encoder", preferFp16Weights), what, device, dtype);

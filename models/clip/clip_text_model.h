@@ -1,5 +1,6 @@
-// CLIPTextModel (the Stable Diffusion text encoder), a port of transformers 4.36
-// models/clip/modeling_clip.py (CLIPTextTransformer, CLIPEncoderLayer, CLIPAttention, CLIPMLP).
+// CLIPTextModel (the Stable Diffusion text encoder) and CLIPTextModelWithProjection (SDXL's
+// text_encoder_2), a port of transformers 4.36 models/clip/modeling_clip.py (CLIPTextTransformer,
+// CLIPEncoderLayer, CLIPAttention, CLIPMLP; text_projection).
 // Submodules carry transformers' names, so named_parameters() equals the checkpoint keys.
 #pragma once
 
@@ -29,6 +30,11 @@ struct ClipTextConfig {
     std::string hiddenAct = "quick_gelu";  // "quick_gelu" (OpenAI CLIP, SD1) or "gelu" (OpenCLIP, SD2)
     double layerNormEps = 1e-5;
     int64_t eosTokenId = 2;  // 2 (legacy configs): pooled token = argmax id; otherwise first eos
+    // CLIPTextModelWithProjection: a bias-free `text_projection` Linear(hidden_size,
+    // projection_dim) applied to the pooled output (ClipTextOutput::textEmbeds). Set from
+    // config.json's `architectures`; loadClipTextEncoder() lets model_index.json's class decide.
+    bool withProjection = false;
+    int64_t projectionDim = 512;  // transformers' CLIPTextConfig default
 
     // transformers' CLIPTextConfig defaults for missing keys. Throws ConfigError for an
     // unsupported activation / architecture or inconsistent sizes (hidden % heads).
@@ -39,6 +45,7 @@ struct ClipTextOutput {
     torch::Tensor lastHiddenState;            // [B, T, hidden], after final_layer_norm
     torch::Tensor pooled;                     // [B, hidden] at the eos position
     std::vector<torch::Tensor> hiddenStates;  // embeddings + every layer output (if requested)
+    torch::Tensor textEmbeds;                 // [B, projection_dim]: text_projection(pooled); WithProjection only
 };
 
 class ClipMlpImpl : public torch::nn::Module {
@@ -114,7 +121,9 @@ public:
     torch::Tensor encode(const torch::Tensor& inputIds, int clipSkip = 0);
 
     const ClipTextConfig& config() const { return m_config; }
+    bool hasProjection() const { return m_config.withProjection; }
     ClipTextTransformer text_model{nullptr};
+    torch::nn::Linear text_projection{nullptr};  // CLIPTextModelWithProjection only
 
 private:
     torch::Tensor causalMask(int64_t t, const torch::TensorOptions& opts) const;
@@ -130,6 +139,13 @@ TORCH_MODULE(ClipTextModel);
 // and never loads it, and the positions are always 0..T-1.
 ClipTextModel loadClipTextModel(const DiffusersFolder& folder, torch::Device device = torch::kCPU,
                                 torch::Dtype dtype = torch::kFloat32, bool preferFp16Weights = false);
+// Any CLIP text encoder component of a diffusers folder ("text_encoder", "text_encoder_2"). The
+// class in model_index.json (CLIPTextModel / CLIPTextModelWithProjection), when present, decides
+// whether the model has text_projection (as diffusers' from_pretrained does); otherwise the
+// config's `architectures`. Loads strictly, like loadClipTextModel.
+ClipTextModel loadClipTextEncoder(const DiffusersFolder& folder, const std::string& component,
+                                  torch::Device device = torch::kCPU, torch::Dtype dtype = torch::kFloat32,
+                                  bool preferFp16Weights = false);
 // The same from an explicit config and tensor map (`what` names the source in errors).
 ClipTextModel loadClipTextModel(const ClipTextConfig& config, std::map<std::string, torch::Tensor> weights,
                                 const std::string& what, torch::Device device = torch::kCPU,

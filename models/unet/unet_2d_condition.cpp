@@ -22,6 +22,13 @@ UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNet2DConditionConfig& 
     m_convIn = register_module("conv_in", nn::makeConv2d(c.inChannels, c.blockOutChannels[0], 3, 1, 1));
     m_timeEmbedding =
         register_module("time_embedding", unet::TimestepEmbedding(c.blockOutChannels[0], tembDim, m_act));
+    // text_time (SDXL): add_time_proj = Timesteps(addition_time_embed_dim, flip_sin_to_cos,
+    // freq_shift) has no parameters; add_embedding = TimestepEmbedding(projection_class_
+    // embeddings_input_dim, time_embed_dim) with diffusers' default act_fn "silu" (not act_fn).
+    if (c.hasTextTimeEmbedding())
+        m_addEmbedding = register_module(
+            "add_embedding",
+            unet::TimestepEmbedding(c.projectionClassEmbeddingsInputDim, tembDim, nn::Activation::SiLU));
 
     auto blockBase = [&](size_t i) {
         unet::BlockOptions o;
@@ -57,7 +64,7 @@ UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNet2DConditionConfig& 
         unet::BlockOptions o = blockBase(n - 1);
         o.inChannels = c.blockOutChannels.back();
         o.layers = 1;
-        o.transformer.layers = c.transformerLayersPerBlock.back();
+        o.transformer.layers = c.transformerLayersPerBlock.back();  // diffusers: transformer_layers_per_block[-1]
         m_mid = register_module("mid_block", unet::MidBlockCrossAttn(o, c.midBlockScaleFactor));
     }
 
@@ -68,6 +75,7 @@ UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNet2DConditionConfig& 
     for (size_t i = 0; i < n; ++i) {
         const size_t bi = n - 1 - i;  // the matching down block (per-block lists are reversed)
         unet::BlockOptions o = blockBase(bi);
+        o.transformer.layers = c.upTransformerLayers(i);  // reverse_transformer_layers_per_block[i]
         o.prevOutChannels = outCh;
         outCh = rch[i];
         o.outChannels = outCh;
@@ -85,6 +93,41 @@ UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNet2DConditionConfig& 
     m_convOut = register_module("conv_out", nn::makeConv2d(c.blockOutChannels[0], c.outChannels, 3, 1, 1));
     if (m_channelsLast)
         nn::convertConvWeightsToChannelsLast(*this);
+}
+
+torch::Tensor UNet2DConditionModelImpl::addedEmbedding(const UNetAddedCond& added, int64_t batch,
+                                                       torch::Dtype dtype, torch::Device device,
+                                                       const ActivationSink* sink)
+{
+    // diffusers 0.25.1 get_aug_embed, addition_embed_type == "text_time".
+    const auto& c = m_config;
+    const int64_t timeDim = c.additionTimeEmbedDim;
+    const int64_t textDim = c.projectionClassEmbeddingsInputDim - 6 * timeDim;
+    const std::string need = "UNet: this UNet has addition_embed_type \"text_time\" (SDXL) and needs the added "
+                             "conditioning text_embeds [B, " + std::to_string(textDim) + "] and time_ids [B, 6]";
+    if (!added.textEmbeds.defined() || !added.timeIds.defined())
+        throw ConfigError(need + (added.textEmbeds.defined() ? "; time_ids is missing"
+                                  : added.timeIds.defined()  ? "; text_embeds is missing"
+                                                             : "; it was called without them"));
+    auto fitBatch = [&](torch::Tensor t, int64_t width, const char* name) {
+        if (t.dim() != 2 || t.size(1) != width || (t.size(0) != 1 && t.size(0) != batch))
+            throw ConfigError(need + "; got " + name + " of shape " + c10::str(t.sizes()) + " for batch " +
+                              std::to_string(batch));
+        return t.size(0) == batch ? t : t.expand({batch, width});
+    };
+    const torch::Tensor textEmbeds = fitBatch(added.textEmbeds.to(device), textDim, "text_embeds");
+    const torch::Tensor timeIds = fitBatch(added.timeIds.to(device), 6, "time_ids");
+    // add_time_proj(time_ids.flatten()) -> [B*6, D] (float32) -> [B, 6*D]; concat after text_embeds.
+    torch::Tensor timeEmbeds =
+        unet::timestepProjection(timeIds.reshape({-1}), timeDim, c.flipSinToCos, c.freqShift);
+    if (sink)
+        (*sink)("add_time_proj", timeEmbeds);
+    timeEmbeds = timeEmbeds.reshape({batch, -1});
+    torch::Tensor addEmbeds = at::cat({textEmbeds.to(timeEmbeds.scalar_type()), timeEmbeds}, -1).to(dtype);
+    torch::Tensor aug = m_addEmbedding->forward(addEmbeds);
+    if (sink)
+        (*sink)("add_embedding", aug);
+    return aug;
 }
 
 void UNet2DConditionModelImpl::setChannelsLast(bool on)
@@ -110,6 +153,13 @@ void UNet2DConditionModelImpl::loadWeights(const std::map<std::string, torch::Te
 
 torch::Tensor UNet2DConditionModelImpl::forward(const torch::Tensor& sampleIn, const torch::Tensor& timestep,
                                                 const torch::Tensor& context, const ActivationSink* sink)
+{
+    return forward(sampleIn, timestep, context, UNetAddedCond{}, sink);
+}
+
+torch::Tensor UNet2DConditionModelImpl::forward(const torch::Tensor& sampleIn, const torch::Tensor& timestep,
+                                                const torch::Tensor& context, const UNetAddedCond& added,
+                                                const ActivationSink* sink)
 {
     const auto& c = m_config;
     TORCH_CHECK(sampleIn.dim() == 4 && sampleIn.size(1) == c.inChannels, "UNet: sample must be [B, ",
@@ -142,6 +192,8 @@ torch::Tensor UNet2DConditionModelImpl::forward(const torch::Tensor& sampleIn, c
     tEmb = tEmb.to(dtype);
     torch::Tensor emb = m_timeEmbedding->forward(tEmb);
     emit("time_embedding", emb);
+    if (c.hasTextTimeEmbedding())
+        emb = emb + addedEmbedding(added, B, dtype, device, sink);
 
     // 2. pre-process
     torch::Tensor x = m_convIn->forward(sample);
@@ -171,7 +223,10 @@ torch::Tensor UNet2DConditionModelImpl::forward(const torch::Tensor& sampleIn, c
         emit(("up_blocks." + std::to_string(i)).c_str(), x);
     }
 
-    // 6. post-process
+    // 6. post-process. "conv_norm_out" (the GroupNorm alone, before the activation) is computed
+    // separately for a sink only; the model path keeps the fused GroupNorm + activation.
+    if (sink)
+        emit("conv_norm_out", nn::groupNorm(m_convNormOut, x));
     x = m_convOut->forward(nn::groupNormAct(m_convNormOut, x, m_act));
     emit("conv_out", x);
     return x.to(sampleIn.scalar_type()).contiguous();

@@ -27,10 +27,15 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& json
     r.acceptMetadata("sample_size");
     if (r.has("sample_size") && json.at("sample_size").is_number_integer())
         c.sampleSize = json.at("sample_size").get<int64_t>();
-    // Inference-only: dropout never runs. addition_embed_type_num_heads only matters with an
-    // addition_embed_type, which is pinned to null below.
+    // Inference-only: dropout never runs. addition_embed_type_num_heads only matters for the
+    // "text" / "text_image" addition embeddings, which are refused below.
     r.acceptMetadata("dropout");
     r.acceptMetadata("addition_embed_type_num_heads");
+    // EMAModel.save_pretrained leftovers (diffusers/stable-diffusion-xl-1.0-inpainting-0.1 ships
+    // them in unet/config.json; from_config ignores them): no effect on inference.
+    for (const char* k : {"decay", "inv_gamma", "min_decay", "optimization_step", "power", "update_after_step",
+                          "use_ema_warmup"})
+        r.acceptMetadata(k);
 
     c.inChannels = r.getInt("in_channels", c.inChannels);
     c.outChannels = r.getInt("out_channels", c.outChannels);
@@ -84,12 +89,26 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& json
     c.normNumGroups = r.getInt("norm_num_groups", c.normNumGroups);
     c.normEps = r.getDouble("norm_eps", c.normEps);
     c.crossAttentionDim = r.getIntOrList("cross_attention_dim", 1280, n);
+    // An int or one int per down block. diffusers also allows per-layer lists (an "asymmetrical"
+    // UNet, which then needs reverse_transformer_layers_per_block); not supported here.
     c.transformerLayersPerBlock = r.getIntOrList("transformer_layers_per_block", 1, n);
-    r.requireOneOf("reverse_transformer_layers_per_block", {nullptr});
+    if (r.has("reverse_transformer_layers_per_block")) {
+        const auto& v = json.at("reverse_transformer_layers_per_block");
+        if (!v.is_array() || v.size() != n)
+            r.fail("reverse_transformer_layers_per_block",
+                   "must be null or a list of " + std::to_string(n) + " integers (one per up block), got " + v.dump());
+        c.reverseTransformerLayersPerBlock = r.getIntList("reverse_transformer_layers_per_block", {});
+    } else {
+        r.requireOneOf("reverse_transformer_layers_per_block", {nullptr});
+    }
     r.requireOneOf("num_attention_heads", {nullptr});
     c.numAttentionHeads = r.getIntOrList("attention_head_dim", 8, n);
     c.useLinearProjection = r.getBool("use_linear_projection", c.useLinearProjection);
-    c.upcastAttention = r.getBool("upcast_attention", c.upcastAttention);
+    // SDXL's config stores upcast_attention: null, which diffusers treats as false.
+    if (r.has("upcast_attention") || !json.contains("upcast_attention"))
+        c.upcastAttention = r.getBool("upcast_attention", c.upcastAttention);
+    else
+        r.acceptMetadata("upcast_attention");
     if (auto d = r.getOptionalInt("time_embedding_dim"))
         c.timeEmbeddingDim = *d;
 
@@ -98,8 +117,26 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& json
     r.requireOneOf("encoder_hid_dim_type", {nullptr});
     r.requireOneOf("dual_cross_attention", {false});
     r.requireOneOf("class_embed_type", {nullptr});
-    r.requireOneOf("addition_embed_type", {nullptr});
-    r.requireOneOf("addition_time_embed_dim", {nullptr});
+    if (r.has("addition_embed_type")) {
+        const auto& v = json.at("addition_embed_type");
+        if (!v.is_string() || v.get<std::string>() != "text_time")
+            r.fail("addition_embed_type", "= " + v.dump() +
+                                              " is not supported (supported: null, \"text_time\" as in SDXL)");
+        c.additionEmbedType = r.getString("addition_embed_type", "");
+    } else {
+        r.requireOneOf("addition_embed_type", {nullptr});
+    }
+    if (c.hasTextTimeEmbedding()) {
+        if (!r.has("addition_time_embed_dim"))
+            r.fail("addition_time_embed_dim", "is required with addition_embed_type \"text_time\"");
+        if (!r.has("projection_class_embeddings_input_dim"))
+            r.fail("projection_class_embeddings_input_dim", "is required with addition_embed_type \"text_time\"");
+        c.additionTimeEmbedDim = r.getInt("addition_time_embed_dim", 0);
+        c.projectionClassEmbeddingsInputDim = r.getInt("projection_class_embeddings_input_dim", 0);
+    } else {
+        r.requireOneOf("addition_time_embed_dim", {nullptr});
+        r.requireOneOf("projection_class_embeddings_input_dim", {nullptr});
+    }
     r.requireOneOf("num_class_embeds", {nullptr});
     r.requireOneOf("resnet_time_scale_shift", {"default"});
     r.requireOneOf("resnet_skip_time_act", {false});
@@ -110,7 +147,6 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& json
     r.requireOneOf("time_cond_proj_dim", {nullptr});
     r.requireOneOf("conv_in_kernel", {3});
     r.requireOneOf("conv_out_kernel", {3});
-    r.requireOneOf("projection_class_embeddings_input_dim", {nullptr});
     r.requireOneOf("attention_type", {"default"});
     r.requireOneOf("class_embeddings_concat", {false});
     r.requireOneOf("mid_block_only_cross_attention", {nullptr, false});
@@ -152,6 +188,22 @@ void UNet2DConditionConfig::validate(const std::string& what) const
     constexpr int64_t kMaxSize = 65536, kMaxLayers = 64;
     if (inChannels > kMaxSize || outChannels > kMaxSize || normNumGroups > kMaxSize || timeEmbeddingDim > kMaxSize)
         bad("in_channels, out_channels, norm_num_groups and time_embedding_dim must be at most 65536");
+    if (!additionEmbedType.empty() && additionEmbedType != "text_time")
+        bad("addition_embed_type '" + additionEmbedType + "' is not supported (supported: text_time)");
+    if (hasTextTimeEmbedding()) {
+        if (additionTimeEmbedDim < 1 || additionTimeEmbedDim > kMaxSize)
+            bad("addition_time_embed_dim must be 1 to 65536");
+        if (projectionClassEmbeddingsInputDim <= 6 * additionTimeEmbedDim ||
+            projectionClassEmbeddingsInputDim > kMaxSize)
+            bad("projection_class_embeddings_input_dim = " + std::to_string(projectionClassEmbeddingsInputDim) +
+                " must exceed 6 x addition_time_embed_dim = " + std::to_string(6 * additionTimeEmbedDim) +
+                " (text_embeds width + 6 time ids) and be at most 65536");
+    }
+    if (!reverseTransformerLayersPerBlock.empty() && reverseTransformerLayersPerBlock.size() != n)
+        bad("reverse_transformer_layers_per_block must have one entry per up block");
+    for (const int64_t l : reverseTransformerLayersPerBlock)
+        if (l < 1 || l > kMaxLayers)
+            bad("reverse_transformer_layers_per_block must be 1 to 64");
     for (size_t i = 0; i < n; ++i) {
         const int64_t ch = blockOutChannels[i];
         if (ch < 1 || ch % normNumGroups != 0)

@@ -76,7 +76,10 @@ TEST_CASE(unet_unsupported_values_are_config_errors)
 {
     const std::vector<std::pair<std::string, nlohmann::json>> bad = {
         {"class_embed_type", "timestep"},
-        {"addition_embed_type", "text_time"},
+        {"addition_embed_type", "image"},  // text_time (SDXL) is supported: tests/unet_vae/test_sdxl_golden.cpp
+        {"addition_embed_type", "text_image"},
+        {"addition_time_embed_dim", 256},  // only with addition_embed_type text_time
+        {"projection_class_embeddings_input_dim", 2816},
         {"time_cond_proj_dim", 256},
         {"attention_type", "gated"},
         {"resnet_time_scale_shift", "scale_shift"},
