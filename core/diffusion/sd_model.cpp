@@ -168,7 +168,8 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
 
     // SDXL's UNet (added text/time conditioning) loads at the model level, but no pipeline drives it
     // yet: refuse such a model here, before any weights are read, rather than at its first step.
-    if (models::UNet2DConditionConfig::fromJson(unet.config, unet.configWhat).hasTextTimeEmbedding())
+    const auto unetConfig = models::UNet2DConditionConfig::fromJson(unet.config, unet.configWhat);
+    if (unetConfig.hasTextTimeEmbedding())
         throw models::ConfigError(unet.configWhat + ": an SDXL UNet (addition_embed_type \"text_time\"); the SDXL "
                                   "pipelines are not supported yet");
     auto place = [&](torch::nn::Module& mod) { mod.to(options.device, options.dtype); mod.eval(); };
@@ -179,8 +180,7 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
     }
     report("unet", 0.15);
     {
-        auto cfg = models::UNet2DConditionConfig::fromJson(unet.config, unet.configWhat);
-        m->m_nets->unet = models::UNet2DConditionModel(cfg);
+        m->m_nets->unet = models::UNet2DConditionModel(unetConfig);
         m->m_nets->unet->loadWeights(unet.weights, unet.weightsWhat);
         unet.weights.clear();
         place(*m->m_nets->unet);
