@@ -53,10 +53,27 @@ void validateParams(const PipelineParams& p)
     if (!(p.guidance >= 0.0) || !std::isfinite(p.guidance))
         fail("guidance must be a finite number >= 0 (got " + std::to_string(p.guidance) + ")");
     if (!(p.eta >= 0.0 && p.eta <= 1.0)) fail("eta must be in [0, 1] (got " + std::to_string(p.eta) + ")");
+    auto checkPair = [&](const std::optional<std::array<int64_t, 2>>& v, const char* what, int64_t min) {
+        if (v && ((*v)[0] < min || (*v)[1] < min || (*v)[0] > 65536 || (*v)[1] > 65536))
+            fail(std::string(what) + " must be two numbers from " + std::to_string(min) + " to 65536 (got " +
+                 std::to_string((*v)[0]) + "," + std::to_string((*v)[1]) + ")");
+    };
+    checkPair(p.originalSize, "original size", 1);
+    checkPair(p.cropsCoordsTopLeft, "crops coords top left", 0);
+    checkPair(p.targetSize, "target size", 1);
     // diffusers: init_timestep = min(int(N * strength), N) must leave at least one step.
     if (static_cast<int>(p.steps * p.strength) < 1)
         fail("steps x strength leaves no denoising step (steps " + std::to_string(p.steps) + ", strength " +
              std::to_string(p.strength) + "): raise either");
+}
+
+torch::Tensor sdxlTimeIds(const PipelineParams& p, int64_t height, int64_t width)
+{
+    const std::array<int64_t, 2> size{height, width};
+    const auto o = p.originalSize.value_or(size), c = p.cropsCoordsTopLeft.value_or(std::array<int64_t, 2>{0, 0}),
+               t = p.targetSize.value_or(size);
+    return torch::tensor({float(o[0]), float(o[1]), float(c[0]), float(c[1]), float(t[0]), float(t[1])}, torch::kFloat32)
+        .unsqueeze(0);
 }
 
 std::vector<double> softInpaintThresholds(const std::vector<double>& timesteps)
@@ -109,6 +126,8 @@ void checkInputs(const SdModel& model, const PipelineInputs& in, const PipelineP
 struct PromptEmbeds {
     torch::Tensor promptEmbeds;          // [1, 77, D]
     torch::Tensor negativePromptEmbeds;  // undefined without classifier-free guidance
+    // SDXL only: pooled_prompt_embeds / negative_pooled_prompt_embeds [1, P]
+    torch::Tensor pooledPromptEmbeds, negativePooledPromptEmbeds;
 };
 
 // encode_prompt: the prompt's embeddings and, with guidance, the negative prompt's (None -> "").
@@ -116,6 +135,24 @@ PromptEmbeds encodePrompt(SdModel& model, const std::string& prompt, bool doClas
                           const std::optional<std::string>& negativePrompt, const PipelineParams& params)
 {
     PromptEmbeds e;
+    if (model.isSdxl()) {
+        // StableDiffusionXL*Pipeline.encode_prompt (prompt_conditioning.h, SDXL)
+        PromptEncodeOptions o;
+        o.clipSkip = params.clipSkip;
+        if (doClassifierFreeGuidance) {
+            SdxlCfgConditioning c = encodeCfgPromptsSdxl(model, prompt, negativePrompt, params.a1111Prompt, o);
+            e.promptEmbeds = c.positive.cond;
+            e.pooledPromptEmbeds = c.positive.pooled;
+            e.negativePromptEmbeds = c.negative.cond;
+            e.negativePooledPromptEmbeds = c.negative.pooled;
+        } else {
+            SdxlConditioning c = params.a1111Prompt ? encodePromptSdxlA1111(model, prompt, o)
+                                                    : encodePromptSdxl(model, prompt, o.clipSkip);
+            e.promptEmbeds = c.cond;
+            e.pooledPromptEmbeds = c.pooled;
+        }
+        return e;
+    }
     if (params.a1111Prompt) {
         PromptEncodeOptions o;
         o.clipSkip = params.clipSkip;
@@ -234,7 +271,7 @@ MaskLatents prepareMaskLatents(SdModel& model, const torch::Tensor& mask, const 
 
 torch::Tensor decodeLatents(SdModel& model, const torch::Tensor& latents)
 {
-    torch::Tensor z = latents.to(model.device(), model.dtype()) / model.scalingFactor();
+    torch::Tensor z = latents.to(model.device(), model.vaeDtype()) / model.scalingFactor();
     torch::Tensor x = model.vaeDecode(z);
     return (x.to(torch::kFloat32) / 2 + 0.5).clamp(0, 1).cpu();
 }
@@ -345,6 +382,17 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
                              embeds.negativePromptEmbeds.sizes() == embeds.promptEmbeds.sizes();
     const torch::Tensor cfgContext =
         cfgTogether ? torch::cat({embeds.negativePromptEmbeds, embeds.promptEmbeds}) : torch::Tensor();
+    // SDXL's added conditioning: add_time_ids (negatives the same), and for the batch of 2
+    // cat([negative, positive]) as diffusers.
+    const bool sdxl = model.isSdxl();
+    const torch::Tensor timeIds = sdxl ? sdxlTimeIds(p, in.image.size(2), in.image.size(3)) : torch::Tensor();
+    const torch::Tensor cfgPooled = sdxl && cfgTogether
+                                        ? torch::cat({embeds.negativePooledPromptEmbeds, embeds.pooledPromptEmbeds})
+                                        : torch::Tensor();
+    auto unet = [&](const torch::Tensor& sample, double t, const torch::Tensor& context, const torch::Tensor& pooled) {
+        if (!sdxl) return model.unetForward(sample, t, context).to(torch::kFloat32);
+        return model.unetForward(sample, t, context, pooled, timeIds.expand({sample.size(0), 6})).to(torch::kFloat32);
+    };
     for (int64_t i = 0; i < numSteps; ++i) {
         const double t = out.timesteps[i];
         if (cancelled(cancel)) return canceledResult();
@@ -359,18 +407,17 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
         if (doClassifierFreeGuidance) {
             torch::Tensor noisePredUncond, noisePredText;
             if (cfgTogether) {
-                const torch::Tensor both =
-                    model.unetForward(torch::cat({latentModelInput, latentModelInput}), t, cfgContext).to(torch::kFloat32);
+                const torch::Tensor both = unet(torch::cat({latentModelInput, latentModelInput}), t, cfgContext, cfgPooled);
                 noisePredUncond = both.narrow(0, 0, 1);
                 noisePredText = both.narrow(0, 1, 1);
             } else {
-                noisePredUncond = model.unetForward(latentModelInput, t, embeds.negativePromptEmbeds).to(torch::kFloat32);
+                noisePredUncond = unet(latentModelInput, t, embeds.negativePromptEmbeds, embeds.negativePooledPromptEmbeds);
                 if (cancelled(cancel)) return canceledResult();
-                noisePredText = model.unetForward(latentModelInput, t, embeds.promptEmbeds).to(torch::kFloat32);
+                noisePredText = unet(latentModelInput, t, embeds.promptEmbeds, embeds.pooledPromptEmbeds);
             }
             noisePred = noisePredUncond + p.guidance * (noisePredText - noisePredUncond);
         } else {
-            noisePred = model.unetForward(latentModelInput, t, embeds.promptEmbeds).to(torch::kFloat32);
+            noisePred = unet(latentModelInput, t, embeds.promptEmbeds, embeds.pooledPromptEmbeds);
         }
 
         // compute the previous noisy sample x_t -> x_t-1

@@ -5,6 +5,10 @@
 //                the mask are image_latents noised to timesteps[i+1]; clean latents after the last
 //   Blend/Current the seed article's variant (img2img + add_noise(init_latents, noise, t) with the
 //                CURRENT t after every step, the last included)
+// An SDXL model (SdModel::isSdxl) runs the same walks as StableDiffusionXLInpaintPipeline /
+// StableDiffusionXLImg2ImgPipeline: both text encoders and the pooled embedding (encode_prompt,
+// force_zeros_for_empty_prompt), add_time_ids from PipelineParams' micro-conditioning, the VAE in
+// SdModel::vaeDtype (force_upcast); draws and steps are the same as SD's.
 // runPipeline walks StableDiffusionInpaintPipeline.__call__'s numbered steps under its names
 // (pipeline.cpp). Random draws happen in diffusers' order and shapes from one RandomSource (CPU
 // generator, then moved to the device), so a seed gives diffusers' image. Tensors in and out are
@@ -15,6 +19,7 @@
 
 #include <torch/types.h>
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <optional>
@@ -71,7 +76,16 @@ struct PipelineParams {
     // over the last ~30 % of the noise levels, v = 0 never. The mask is not binarised; a mask of
     // only 0 and 1 gives exactly the binary run. Not in diffusers.
     bool softInpaint = false;
+    // SDXL micro-conditioning (diffusers' original_size, crops_coords_top_left, target_size; height
+    // or top first). nullopt: diffusers' defaults, the image's size, (0, 0) and the image's size.
+    // The negative half uses the same ids (the inpaint and img2img pipelines without an aesthetic
+    // score). Ignored by SD 1.x / 2.x models.
+    std::optional<std::array<int64_t, 2>> originalSize, cropsCoordsTopLeft, targetSize;
 };
+
+// SDXL's add_time_ids for an image of height x width: [orig_h, orig_w, top, left, target_h,
+// target_w] as a [1, 6] float32 tensor, with params' overrides.
+torch::Tensor sdxlTimeIds(const PipelineParams& params, int64_t height, int64_t width);
 
 // Soft inpainting's per-step thresholds for a run's timesteps (the tail that strength leaves):
 // threshold_i = t_i / t_0 as ComfyUI's DifferentialDiffusion computes it from the first and the

@@ -363,23 +363,20 @@ torch::Tensor encodeWithFixes(models::ClipTextModel& encoder, const torch::Tenso
 
 }  // namespace
 
-torch::Tensor encodeChunks(const models::ClipTokenizer& tokenizer, models::ClipTextModel& encoder,
-                           const TokenizedPrompt& prompt, int clipSkip, torch::Tensor* unweighted)
+namespace {
+
+// Every chunk through `encodeOne` (ids [1, 77], the chunk) and A1111's "Original" emphasis.
+template <typename EncodeOne>
+torch::Tensor weightedChunks(const models::ClipTokenizer& tokenizer, const TokenizedPrompt& prompt,
+                             torch::Tensor* unweighted, EncodeOne&& encodeOne)
 {
-    const int64_t numLayers = encoder->config().numHiddenLayers;
-    if (clipSkip < 1 || clipSkip > numLayers)
-        throw models::ConfigError("Clip skip " + std::to_string(clipSkip) + " is out of range: this text encoder has " +
-                                  std::to_string(numLayers) + " layers, so it takes 1 to " + std::to_string(numLayers) +
-                                  ".");
     c10::InferenceMode guard;
     const auto ids = encoderInputIds(tokenizer, prompt);
     std::vector<torch::Tensor> zs, raw;
     for (size_t c = 0; c < prompt.chunks.size(); ++c) {
         const auto& chunk = prompt.chunks[c];
         const auto chunkIds = ids.slice(0, static_cast<int64_t>(c), static_cast<int64_t>(c) + 1);
-        torch::Tensor z = chunk.fixes.empty()
-                              ? encoder->encode(chunkIds, clipSkip - 1)
-                              : encodeWithFixes(encoder, chunkIds, chunk.fixes, static_cast<int>(numLayers) - (clipSkip - 1));
+        const torch::Tensor z = encodeOne(chunkIds, chunk);
         if (unweighted) raw.push_back(z);
         // Original emphasis in float32 (A1111's multipliers are a float32 tensor).
         std::vector<float> m(chunk.multipliers.begin(), chunk.multipliers.end());
@@ -395,6 +392,23 @@ torch::Tensor encodeChunks(const models::ClipTokenizer& tokenizer, models::ClipT
     }
     if (unweighted) *unweighted = torch::cat(raw, 1);
     return torch::cat(zs, 1);
+}
+
+}  // namespace
+
+torch::Tensor encodeChunks(const models::ClipTokenizer& tokenizer, models::ClipTextModel& encoder,
+                           const TokenizedPrompt& prompt, int clipSkip, torch::Tensor* unweighted)
+{
+    const int64_t numLayers = encoder->config().numHiddenLayers;
+    if (clipSkip < 1 || clipSkip > numLayers)
+        throw models::ConfigError("Clip skip " + std::to_string(clipSkip) + " is out of range: this text encoder has " +
+                                  std::to_string(numLayers) + " layers, so it takes 1 to " + std::to_string(numLayers) +
+                                  ".");
+    return weightedChunks(tokenizer, prompt, unweighted, [&](const torch::Tensor& chunkIds, const PromptChunk& chunk) {
+        return chunk.fixes.empty()
+                   ? encoder->encode(chunkIds, clipSkip - 1)
+                   : encodeWithFixes(encoder, chunkIds, chunk.fixes, static_cast<int>(numLayers) - (clipSkip - 1));
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -452,6 +466,136 @@ CfgConditioning encodeCfgPromptsA1111(const models::ClipTokenizer& tokenizer, mo
     if (out.positive.cond.size(1) != out.negative.cond.size(1)) {
         const auto empty = encodeEmptyChunk(tokenizer, encoder, options.clipSkip);
         matchChunkCounts(out.positive.cond, out.negative.cond, empty);
+    }
+    return out;
+}
+
+}  // namespace inpaint::diffusion
+
+// ---------------------------------------------------------------------------------------------
+// SDXL
+
+namespace inpaint::diffusion {
+
+namespace {
+
+// hidden_states[-fromEnd] of an SDXL text encoder, checked against its depth.
+int checkedFromEnd(models::ClipTextModel& encoder, int clipSkip, const char* which)
+{
+    const int64_t layers = encoder->config().numHiddenLayers;
+    if (clipSkip < 1 || clipSkip > layers)
+        throw models::ConfigError("Clip skip " + std::to_string(clipSkip) + " is out of range for SDXL: its " + which +
+                                  " text encoder has " + std::to_string(layers) + " layers, so it takes 1 to " +
+                                  std::to_string(layers) + ".");
+    return clipSkip + 1;
+}
+
+// The chunks of one SDXL encoder: hidden_states[-fromEnd], no final_layer_norm, weighted.
+torch::Tensor sdxlChunks(const models::ClipTokenizer& tokenizer, models::ClipTextModel& encoder,
+                         const TokenizedPrompt& prompt, int fromEnd)
+{
+    return weightedChunks(tokenizer, prompt, nullptr, [&](const torch::Tensor& chunkIds, const PromptChunk& chunk) {
+        if (!chunk.fixes.empty())
+            throw models::ConfigError("Textual-inversion embeddings are not supported on SDXL models yet ('" +
+                                      chunk.fixes.front().name + "').");
+        return encoder->hiddenState(chunkIds, fromEnd);
+    });
+}
+
+// pooled_prompt_embeds: text_encoder_2's projected output for one chunk's ids [1, 77].
+torch::Tensor pooledOf(models::ClipTextModel& encoder2, const torch::Tensor& ids)
+{
+    return encoder2->forward(ids).textEmbeds;
+}
+
+}  // namespace
+
+SdxlConditioning encodePromptSdxlA1111(SdModel& model, const std::string& prompt, const PromptEncodeOptions& options)
+{
+    c10::InferenceMode guard;
+    auto& enc1 = model.textEncoder();
+    auto& enc2 = model.textEncoder2();
+    const auto& tok1 = model.tokenizer();
+    const auto& tok2 = model.tokenizer2();
+    const int from1 = checkedFromEnd(enc1, options.clipSkip, "first");
+    const int from2 = checkedFromEnd(enc2, options.clipSkip, "second");
+
+    SdxlConditioning out;
+    out.prompt.networks = extractExtraNetworks(prompt);
+    out.prompt.loras = loraNetworks(out.prompt.networks.networks);
+    out.prompt.tokens = tokenizePromptA1111(tok1, out.prompt.networks.text, nullptr, options.commaPaddingBacktrack);
+    // The second tokenizer splits "!" off as its own token, so its chunks can differ.
+    const TokenizedPrompt tokens2 = tokenizePromptA1111(tok2, out.prompt.networks.text, nullptr, options.commaPaddingBacktrack);
+    torch::Tensor z1 = sdxlChunks(tok1, enc1, out.prompt.tokens, from1);
+    torch::Tensor z2 = sdxlChunks(tok2, enc2, tokens2, from2);
+    if (z1.size(1) != z2.size(1)) {
+        const int64_t chunks = std::max(z1.size(1), z2.size(1)) / (kChunkLength + 2);
+        z1 = padWithEmptyChunks(z1, chunks, sdxlChunks(tok1, enc1, tokenizePromptA1111(tok1, ""), from1));
+        z2 = padWithEmptyChunks(z2, chunks, sdxlChunks(tok2, enc2, tokenizePromptA1111(tok2, ""), from2));
+    }
+    out.cond = torch::cat({z1, z2.to(z1.scalar_type())}, 2);
+    out.prompt.cond = out.cond;
+    // A1111 takes the pooled output of the first chunk, before the emphasis.
+    out.pooled = pooledOf(enc2, encoderInputIds(tok2, tokens2).slice(0, 0, 1));
+    return out;
+}
+
+SdxlConditioning encodePromptSdxl(SdModel& model, const std::string& prompt, int clipSkip)
+{
+    c10::InferenceMode guard;
+    auto& enc1 = model.textEncoder();
+    auto& enc2 = model.textEncoder2();
+    const int from1 = checkedFromEnd(enc1, clipSkip, "first");
+    const int from2 = checkedFromEnd(enc2, clipSkip, "second");
+    const auto device = enc1->text_model->final_layer_norm->weight.device();
+    const auto ids1 = torch::tensor(model.tokenizer().encode(prompt), torch::kInt64).unsqueeze(0).to(device);
+    const auto ids2 = torch::tensor(model.tokenizer2().encode(prompt), torch::kInt64).unsqueeze(0).to(device);
+    SdxlConditioning out;
+    const auto h1 = enc1->hiddenState(ids1, from1);
+    out.cond = torch::cat({h1, enc2->hiddenState(ids2, from2).to(h1.scalar_type())}, 2);
+    out.prompt.cond = out.cond;
+    out.pooled = pooledOf(enc2, ids2);
+    return out;
+}
+
+SdxlConditioning zeroConditioning(const SdxlConditioning& like)
+{
+    SdxlConditioning z;
+    z.cond = torch::zeros_like(like.cond);
+    z.pooled = torch::zeros_like(like.pooled);
+    z.prompt.cond = z.cond;
+    return z;
+}
+
+SdxlCfgConditioning encodeCfgPromptsSdxl(SdModel& model, const std::string& prompt,
+                                         const std::optional<std::string>& negativePrompt, bool a1111,
+                                         const PromptEncodeOptions& options)
+{
+    SdxlCfgConditioning out;
+    out.positive = a1111 ? encodePromptSdxlA1111(model, prompt, options) : encodePromptSdxl(model, prompt, options.clipSkip);
+    // diffusers: a None negative prompt with force_zeros_for_empty_prompt conditions on zeros; A1111
+    // zeroes an empty negative prompt the same way (sd_models_xl, force_zero_negative_prompt).
+    const bool zeros = model.forceZerosForEmptyPrompt() && (!negativePrompt || (a1111 && negativePrompt->empty()));
+    if (zeros) {
+        out.negative = zeroConditioning(out.positive);
+        if (out.positive.cond.size(1) > kChunkLength + 2) {
+            // Longer prompts: A1111 zeroes the negative at its own length (one chunk) and pads it
+            // with empty-prompt chunks, as any shorter conditioning.
+            out.negative.cond = out.negative.cond.slice(1, 0, kChunkLength + 2);
+            auto emptyChunk = encodePromptSdxlA1111(model, "", options).cond;
+            out.negative.cond = padWithEmptyChunks(out.negative.cond, out.positive.cond.size(1) / (kChunkLength + 2), emptyChunk);
+            out.negative.prompt.cond = out.negative.cond;
+        }
+        return out;
+    }
+    // diffusers 0.25.1 encodes the negative prompt at hidden_states[-2] whatever clip_skip is.
+    out.negative = a1111 ? encodePromptSdxlA1111(model, negativePrompt.value_or(std::string()), options)
+                         : encodePromptSdxl(model, negativePrompt.value_or(std::string()), 1);
+    if (out.positive.cond.size(1) != out.negative.cond.size(1)) {
+        const auto empty = encodePromptSdxlA1111(model, "", options).cond;
+        matchChunkCounts(out.positive.cond, out.negative.cond, empty);
+        out.positive.prompt.cond = out.positive.cond;
+        out.negative.prompt.cond = out.negative.cond;
     }
     return out;
 }

@@ -22,6 +22,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -158,5 +159,36 @@ struct CfgConditioning {
 CfgConditioning encodeCfgPromptsA1111(const models::ClipTokenizer& tokenizer, models::ClipTextModel& encoder,
                                       const std::string& prompt, const std::string& negativePrompt,
                                       const PromptEncodeOptions& options = {});
+
+// ---------------------------------------------------------------------------------------------
+// SDXL (StableDiffusionXL*Pipeline.encode_prompt): each text encoder on its own tokenization
+// (tokenizer_2 pads with "!" and splits "!" off), hidden_states[-(clipSkip + 1)] of both without
+// final_layer_norm, concatenated on the feature axis: clip skip 1 is diffusers' default
+// (hidden_states[-2]), 2 is diffusers' clip_skip=1. The pooled embedding is text_encoder_2's
+// projected output (text_embeds). Textual-inversion embeddings are not supported here yet.
+
+struct SdxlConditioning {
+    torch::Tensor cond;          // [1, 77k, D1 + D2] (prompt_embeds)
+    torch::Tensor pooled;        // [1, projection_dim] (pooled_prompt_embeds)
+    PromptConditioning prompt;   // the first tokenizer's chunks, the tags and LoRAs; .cond = cond
+};
+
+// A1111 syntax on both encoders (weights, BREAK, 75-token chunks; the shorter encoder's chunks
+// padded with its empty prompt), pooled from the first chunk before the emphasis, as A1111.
+SdxlConditioning encodePromptSdxlA1111(SdModel& model, const std::string& prompt, const PromptEncodeOptions& options = {});
+// diffusers' encode_prompt for one prompt: plain text truncated at 77 tokens.
+SdxlConditioning encodePromptSdxl(SdModel& model, const std::string& prompt, int clipSkip = 1);
+SdxlConditioning zeroConditioning(const SdxlConditioning& like);
+
+struct SdxlCfgConditioning {
+    SdxlConditioning positive, negative;  // .cond of the same length
+};
+// Both halves of classifier-free guidance. The negative is zeros (prompt embeddings and pooled)
+// when the model's force_zeros_for_empty_prompt holds and the negative prompt is None, or, with
+// a1111, empty; otherwise it is encoded (the diffusers path at hidden_states[-2] whatever the clip
+// skip, as diffusers 0.25.1 does).
+SdxlCfgConditioning encodeCfgPromptsSdxl(SdModel& model, const std::string& prompt,
+                                         const std::optional<std::string>& negativePrompt, bool a1111,
+                                         const PromptEncodeOptions& options = {});
 
 }  // namespace inpaint::diffusion

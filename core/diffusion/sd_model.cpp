@@ -91,8 +91,8 @@ std::string dtypeName(torch::ScalarType t)
 }
 
 struct SdModel::Nets {
-    std::unique_ptr<models::ClipTokenizer> tokenizer;
-    models::ClipTextModel textEncoder{nullptr};
+    std::unique_ptr<models::ClipTokenizer> tokenizer, tokenizer2;
+    models::ClipTextModel textEncoder{nullptr}, textEncoder2{nullptr};
     models::UNet2DConditionModel unet{nullptr};
     models::AutoencoderKL vae{nullptr};
 };
@@ -117,7 +117,7 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
     // Every component as (config, weights under diffusers names): from the folder, or renamed
     // from the single file. The weights are views into the files' mappings until the strict
     // loads below copy them into the modules.
-    models::ComponentSource unet, vae, text;
+    models::ComponentSource unet, vae, text, text2;
     report("tokenizer", 0.0);
     if (models::isSingleFileCheckpoint(root)) {
         const auto file = models::SingleFileCheckpoint::open(root, options.singleFile);
@@ -135,14 +135,41 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
         unet = file.unet();
         vae = file.vae();
         text = file.textEncoder();
+        if (models::isSdxl(m->m_kind))
+            throw models::ConfigError(root.string() + ": an SDXL single-file checkpoint; only SDXL diffusers folders load so far");
         m->m_description = "single file: " + models::describe(file.info()) + "; configs: " + file.configSource() +
                            "; prediction " + file.predictionType() + (file.emaUsed() ? "; EMA weights" : "");
     } else {
         const models::DiffusersFolder folder = models::DiffusersFolder::open(root);
         m->m_kind = folder.detectKind();
-        for (const char* c : {"unet", "vae", "text_encoder", "scheduler"})
+        const auto& index = folder.modelIndex();
+        const bool sdxl = models::isSdxl(m->m_kind);
+        if (sdxl) {
+            // The refiner (stable-diffusion-xl-refiner-1.0) conditions on an aesthetic score instead
+            // of the target size and has only the second text encoder: it re-noises and refines a
+            // base model's output and is not trained to inpaint.
+            const auto ra = index.find("requires_aesthetics_score");
+            if (ra != index.end() && ra->is_boolean() && ra->get<bool>())
+                throw models::ConfigError(root.string() + ": an SDXL refiner (requires_aesthetics_score: aesthetic-score "
+                                          "conditioning, no first text encoder). It only refines an SDXL base model's "
+                                          "output and is not supported: use an SDXL base or inpainting checkpoint");
+            if (const auto fz = index.find("force_zeros_for_empty_prompt"); fz != index.end() && fz->is_boolean())
+                m->m_forceZerosForEmptyPrompt = fz->get<bool>();
+        }
+        std::vector<std::string> needed{"unet", "vae", "text_encoder", "scheduler"};
+        if (sdxl) needed.insert(needed.begin() + 3, "text_encoder_2");
+        for (const auto& c : needed) {
             if (!folder.hasComponent(c))
-                throw models::ConfigError(root.string() + ": model_index.json has no '" + std::string(c) + "' component");
+                throw models::ConfigError(root.string() + ": model_index.json has no '" + c + "' component" +
+                                          (sdxl && c.rfind("text_encoder", 0) == 0
+                                               ? " (an SDXL model needs both text encoders, text_encoder and text_encoder_2)"
+                                               : ""));
+            if (!fs::is_directory(root / c))
+                throw models::ConfigError(root.string() + ": the '" + c + "' folder is missing" +
+                                          (sdxl && c.rfind("text_encoder", 0) == 0
+                                               ? " (an SDXL model needs both text encoders, text_encoder and text_encoder_2)"
+                                               : ""));
+        }
         const fs::path tokDir = root / "tokenizer";
         m->m_nets->tokenizer = std::make_unique<models::ClipTokenizer>(
             fs::is_directory(tokDir) ? models::ClipTokenizer::fromFolder(tokDir) : models::ClipTokenizer::bundled());
@@ -159,6 +186,25 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
         vae = component("vae");
         text = component("text_encoder");
         text.weightsWhat = "the text encoder (" + folder.weightFiles("text_encoder", options.preferFp16Weights).files.front().string() + ")";
+        if (sdxl) {
+            const fs::path tok2 = root / "tokenizer_2";
+            if (fs::is_directory(tok2)) {
+                m->m_nets->tokenizer2 = std::make_unique<models::ClipTokenizer>(models::ClipTokenizer::fromFolder(tok2));
+            } else {
+                models::ClipTokenizer::Specials sp;
+                sp.pad = "!";  // SDXL's tokenizer_2 pads with "!" (id 0)
+                m->m_nets->tokenizer2 = std::make_unique<models::ClipTokenizer>(models::ClipTokenizer::fromData(
+                    models::bundledClipVocabJson(), models::bundledClipMerges(), sp, "the bundled CLIP vocabulary"));
+            }
+            text2 = component("text_encoder_2");
+            text2.weightsWhat = "the second text encoder (" +
+                                folder.weightFiles("text_encoder_2", options.preferFp16Weights).files.front().string() + ")";
+            // As from_pretrained: the class in model_index.json decides about text_projection.
+            const std::string cls = folder.componentClass("text_encoder_2");
+            if (cls == "CLIPTextModel")
+                throw models::ConfigError(root.string() + ": text_encoder_2 is a CLIPTextModel; SDXL needs a "
+                                          "CLIPTextModelWithProjection (its pooled, projected output conditions the UNet)");
+        }
         m->m_description = "diffusers folder";
     }
     if (!options.vae.empty()) {
@@ -169,29 +215,51 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
     // SDXL's UNet (added text/time conditioning) loads at the model level, but no pipeline drives it
     // yet: refuse such a model here, before any weights are read, rather than at its first step.
     const auto unetConfig = models::UNet2DConditionConfig::fromJson(unet.config, unet.configWhat);
-    if (unetConfig.hasTextTimeEmbedding())
-        throw models::ConfigError(unet.configWhat + ": an SDXL UNet (addition_embed_type \"text_time\"); the SDXL "
-                                  "pipelines are not supported yet");
-    auto place = [&](torch::nn::Module& mod) { mod.to(options.device, options.dtype); mod.eval(); };
+    if (unetConfig.hasTextTimeEmbedding() != models::isSdxl(m->m_kind))
+        throw models::ConfigError(unet.configWhat + ": the UNet's addition_embed_type does not fit the model's family (" +
+                                  models::toString(m->m_kind) + ")");
+    auto place = [&](torch::nn::Module& mod, torch::ScalarType dt) { mod.to(options.device, dt); mod.eval(); };
     report("text_encoder", 0.05);
     {
         const auto cfg = models::ClipTextConfig::fromJson(text.config, "text encoder config (" + text.configWhat + ")");
         m->m_nets->textEncoder = models::loadClipTextModel(cfg, std::move(text.weights), text.weightsWhat, options.device, options.dtype);
+    }
+    if (models::isSdxl(m->m_kind)) {
+        auto cfg = models::ClipTextConfig::fromJson(text2.config, "second text encoder config (" + text2.configWhat + ")");
+        cfg.withProjection = true;
+        // The UNet's add_embedding takes the pooled projection and 6 sinusoidal time ids.
+        const int64_t expected = 6 * unetConfig.additionTimeEmbedDim + cfg.projectionDim;
+        if (unetConfig.projectionClassEmbeddingsInputDim != expected) {
+            const bool refiner = unetConfig.projectionClassEmbeddingsInputDim == 5 * unetConfig.additionTimeEmbedDim + cfg.projectionDim;
+            throw models::ConfigError(
+                unet.configWhat + ": projection_class_embeddings_input_dim " +
+                std::to_string(unetConfig.projectionClassEmbeddingsInputDim) + " does not fit 6 time ids x " +
+                std::to_string(unetConfig.additionTimeEmbedDim) + " + the second text encoder's projection_dim " +
+                std::to_string(cfg.projectionDim) + " = " + std::to_string(expected) +
+                (refiner ? ": this is an SDXL refiner UNet (5 ids with an aesthetic score), which is not supported" : ""));
+        }
+        m->m_nets->textEncoder2 =
+            models::loadClipTextModel(cfg, std::move(text2.weights), text2.weightsWhat, options.device, options.dtype);
     }
     report("unet", 0.15);
     {
         m->m_nets->unet = models::UNet2DConditionModel(unetConfig);
         m->m_nets->unet->loadWeights(unet.weights, unet.weightsWhat);
         unet.weights.clear();
-        place(*m->m_nets->unet);
+        place(*m->m_nets->unet, options.dtype);
     }
     report("vae", 0.85);
     {
         auto cfg = models::AutoencoderKLConfig::fromJson(vae.config, vae.configWhat);
+        // diffusers' upcast_vae: an fp16 pipeline runs a force_upcast VAE in fp32 (bf16 has fp32's
+        // range and needs no upcast; diffusers does not upcast it either).
+        m->m_vaeDtype = options.dtype == torch::kFloat16 && cfg.forceUpcast && models::isSdxl(m->m_kind)
+                            ? torch::kFloat32
+                            : options.dtype;
         m->m_nets->vae = models::AutoencoderKL(cfg);
         m->m_nets->vae->loadWeights(vae.weights, vae.weightsWhat);
         vae.weights.clear();
-        place(*m->m_nets->vae);
+        place(*m->m_nets->vae, m->m_vaeDtype);
     }
     report("done", 1.0);
     return m;
@@ -199,6 +267,17 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
 
 const models::ClipTokenizer& SdModel::tokenizer() const { return *m_nets->tokenizer; }
 models::ClipTextModel& SdModel::textEncoder() { return m_nets->textEncoder; }
+bool SdModel::hasTextEncoder2() const { return static_cast<bool>(m_nets->textEncoder2); }
+const models::ClipTokenizer& SdModel::tokenizer2() const
+{
+    if (!m_nets->tokenizer2) throw models::ConfigError(m_root.string() + " has no second tokenizer (not an SDXL model)");
+    return *m_nets->tokenizer2;
+}
+models::ClipTextModel& SdModel::textEncoder2()
+{
+    if (!m_nets->textEncoder2) throw models::ConfigError(m_root.string() + " has no second text encoder (not an SDXL model)");
+    return m_nets->textEncoder2;
+}
 models::UNet2DConditionModel& SdModel::unet() { return m_nets->unet; }
 models::AutoencoderKL& SdModel::vae() { return m_nets->vae; }
 LoraState& SdModel::loras()
@@ -215,7 +294,9 @@ int64_t SdModel::memoryBytes() const
     int64_t total = 0;
     for (torch::nn::Module* mod : {static_cast<torch::nn::Module*>(m_nets->unet.get()),
                                    static_cast<torch::nn::Module*>(m_nets->vae.get()),
-                                   static_cast<torch::nn::Module*>(m_nets->textEncoder.get())}) {
+                                   static_cast<torch::nn::Module*>(m_nets->textEncoder.get()),
+                                   static_cast<torch::nn::Module*>(m_nets->textEncoder2.get())}) {
+        if (!mod) continue;
         for (const auto& p : mod->parameters()) total += p.numel() * static_cast<int64_t>(p.element_size());
         for (const auto& b : mod->buffers()) total += b.numel() * static_cast<int64_t>(b.element_size());
     }
@@ -250,6 +331,18 @@ torch::Tensor SdModel::unetForward(const torch::Tensor& sample, double timestep,
                                  encoderHiddenStates.to(m_options.device, m_options.dtype));
 }
 
+torch::Tensor SdModel::unetForward(const torch::Tensor& sample, double timestep, const torch::Tensor& encoderHiddenStates,
+                                   const torch::Tensor& textEmbeds, const torch::Tensor& timeIds)
+{
+    c10::InferenceMode guard;
+    torch::Tensor t = torch::full({sample.size(0)}, timestep, torch::TensorOptions().dtype(torch::kFloat32).device(m_options.device));
+    models::UNetAddedCond added;
+    added.textEmbeds = textEmbeds.to(m_options.device, m_options.dtype);
+    added.timeIds = timeIds.to(m_options.device, torch::kFloat32);  // sizes stay exact (bf16 is not, above 256)
+    return m_nets->unet->forward(sample.to(m_options.device, m_options.dtype), t,
+                                 encoderHiddenStates.to(m_options.device, m_options.dtype), added);
+}
+
 VaeTiling parseVaeTiling(const std::string& name)
 {
     if (name == "auto" || name.empty()) return VaeTiling::Auto;
@@ -278,7 +371,7 @@ int64_t SdModel::vaeDecodeBytes(int64_t height, int64_t width) const
     // against a measured peak.
     const auto& ch = m_nets->vae->config().blockOutChannels;
     const int64_t widest = ch.size() >= 2 ? std::max(ch[0], ch[1]) : ch[0];
-    return 3 * widest * height * width * static_cast<int64_t>(c10::elementSize(m_options.dtype));
+    return 3 * widest * height * width * static_cast<int64_t>(c10::elementSize(m_vaeDtype));
 }
 
 namespace {
@@ -301,7 +394,7 @@ int64_t availableMemory()
 models::LatentDistribution SdModel::vaeEncode(const torch::Tensor& image)
 {
     c10::InferenceMode guard;
-    const torch::Tensor x = image.to(m_options.device, m_options.dtype);
+    const torch::Tensor x = image.to(m_options.device, m_vaeDtype);
     if (tilesVae(x.size(2), x.size(3))) return m_nets->vae->tiledEncode(x);
     return m_nets->vae->encode(x);
 }
@@ -309,7 +402,7 @@ models::LatentDistribution SdModel::vaeEncode(const torch::Tensor& image)
 torch::Tensor SdModel::vaeDecode(const torch::Tensor& latents)
 {
     c10::InferenceMode guard;
-    const torch::Tensor z = latents.to(m_options.device, m_options.dtype);
+    const torch::Tensor z = latents.to(m_options.device, m_vaeDtype);
     const int64_t f = m_nets->vae->vaeScaleFactor(), h = z.size(2) * f, w = z.size(3) * f;
     if (tilesVae(h, w)) return m_nets->vae->tiledDecode(z);
     if (m_options.device.is_cpu()) {

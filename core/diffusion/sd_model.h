@@ -75,6 +75,14 @@ public:
     // single file's family, configs, prediction type and EMA choice; and the VAE used.
     const std::string& sourceDescription() const { return m_description; }
 
+    // SDXL (base or inpainting): two text encoders, the pooled embedding and the size/crop ids.
+    bool isSdxl() const { return models::isSdxl(m_kind); }
+    // model_index.json's force_zeros_for_empty_prompt (SDXL; true when absent or a single file):
+    // a negative prompt that is None (or empty, in A1111 syntax) conditions on zeros.
+    bool forceZerosForEmptyPrompt() const { return m_forceZerosForEmptyPrompt; }
+    // The VAE's own dtype: the model's, except fp16 with force_upcast (SDXL's VAE overflows in
+    // fp16; diffusers upcasts it to fp32 around encode and decode, and so does this engine).
+    torch::ScalarType vaeDtype() const { return m_vaeDtype; }
     int64_t unetInChannels() const;
     int64_t latentChannels() const;
     int64_t vaeScaleFactor() const;
@@ -88,9 +96,13 @@ public:
     // Token ids [1, 77] for one prompt (CPU, int64).
     torch::Tensor tokenize(const std::string& text) const;
     // Prompt embeddings [1, 77, D] (last_hidden_state, as SD pipelines use), in the model dtype.
+    // SD 1.x / 2.x only (SDXL: sdxl_conditioning.h).
     torch::Tensor encodePrompt(const std::string& text);
     // One UNet evaluation: sample [B, C, h, w] (any float dtype; cast to the model's), timestep.
     torch::Tensor unetForward(const torch::Tensor& sample, double timestep, const torch::Tensor& encoderHiddenStates);
+    // SDXL: with the added conditioning, textEmbeds [B, P] and timeIds [B, 6] (cast here).
+    torch::Tensor unetForward(const torch::Tensor& sample, double timestep, const torch::Tensor& encoderHiddenStates,
+                              const torch::Tensor& textEmbeds, const torch::Tensor& timeIds);
     // Posterior of the VAE encoder for an image [1, 3, H, W] in [-1, 1] (model dtype):
     // vae.encode(image).latent_dist; tiled as vaeTiling() says.
     models::LatentDistribution vaeEncode(const torch::Tensor& image);
@@ -113,6 +125,11 @@ public:
     // which work on them directly. Worker thread, like every other call here.
     const models::ClipTokenizer& tokenizer() const;
     models::ClipTextModel& textEncoder();
+    // SDXL's second tokenizer and text encoder (CLIPTextModelWithProjection, OpenCLIP bigG in the
+    // real models); hasTextEncoder2() is false for SD 1.x / 2.x, where these throw ConfigError.
+    bool hasTextEncoder2() const;
+    const models::ClipTokenizer& tokenizer2() const;
+    models::ClipTextModel& textEncoder2();
     models::UNet2DConditionModel& unet();
     models::AutoencoderKL& vae();
     // The LoRAs merged into this model's weights (lora.h); created on first use. Worker thread.
@@ -126,6 +143,8 @@ private:
     std::string m_description;
     ModelLoadOptions m_options;
     VaeTiling m_vaeTiling = VaeTiling::Auto;
+    bool m_forceZerosForEmptyPrompt = true;
+    torch::ScalarType m_vaeDtype = torch::kFloat32;
     SchedulerConfigSource m_scheduler;
     std::unique_ptr<Nets> m_nets;
     std::unique_ptr<LoraState> m_loras;

@@ -239,6 +239,14 @@ torch::Tensor ClipTextModelImpl::encode(const torch::Tensor& inputIds, int clipS
     return text_model->final_layer_norm(h);
 }
 
+torch::Tensor ClipTextModelImpl::hiddenState(const torch::Tensor& inputIds, int fromEnd)
+{
+    if (fromEnd < 1 || fromEnd > m_config.numHiddenLayers + 1)
+        throw ConfigError("hidden state " + std::to_string(fromEnd) + " from the end is out of range for a text encoder with " +
+                          std::to_string(m_config.numHiddenLayers) + " layers.");
+    return runLayers(inputIds, m_config.numHiddenLayers + 1 - fromEnd, nullptr);
+}
+
 ClipTextModel loadClipTextModel(const ClipTextConfig& config, std::map<std::string, torch::Tensor> weights,
                                 const std::string& what, torch::Device device, torch::Dtype dtype)
 {

@@ -119,6 +119,10 @@ public:
     // The prompt embeddings diffusers computes with `clip_skip`: final_layer_norm applied to
     // hidden_states[-(clipSkip + 1)]; clipSkip 0 = last_hidden_state. Runs only the layers needed.
     torch::Tensor encode(const torch::Tensor& inputIds, int clipSkip = 0);
+    // hidden_states[-fromEnd] as transformers returns it (no final_layer_norm): fromEnd 1 is the
+    // last layer's output, 2 the penultimate (what SDXL conditions on), numHiddenLayers + 1 the
+    // embeddings. Runs only the layers needed. ConfigError outside 1 .. numHiddenLayers + 1.
+    torch::Tensor hiddenState(const torch::Tensor& inputIds, int fromEnd);
 
     const ClipTextConfig& config() const { return m_config; }
     bool hasProjection() const { return m_config.withProjection; }

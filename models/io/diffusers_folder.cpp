@@ -116,6 +116,24 @@ std::string toString(ModelKind kind)
     case ModelKind::Sd2: return "sd2";
     case ModelKind::Sd1Inpaint: return "sd1-inpaint";
     case ModelKind::Sd2Inpaint: return "sd2-inpaint";
+    case ModelKind::Sdxl: return "sdxl";
+    case ModelKind::SdxlInpaint: return "sdxl-inpaint";
+    case ModelKind::Unknown: break;
+    }
+    return "unknown";
+}
+
+bool isSdxl(ModelKind kind) { return kind == ModelKind::Sdxl || kind == ModelKind::SdxlInpaint; }
+
+std::string familyName(ModelKind kind)
+{
+    switch (kind) {
+    case ModelKind::Sd1:
+    case ModelKind::Sd1Inpaint: return "SD 1.x";
+    case ModelKind::Sd2:
+    case ModelKind::Sd2Inpaint: return "SD 2.x";
+    case ModelKind::Sdxl:
+    case ModelKind::SdxlInpaint: return "SDXL";
     case ModelKind::Unknown: break;
     }
     return "unknown";
@@ -282,6 +300,10 @@ ModelKind DiffusersFolder::detectKind() const
 {
     if (!hasComponent("unet") && !isDir(m_root / "unet")) return ModelKind::Unknown;
     const auto unet = componentConfig("unet");
+    // SDXL: the UNet takes the pooled text embedding and the size/crop ids (text_time).
+    bool sdxl = false;
+    if (const auto it = unet.find("addition_embed_type"); it != unet.end() && it->is_string())
+        sdxl = it->get<std::string>() == "text_time";
     // Values of the wrong type make the kind unknown (json::value() would throw json's own error;
     // the UNet loader names the key when the model is loaded).
     int64_t inChannels = 4;
@@ -292,6 +314,11 @@ ModelKind DiffusersFolder::detectKind() const
     int64_t crossDim = 0;
     if (const auto it = unet.find("cross_attention_dim"); it != unet.end() && it->is_number_integer())
         crossDim = it->get<int64_t>();
+    if (sdxl) {
+        if (inChannels == 4) return ModelKind::Sdxl;
+        if (inChannels == 9) return ModelKind::SdxlInpaint;
+        return ModelKind::Unknown;
+    }
     bool sd2 = false;
     if (crossDim == 1024) {
         sd2 = true;

@@ -17,8 +17,13 @@ namespace inpaint::models {
 
 class SafetensorsFile;
 
-enum class ModelKind { Sd1, Sd2, Sd1Inpaint, Sd2Inpaint, Unknown };
-std::string toString(ModelKind kind);  // "sd1", "sd2", "sd1-inpaint", "sd2-inpaint", "unknown"
+enum class ModelKind { Sd1, Sd2, Sd1Inpaint, Sd2Inpaint, Sdxl, SdxlInpaint, Unknown };
+// "sd1", "sd2", "sd1-inpaint", "sd2-inpaint", "sdxl", "sdxl-inpaint", "unknown"
+std::string toString(ModelKind kind);
+bool isSdxl(ModelKind kind);  // Sdxl or SdxlInpaint
+// The family without the inpainting variant, for the model library and recipes: "SD 1.x",
+// "SD 2.x", "SDXL", or "unknown".
+std::string familyName(ModelKind kind);
 
 // The weight files chosen for one component.
 struct WeightFiles {
