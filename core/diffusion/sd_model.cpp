@@ -212,8 +212,8 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
         m->m_description += "; VAE " + options.vae.filename().string();
     }
 
-    // SDXL's UNet (added text/time conditioning) loads at the model level, but no pipeline drives it
-    // yet: refuse such a model here, before any weights are read, rather than at its first step.
+    // The UNet's added text/time conditioning must agree with the family found above (an SDXL UNet
+    // in a folder of another shape, or the reverse, fails here before any weights are read).
     const auto unetConfig = models::UNet2DConditionConfig::fromJson(unet.config, unet.configWhat);
     if (unetConfig.hasTextTimeEmbedding() != models::isSdxl(m->m_kind))
         throw models::ConfigError(unet.configWhat + ": the UNet's addition_embed_type does not fit the model's family (" +
@@ -267,7 +267,7 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
 
 const models::ClipTokenizer& SdModel::tokenizer() const { return *m_nets->tokenizer; }
 models::ClipTextModel& SdModel::textEncoder() { return m_nets->textEncoder; }
-bool SdModel::hasTextEncoder2() const { return static_cast<bool>(m_nets->textEncoder2); }
+bool SdModel::hasTextEncoder2() const { return !m_nets->textEncoder2.is_empty(); }
 const models::ClipTokenizer& SdModel::tokenizer2() const
 {
     if (!m_nets->tokenizer2) throw models::ConfigError(m_root.string() + " has no second tokenizer (not an SDXL model)");
@@ -295,8 +295,10 @@ int64_t SdModel::memoryBytes() const
     for (torch::nn::Module* mod : {static_cast<torch::nn::Module*>(m_nets->unet.get()),
                                    static_cast<torch::nn::Module*>(m_nets->vae.get()),
                                    static_cast<torch::nn::Module*>(m_nets->textEncoder.get()),
-                                   static_cast<torch::nn::Module*>(m_nets->textEncoder2.get())}) {
-        if (!mod) continue;
+                                   m_nets->textEncoder2.is_empty()
+                                       ? nullptr
+                                       : static_cast<torch::nn::Module*>(m_nets->textEncoder2.get())}) {
+        if (!mod) continue;  // SD 1.x / 2.x have no second text encoder
         for (const auto& p : mod->parameters()) total += p.numel() * static_cast<int64_t>(p.element_size());
         for (const auto& b : mod->buffers()) total += b.numel() * static_cast<int64_t>(b.element_size());
     }
