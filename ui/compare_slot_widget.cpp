@@ -73,7 +73,7 @@ void CompareSlotWidget::setModels(const QList<ModelEntry>& models) {
     const QString previous = m_model->currentData().toString();
     m_model->clear();
     for (const ModelEntry& m : models)
-        if (m.error.isEmpty()) m_model->addItem(m.name, m.path);
+        if (m.error.isEmpty()) m_model->addItem(m.label(), m.path);
     m_model->addItem(tr("Classical · Telea"), kClassicalTelea);
     m_model->addItem(tr("Classical · Navier–Stokes"), kClassicalNS);
     if (const int i = m_model->findData(previous); i >= 0) m_model->setCurrentIndex(i);

@@ -225,21 +225,33 @@ void CompareWindow::applySchedulerPreset() {
 QString CompareWindow::noiseNote() const { return m_note->text(); }
 
 void CompareWindow::updateNoiseNote() {
-    // Every slot starts from the seed's first draw (shared noise); only the latent size can differ,
-    // when a slot's model has another VAE scale or latent channel count than the others.
+    // Every slot starts from the seed's first draw (shared noise); only the latent size can differ:
+    // when a slot's model has another VAE scale or latent channel count than the others, and in
+    // only-masked mode when its native size differs (SD 1.x crops to 512, SDXL to 1024).
     QSet<QString> shapes;
+    QStringList families;
     for (int i = 0; i < slotCount() && i < m_slots.size(); ++i) {
         const jobs::CompareSlot c = slotAt(i);
         if (jobs::isClassical(c.pipeline)) continue;
         QString kind = QStringLiteral("sd");
         for (const ModelEntry& m : m_models)
-            if (m.path == c.modelPath) kind = m.latentShape;
+            if (m.path == c.modelPath) {
+                kind = m.latentShape;
+                if (slotRequest(i).region == jobs::RegionMode::Masked) kind += QStringLiteral("@%1").arg(m.nativeSize);
+                if (!m.family.isEmpty() && !families.contains(m.family)) families << m.family;
+            }
         shapes.insert(kind);
     }
+    const QString which = families.size() > 1 ? tr(" (%1)").arg(families.join(QStringLiteral(", "))) : QString();
     m_note->setText(shapes.size() > 1
-                        ? tr("These models have different latent sizes, so their slots cannot start from the same noise "
-                             "(each still uses the same seed).")
-                        : tr("Every slot uses the same seed and starts from identical noise."));
+                        ? tr("These models%1 have different latent sizes, so their slots cannot start from the same "
+                             "noise (each still uses the same seed).")
+                              .arg(which)
+                        : families.size() > 1
+                            ? tr("Every slot uses the same seed and starts from identical noise (%1 at the same "
+                                 "latent size).")
+                                  .arg(families.join(QStringLiteral(", ")))
+                            : tr("Every slot uses the same seed and starts from identical noise."));
 }
 
 bool CompareWindow::run() {

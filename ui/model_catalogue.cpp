@@ -64,7 +64,7 @@ void ModelCatalogue::rescan() {
 QList<ModelEntry> ModelCatalogue::entries() const {
     QList<ModelEntry> entries;
     for (const jobs::ModelInfo& m : m_models)
-        entries.append({m.name, m.path, m.summary(), m.error, m.inpainting(), m.latentShape});
+        entries.append({m.name, m.path, m.summary(), m.error, m.inpainting(), m.latentShape, m.family(), m.nativeSize});
     return entries;
 }
 

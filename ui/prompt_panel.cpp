@@ -29,6 +29,8 @@ namespace inpaint::ui {
 using jobs::PipelineKind;
 
 namespace {
+constexpr int kNameRole = Qt::UserRole + 1;  // the model picker's plain model name
+
 QPlainTextEdit* makeTextBox(const QString& placeholder, int lines, QWidget* parent) {
     auto* e = new QPlainTextEdit(parent);
     e->setPlaceholderText(placeholder);
@@ -264,7 +266,8 @@ void PromptPanel::setModels(const QList<ModelEntry>& models) {
                 if (QStandardItem* item = items ? items->item(m_model->count() - 1) : nullptr) item->setEnabled(false);
                 continue;
             }
-            m_model->addItem(m.name, m.path);
+            m_model->addItem(m.label(), m.path);
+            m_model->setItemData(m_model->count() - 1, m.name, kNameRole);
             if (!m.description.isEmpty())
                 m_model->setItemData(m_model->count() - 1, m.description, Qt::ToolTipRole);
         }
@@ -385,8 +388,9 @@ QString PromptPanel::applyFastPreset() {
     m_guidance->setValue(1.0);
     const auto isLcm = [](const QString& name) { return name.contains(QLatin1String("lcm"), Qt::CaseInsensitive); };
     QString note;
-    if (isLcm(m_model->currentText())) {
-        note = tr("%1 is an LCM model: 4 steps are enough.").arg(m_model->currentText());
+    const QString modelName = m_model->currentData(kNameRole).toString();
+    if (isLcm(modelName)) {
+        note = tr("%1 is an LCM model: 4 steps are enough.").arg(modelName);
     } else {
         QString lora, file;
         for (int row = 0; row < m_loras->rowCount() && lora.isEmpty(); ++row)
@@ -400,7 +404,7 @@ QString PromptPanel::applyFastPreset() {
         note = lora.isEmpty()
                    ? tr("%1 is not an LCM model: it needs an LCM-LoRA (e.g. lcm-lora-sdv1-5.safetensors) in a loras/ "
                         "folder of the models folders; without one, 4 LCM steps give a blurred image.")
-                         .arg(m_model->currentText())
+                         .arg(modelName)
                    : tr("Runs with the LCM-LoRA %1.").arg(lora);
     }
     m_fastNote->setText(note);

@@ -29,6 +29,10 @@ struct ModelEntry {
     QString error;  // why it cannot be used; such entries are listed but cannot be picked
     bool inpainting = false;  // a 9-channel inpainting UNet (inpaint-unet), else blend
     QString latentShape;      // "4ch/8x": latent channels and VAE scale (compare mode's noise note)
+    QString family;           // "SD 1.x", "SD 2.x", "SDXL"; empty: unknown
+    int nativeSize = 0;       // long side of an only-masked region (512 SD 1.x, 1024 SDXL)
+    // What pickers show: "name · SDXL" (the family when known).
+    QString label() const { return family.isEmpty() ? name : name + QStringLiteral(" · ") + family; }
 };
 
 class PromptPanel : public QWidget {

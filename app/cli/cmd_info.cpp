@@ -119,6 +119,7 @@ int infoSingleFile(const ArgParser& p)
     out["model"] = file.path().string();
     out["format"] = "single-file";
     out["kind"] = models::toString(info.kind);
+    out["family"] = models::familyName(info.kind);
     out["description"] = models::describe(info);
     out["unet_in_channels"] = info.inChannels;
     out["dtype"] = info.dtype;
@@ -178,6 +179,7 @@ int cmdInfo(const Args& args)
         out["model"] = folder.root().string();
         out["pipeline"] = folder.pipelineClass();
         out["kind"] = models::toString(folder.detectKind());
+        out["family"] = models::familyName(folder.detectKind());
         bool failed = false;
         try {
             const auto unet = folder.componentConfig("unet");

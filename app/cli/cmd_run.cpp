@@ -55,8 +55,10 @@ ArgParser makeParser(bool outpaint)
             .option("--mask-out", "FILE", "also write the mask that was made (white = painted)");
     p.option("--out", "OUT", "output image; the format follows the extension (PNGs carry the recipe)")
         .option("--model", "DIR", "Stable Diffusion model (diffusers folder); without it only the classical pipelines run")
-        .option("--pipeline", "NAME", "auto, blend, inpaint-unet, classical-telea or classical-ns; auto: inpaint-unet "
-                                      "for a 9-channel UNet, blend for other models, classical-telea without --model",
+        .option("--pipeline", "NAME", "auto, blend, inpaint-unet, img2img, classical-telea or classical-ns; auto: "
+                                      "inpaint-unet for a 9-channel UNet, blend for other models, classical-telea "
+                                      "without --model; img2img re-does the whole image (--mask optional: where the "
+                                      "result is pasted back)",
                 "auto");
     p.option("--recipe", "PNG", "re-run the recipe (A1111 parameters) stored in PNG; the options given here override "
                                 "it, and without --model its Model (and Model hash) is looked up in $INPAINT_MODELS_PATH "
@@ -169,6 +171,12 @@ int runInpaint(const ArgParser& p, jobs::InpaintRequest request, std::string* er
         mask = extended->mask;
         if (const QString maskOut = QString::fromStdString(p.value("--mask-out")); !maskOut.isEmpty())
             if (!imaging::saveImage(mask, maskOut, &err)) return fail(err);
+    } else if (maskPath.isEmpty()) {  // img2img without a mask: the whole image
+        request.image = imaging::loadImage(in, &err);
+        if (request.image.isNull()) return fail(err);
+        mask = QImage(request.image.size(), QImage::Format_Grayscale8);
+        if (mask.isNull()) return fail(QStringLiteral("There is not enough memory for this image."));
+        mask.fill(255);
     } else if (!loadImageAndMask(in, maskPath, p.has("--resize-mask"), &request.image, &mask, &err)) {
         return fail(err);
     }
@@ -233,8 +241,10 @@ int runCommand(const Args& args, bool outpaint)
         return kExitOk;
     }
     std::string problem;
-    if (!p.require(outpaint ? std::vector<std::string>{"--image", "--out"}
-                            : std::vector<std::string>{"--image", "--mask", "--out"},
+    // img2img needs no mask (white: the whole image); the recipe's pipeline counts too.
+    const bool maskOptional = outpaint || p.value("--pipeline") == "img2img" || (p.has("--recipe") && !p.has("--pipeline"));
+    if (!p.require(maskOptional ? std::vector<std::string>{"--image", "--out"}
+                                : std::vector<std::string>{"--image", "--mask", "--out"},
                    &problem))
         return printError(problem, kExitUsage);
     if (outpaint && (p.has("--mask") || p.has("--resize-mask")))
@@ -258,6 +268,8 @@ int runCommand(const Args& args, bool outpaint)
     if (p.has("--model") || !recipe) request.modelPath = QString::fromStdString(p.value("--model"));
     if (request.pipeline == jobs::PipelineKind::Auto && request.modelPath.isEmpty())
         request.pipeline = jobs::PipelineKind::ClassicalTelea;
+    if (!outpaint && !p.has("--mask") && request.pipeline != jobs::PipelineKind::Img2Img)
+        return printError("inpaint-cli run: --mask is required (only --pipeline img2img runs without one)", kExitUsage);
     if (!readRequestOptions(p, &request, &problem, recipe)) return printError(problem, kExitUsage);
     // Outpainting paints a strip: only that region, at the model's native size, unless asked otherwise.
     if (outpaint && !p.has("--region")) request.region = jobs::RegionMode::Masked;

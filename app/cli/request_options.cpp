@@ -28,6 +28,21 @@ template <class E> bool readEnum(const ArgParser& p, const std::string& option, 
     return false;
 }
 
+// "A,B": two integers (the micro-conditioning's pairs, diffusers' order).
+bool readPair(const ArgParser& p, const std::string& option, int* a, int* b, std::string* problem)
+{
+    const QStringList parts = QString::fromStdString(p.value(option)).split(QLatin1Char(','));
+    bool okA = false, okB = false;
+    if (parts.size() == 2) {
+        *a = parts[0].trimmed().toInt(&okA);
+        *b = parts[1].trimmed().toInt(&okB);
+    }
+    if (okA && okB) return true;
+    *problem = "inpaint-cli " + p.command() + ": " + option + " takes two integers separated by a comma (got '" +
+               p.value(option) + "')";
+    return false;
+}
+
 }  // namespace
 
 void addRequestOptions(ArgParser& p, bool withInputFiles)
@@ -91,7 +106,12 @@ void addRequestOptions(ArgParser& p, bool withInputFiles)
         .option("--vae-tiling", "MODE", choices<jobs::VaeTiling>() + ": VAE encode/decode in " +
                                             "overlapping tiles (diffusers' enable_tiling); auto tiles images over 1024x1024 px",
                 jobs::name(d.vaeTiling).toStdString())
-        .option("--vae", "FILE|DIR", "a VAE file (.safetensors/.ckpt, LDM or diffusers names) or vae/ folder to use instead of the model's");
+        .option("--vae", "FILE|DIR", "a VAE file (.safetensors/.ckpt, LDM or diffusers names) or vae/ folder to use instead of the model's")
+        .option("--original-size", "H,W", "SDXL micro-conditioning, diffusers' original_size (default: the work size; "
+                                          "only masked: the whole image at the crop's scale)")
+        .option("--crops-coords-top-left", "TOP,LEFT", "SDXL micro-conditioning, diffusers' crops_coords_top_left "
+                                                       "(default 0,0; only masked: the crop's offset at its scale)")
+        .option("--target-size", "H,W", "SDXL micro-conditioning, diffusers' target_size (default: the work size)");
 }
 
 bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string* problem, bool onlyGiven)
@@ -168,6 +188,19 @@ bool readRequestOptions(const ArgParser& p, jobs::InpaintRequest* r, std::string
             }
             r->loras.append(l);
         }
+    }
+    int a = 0, b = 0;
+    if (p.has("--original-size")) {
+        if (!readPair(p, "--original-size", &a, &b, problem)) return false;
+        r->originalSize = QSize(b, a);
+    }
+    if (p.has("--crops-coords-top-left")) {
+        if (!readPair(p, "--crops-coords-top-left", &a, &b, problem)) return false;
+        r->cropsTopLeft = QPoint(b, a);
+    }
+    if (p.has("--target-size")) {
+        if (!readPair(p, "--target-size", &a, &b, problem)) return false;
+        r->targetSize = QSize(b, a);
     }
     for (const std::string& v : p.values("--lora-dir")) r->loraDirs << QString::fromStdString(v);
     for (const std::string& v : p.values("--embeddings-dir")) r->embeddingDirs << QString::fromStdString(v);

@@ -32,6 +32,7 @@ struct WorkNeeds {
     int multiple = 8;         // the work size is a multiple of this (VAE scale factor)
     int nativeSize = 512;     // long side of an only-masked region
     QString engine;           // device and precision that run, and why: "cpu bf16 (auto: ...)"; empty: none
+    QString family;           // the model's family ("SD 1.x", "SDXL"); empty: no model
 };
 
 class Backend {

@@ -37,7 +37,9 @@ diffusion::PipelineParams paramsFor(const InpaintRequest& r, const SdModel& mode
     PipelineKind kind = r.pipeline;
     if (kind == PipelineKind::Auto)
         kind = model.unetInChannels() == 2 * model.latentChannels() + 1 ? PipelineKind::InpaintUnet : PipelineKind::Blend;
-    p.mode = kind == PipelineKind::InpaintUnet ? diffusion::PipelineMode::InpaintUnet : diffusion::PipelineMode::Blend;
+    p.mode = kind == PipelineKind::InpaintUnet ? diffusion::PipelineMode::InpaintUnet
+             : kind == PipelineKind::Img2Img   ? diffusion::PipelineMode::Img2Img
+                                               : diffusion::PipelineMode::Blend;
     p.blendTiming = r.blendTiming == BlendTiming::Current ? diffusion::BlendTiming::Current : diffusion::BlendTiming::Next;
     // Fill is a pre-filled image (run() does it); the pipeline sees it as the original.
     p.maskedContent = r.maskedContent == MaskedContent::LatentNoise ? diffusion::MaskedContent::LatentNoise
@@ -53,6 +55,10 @@ diffusion::PipelineParams paramsFor(const InpaintRequest& r, const SdModel& mode
     p.noiseSeed = r.seed;
     p.clipSkip = r.clipSkip;
     p.softInpaint = r.softInpaint;
+    // diffusers' (height, width) and (top, left).
+    if (r.originalSize) p.originalSize = std::array<int64_t, 2>{r.originalSize->height(), r.originalSize->width()};
+    if (r.cropsTopLeft) p.cropsCoordsTopLeft = std::array<int64_t, 2>{r.cropsTopLeft->y(), r.cropsTopLeft->x()};
+    if (r.targetSize) p.targetSize = std::array<int64_t, 2>{r.targetSize->height(), r.targetSize->width()};
     return p;
 }
 
@@ -184,6 +190,7 @@ WorkNeeds DiffusionBackend::prepare(const InpaintRequest& req, const StatusSink&
     needs.multiple = static_cast<int>(m_model->vaeScaleFactor());
     needs.nativeSize = static_cast<int>(m_model->nativeSize());
     needs.engine = m_engine;
+    needs.family = QString::fromStdString(models::familyName(m_model->kind()));
     return needs;
 }
 
@@ -206,8 +213,10 @@ QImage DiffusionBackend::run(const InpaintRequest& req, const QImage& workImage,
         // textual-inversion embeddings the prompt may name.
         model.loras().apply(loraSpecsFor(req));
         diffusion::EmbeddingDatabase embeddings;
+        // SDXL embeddings carry a vector per text encoder (clip_l, clip_g); they are not read yet, so
+        // on SDXL a trigger word stays plain text (README).
         if (const auto dirs = paths(searchFolders(req.embeddingDirs, req.modelPath, QStringLiteral("embeddings")));
-            !dirs.empty())
+            !dirs.empty() && !model.isSdxl())
             embeddings = diffusion::loadEmbeddings(dirs, model.textEncoder()->config().hiddenSize);
         params.embeddings = &embeddings;
         model.setVaeTiling(req.vaeTiling == VaeTiling::On    ? diffusion::VaeTiling::On

@@ -21,6 +21,7 @@ template <class E> struct Spelling {
 constexpr Spelling<PipelineKind> kPipelines[] = {
     {PipelineKind::ClassicalTelea, "classical-telea"}, {PipelineKind::ClassicalNS, "classical-ns"},
     {PipelineKind::Blend, "blend"}, {PipelineKind::InpaintUnet, "inpaint-unet"}, {PipelineKind::Auto, "auto"},
+    {PipelineKind::Img2Img, "img2img"},
 };
 constexpr Spelling<BlendTiming> kTimings[] = {{BlendTiming::Next, "next"}, {BlendTiming::Current, "current"}};
 constexpr Spelling<MaskedContent> kContents[] = {
@@ -179,6 +180,17 @@ QList<Violation> InpaintRequest::validate(bool checkPixels) const
     range("eta", eta, kEtaMin, kEtaMax);
     range("mask-blur", maskBlur, kMaskBlurMin, kMaskBlurMax);
     range("region-padding", regionPadding, kRegionPaddingMin, kRegionPaddingMax);
+    auto sizeRule = [&](const char* key, const std::optional<QSize>& s) {
+        if (s && (s->width() < 1 || s->height() < 1 || s->width() > kMicroSizeMax || s->height() > kMicroSizeMax))
+            out.append({QString::fromLatin1(key), QStringLiteral("must be two sizes of 1 to %1 pixels, height first (got %2,%3)")
+                                                      .arg(kMicroSizeMax).arg(s->height()).arg(s->width())});
+    };
+    sizeRule("original-size", originalSize);
+    sizeRule("target-size", targetSize);
+    if (cropsTopLeft && (cropsTopLeft->x() < 0 || cropsTopLeft->y() < 0 || cropsTopLeft->x() > kMicroSizeMax ||
+                         cropsTopLeft->y() > kMicroSizeMax))
+        out.append({QStringLiteral("crops-coords-top-left"), QStringLiteral("must be two offsets of 0 to %1 pixels, top first (got %2,%3)")
+                                                                 .arg(kMicroSizeMax).arg(cropsTopLeft->y()).arg(cropsTopLeft->x())});
     return out;
 }
 

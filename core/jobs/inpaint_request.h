@@ -9,6 +9,7 @@
 #include <QImage>
 #include <QList>
 #include <QMetaType>
+#include <QPoint>
 #include <QRect>
 #include <QString>
 #include <QStringList>
@@ -23,6 +24,8 @@ enum class PipelineKind {
     Blend,           // ordinary SD checkpoint, latents outside the mask replaced each step
     InpaintUnet,     // 9-channel inpainting checkpoint
     Auto,            // inpaint-unet for a 9-channel UNet, blend otherwise, classical without a model
+    Img2Img,         // the whole work image re-noised and denoised (diffusers' img2img); the mask only says
+                     // where the result is pasted back (the CLI gives a white mask when there is none)
 };
 // Blend: the known area is re-noised to the next timestep (diffusers) or the current one.
 enum class BlendTiming { Next, Current };
@@ -71,6 +74,7 @@ constexpr int kRadiusMin = 1, kRadiusMax = 100;
 constexpr int kPromptMaxChars = 20000;
 constexpr int kClipSkipMin = 1, kClipSkipMax = 12;         // A1111's slider
 constexpr double kLoraWeightMin = -10.0, kLoraWeightMax = 10.0;
+constexpr int kMicroSizeMax = 16384;                      // SDXL micro-conditioning sizes and offsets, pixels
 }  // namespace limits
 
 // One broken rule of a request. `key` is the setting's CLI name without dashes ("steps",
@@ -144,6 +148,13 @@ struct InpaintRequest {
     // The starting noise is the seed's first draw whatever the pipeline (compare mode: every slot
     // with the same latent size starts from identical noise). Off: diffusers' draw order.
     bool sharedNoise = false;
+    // SDXL micro-conditioning (add_time_ids), diffusers' original_size, crops_coords_top_left and
+    // target_size; unset: set from the work region (WorkRegion::microConditioning), which for the
+    // whole image is diffusers' default (the work size, (0, 0), the work size). Other families
+    // ignore them. QSize is (width, height) and QPoint (left, top); the CLI reads H,W and TOP,LEFT.
+    std::optional<QSize> originalSize;
+    std::optional<QPoint> cropsTopLeft;
+    std::optional<QSize> targetSize;
 
     bool neural() const { return !isClassical(pipeline); }
     // Draws the seed when randomSeed is set (then clears it); a no-op otherwise. JobQueue::submit,
@@ -169,6 +180,7 @@ struct InpaintResult {
     quint64 seed = 0;         // the seed the job ran with (drawn when the request asked for a random one)
     double seconds = 0.0;     // wall time inside the worker
     QString engine;           // device and precision the job ran on, and why (WorkNeeds::engine)
+    QString family;           // the model's family ("SD 1.x", "SD 2.x", "SDXL"); empty for classical jobs
     bool ok() const { return status == JobStatus::Ok; }
 };
 

@@ -12,7 +12,10 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QDateTime>
 #include <QFileInfo>
+#include <QHash>
+#include <QMutex>
 #include <QLocale>
 #include <QStandardPaths>
 
@@ -38,7 +41,24 @@ QString kindLabel(const QString& kind)
     if (kind == QLatin1String("sd2")) return QStringLiteral("SD 2.x");
     if (kind == QLatin1String("sd1-inpaint")) return QStringLiteral("SD 1.x inpainting");
     if (kind == QLatin1String("sd2-inpaint")) return QStringLiteral("SD 2.x inpainting");
+    if (kind == QLatin1String("sdxl")) return QStringLiteral("SDXL");
+    if (kind == QLatin1String("sdxl-inpaint")) return QStringLiteral("SDXL inpainting");
     return QStringLiteral("unknown kind");
+}
+
+int nativeSizeOf(const nlohmann::json& unet, int vaeBlocks)
+{
+    const auto it = unet.find("sample_size");
+    if (it == unet.end() || !it->is_number_integer()) return 0;
+    return it->get<int>() * (1 << std::max(0, vaeBlocks - 1));
+}
+
+QString familyOf(const QString& kind)
+{
+    if (kind.startsWith(QLatin1String("sdxl"))) return QStringLiteral("SDXL");
+    if (kind.startsWith(QLatin1String("sd1"))) return QStringLiteral("SD 1.x");
+    if (kind.startsWith(QLatin1String("sd2"))) return QStringLiteral("SD 2.x");
+    return {};
 }
 
 // The _class_name in <dir>/config.json; a null string when there is no readable config, "" when
@@ -77,6 +97,35 @@ QString ModelInfo::summary() const
     return s;
 }
 
+QString ModelInfo::family() const { return familyOf(kind); }
+
+QString modelFamily(const QString& path)
+{
+    const QFileInfo fi(path);
+    if (path.isEmpty() || !fi.exists()) return {};
+    const QString key = fi.absoluteFilePath() + QLatin1Char('|') + QString::number(fi.lastModified().toMSecsSinceEpoch());
+    static QMutex mutex;
+    static QHash<QString, QString> known;
+    {
+        const QMutexLocker lock(&mutex);
+        if (const auto it = known.constFind(key); it != known.cend()) return *it;
+    }
+    QString family;
+    try {
+        if (fi.isDir()) {
+            family = familyOf(QString::fromStdString(
+                models::toString(models::DiffusersFolder::open(fi.absoluteFilePath().toStdString()).detectKind())));
+        } else if (const auto probed = models::SingleFileCheckpoint::probe(fi.absoluteFilePath().toStdString())) {
+            family = familyOf(QString::fromStdString(models::toString(probed->kind)));
+        }
+    } catch (const std::exception&) {
+        // unreadable: no family
+    }
+    const QMutexLocker lock(&mutex);
+    known.insert(key, family);
+    return family;
+}
+
 ModelInfo describeModel(const QString& folder)
 {
     ModelInfo info;
@@ -95,9 +144,11 @@ ModelInfo describeModel(const QString& folder)
                                ? int(vae["block_out_channels"].size())
                                : 1;
         info.latentShape = QStringLiteral("%1ch/%2x").arg(vae.value("latent_channels", 4)).arg(1 << std::max(0, blocks - 1));
+        info.nativeSize = nativeSizeOf(f.componentConfig("unet"), blocks);
         info.predictionType = QString::fromStdString(f.predictionType());
         std::map<std::string, int64_t> unetDtypes;
-        for (const char* c : {"unet", "vae", "text_encoder"}) {
+        for (const char* c : {"unet", "vae", "text_encoder", "text_encoder_2"}) {
+            if (!f.hasComponent(c)) continue;  // only SDXL has a second text encoder
             for (const auto& file : f.openWeights(c)) {
                 for (const auto& n : file->names()) {
                     const auto& t = file->info(n);
@@ -148,6 +199,7 @@ std::optional<ModelInfo> describeSingleFile(const QString& file)
                                ? int(vae["block_out_channels"].size())
                                : 1;
         info.latentShape = QStringLiteral("%1ch/%2x").arg(vae.value("latent_channels", 4)).arg(1 << std::max(0, blocks - 1));
+        info.nativeSize = nativeSizeOf(c.unet().config, blocks);
     } catch (const std::exception& e) {
         info.error = QStringLiteral("%1: %2").arg(info.name, QString::fromStdString(e.what()));
         // Only a file that failed is read again: to tell a VAE, LoRA or embedding file (not a

@@ -1,6 +1,8 @@
 // A1111-style `parameters` text (see recipe.h).
 #include "core/jobs/recipe.h"
 
+#include "core/jobs/model_library.h"
+
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QFile>
@@ -127,6 +129,7 @@ QString formatParameters(const InpaintRequest& r, QSize size, const QString& mod
     add(QStringLiteral("Seed"), QString::number(r.seed));
     add(QStringLiteral("Size"), QStringLiteral("%1x%2").arg(size.width()).arg(size.height()));
     if (!modelName.isEmpty()) add(QStringLiteral("Model"), modelName);
+    if (const QString family = modelFamily(r.modelPath); !family.isEmpty()) add(QStringLiteral("Model family"), family);
     // A1111's short hashes: the first 10 hex digits of a single file's sha256 ("Model hash"),
     // 12 for LoRAs ("Lora hashes"). A diffusers folder has no such hash.
     if (QFileInfo(r.modelPath).isFile())
@@ -161,6 +164,10 @@ QString formatParameters(const InpaintRequest& r, QSize size, const QString& mod
     if (r.scheduler == QLatin1String("ddim") && r.eta > 0) add(QStringLiteral("Eta"), number(r.eta));
     if (!r.pasteBack) add(QStringLiteral("Paste back"), QStringLiteral("off"));
     if (r.softInpaint && r.neural()) add(QStringLiteral("Soft inpainting"), QStringLiteral("differential diffusion"));
+    // SDXL micro-conditioning the person set, in diffusers' order (height or top first).
+    if (r.originalSize) add(QStringLiteral("Original size"), QStringLiteral("%1,%2").arg(r.originalSize->height()).arg(r.originalSize->width()));
+    if (r.cropsTopLeft) add(QStringLiteral("Crops coords top left"), QStringLiteral("%1,%2").arg(r.cropsTopLeft->y()).arg(r.cropsTopLeft->x()));
+    if (r.targetSize) add(QStringLiteral("Target size"), QStringLiteral("%1,%2").arg(r.targetSize->height()).arg(r.targetSize->width()));
     for (const auto& [k, v] : extra) add(k, v);
     lines << kv.join(QStringLiteral(", "));
     return lines.join(QLatin1Char('\n'));
@@ -227,6 +234,20 @@ bool parseParameters(const QString& text, InpaintRequest* out, QString* modelNam
     r.softInpaint = kv.contains(QStringLiteral("Soft inpainting")) ||
                     kv.value(QStringLiteral("Soft inpainting enabled")) == QLatin1String("True");
     if (const int v = kv.value(QStringLiteral("Clip skip")).toInt(&ok); ok) r.clipSkip = v;
+    auto pair = [&](const char* key) -> std::optional<std::pair<int, int>> {
+        const QStringList p = kv.value(QString::fromLatin1(key)).split(QLatin1Char(','));
+        bool okA = false, okB = false;
+        if (p.size() != 2) return std::nullopt;
+        const int a = p[0].trimmed().toInt(&okA), b = p[1].trimmed().toInt(&okB);
+        if (!okA || !okB) return std::nullopt;
+        return std::pair{a, b};
+    };
+    r.originalSize.reset();
+    r.cropsTopLeft.reset();
+    r.targetSize.reset();
+    if (const auto v = pair("Original size")) r.originalSize = QSize(v->second, v->first);
+    if (const auto v = pair("Crops coords top left")) r.cropsTopLeft = QPoint(v->second, v->first);
+    if (const auto v = pair("Target size")) r.targetSize = QSize(v->second, v->first);
     // Files by name: resolveNamedFiles() (model_files.h) finds them in the LoRA and VAE folders.
     r.loras.clear();
     for (const QString& item : kv.value(QStringLiteral("Lora")).split(QLatin1Char(','), Qt::SkipEmptyParts)) {

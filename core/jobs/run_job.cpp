@@ -59,10 +59,13 @@ InpaintResult runJob(InpaintRequest request, const BackendFactory& factory, cons
             request, [&](const QString& stage) { if (onStep) onStep(StepReport{0, 0, {}, stage}); }, cancel);
         if (cancel.load()) throw models::Cancelled();
         result.engine = needs.engine;
+        result.family = needs.family;
         region.plan(needs);
+        InpaintRequest workRequest = request;  // with the micro-conditioning of the region (SDXL)
+        region.fillMicroConditioning(&workRequest);
 
         int total = 1;
-        const QImage work = backend->run(request, region.image(), region.mask(),
+        const QImage work = backend->run(workRequest, region.image(), region.mask(),
                                          [&](int step, int n, const QImage& preview) {
                                              total = n;
                                              // The last step's preview is the result, sent below.

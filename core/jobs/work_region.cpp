@@ -4,6 +4,7 @@
 #include "core/imaging/composite.h"
 #include "core/imaging/mask_ops.h"
 
+#include <cmath>
 #include <limits>
 #include <new>
 
@@ -80,6 +81,20 @@ void WorkRegion::plan(const WorkNeeds& needs)
     } else {
         m_changed = QRect(QPoint(0, 0), r.image.size());
     }
+}
+
+void WorkRegion::fillMicroConditioning(InpaintRequest* r) const
+{
+    if (m_empty || m_keepFormat || !m_plan.valid() || m_request.region != RegionMode::Masked) return;
+    const QRect whole(QPoint(0, 0), m_request.image.size());
+    if (m_plan.crop == whole && m_plan.scaled == m_plan.workSize) return;  // the whole photo after all
+    // One scale (the aspect is kept), from the long side where rounding matters least.
+    const double s = m_plan.crop.width() >= m_plan.crop.height() ? double(m_plan.scaled.width()) / m_plan.crop.width()
+                                                                 : double(m_plan.scaled.height()) / m_plan.crop.height();
+    auto px = [s](int v) { return static_cast<int>(std::lround(v * s)); };
+    if (!r->originalSize) r->originalSize = QSize(px(whole.width()), px(whole.height()));
+    if (!r->cropsTopLeft) r->cropsTopLeft = QPoint(px(m_plan.crop.left()), px(m_plan.crop.top()));
+    if (!r->targetSize) r->targetSize = m_plan.workSize;
 }
 
 QImage WorkRegion::compose(const QImage& work) const

@@ -26,6 +26,12 @@ public:
     QImage compose(const QImage& workOutput) const;
     // What compose() may change: the paste mask's box, or the whole image without paste-back.
     QRect changed() const { return m_changed; }
+    // SDXL micro-conditioning the request leaves unset, from the plan. Only masked: the whole
+    // photo scaled as the crop was (original_size), the crop's offset at that scale
+    // (crops_coords_top_left) and the work size (target_size), as SDXL saw its training crops.
+    // The whole image: left unset, so the pipeline uses diffusers' default (the work size, (0, 0),
+    // the work size). Fields the request sets stay as they are.
+    void fillMicroConditioning(InpaintRequest* request) const;
 
 private:
     InpaintRequest m_request;  // implicitly shared pixels

@@ -101,11 +101,11 @@ class TestDiffusionEditor : public QObject {
     {
         // The model combo is the one whose items carry model paths.
         for (QComboBox* c : panel()->findChildren<QComboBox*>()) {
-            const int i = c->findText(name);
-            if (i >= 0 && c->itemData(i).toString().endsWith(name)) {
-                c->setCurrentIndex(i);
-                return;
-            }
+            for (int i = 0; i < c->count(); ++i)  // items read "name · SD 1.x"
+                if (c->itemText(i).startsWith(name) && c->itemData(i).toString().endsWith(QLatin1Char('/') + name)) {
+                    c->setCurrentIndex(i);
+                    return;
+                }
         }
         QFAIL("model not in the picker");
     }

@@ -78,6 +78,30 @@ InpaintRequest smallRequest()
     return r;
 }
 
+// A diffusion-like backend (work size in multiples of 8, native size 1024) that records the
+// request runJob hands to run() and returns the work image unchanged.
+class RecordingBackend final : public Backend {
+public:
+    explicit RecordingBackend(InpaintRequest* seen) : m_seen(seen) {}
+    WorkNeeds prepare(const InpaintRequest&, const StatusSink&, const std::atomic<bool>&) override
+    {
+        WorkNeeds n;
+        n.multiple = 8;
+        n.nativeSize = 1024;
+        n.family = QStringLiteral("SDXL");
+        return n;
+    }
+    QImage run(const InpaintRequest& r, const QImage& image, const QImage&, const WorkPreviewSink&,
+               const std::atomic<bool>&) override
+    {
+        *m_seen = r;
+        return image;
+    }
+
+private:
+    InpaintRequest* m_seen;
+};
+
 InpaintResult resultOf(const QSignalSpy& finished) { return finished.at(0).at(0).value<InpaintResult>(); }
 
 }  // namespace
@@ -425,11 +449,54 @@ private slots:
         QCOMPARE(r.validate().first().key, QStringLiteral("radius"));
     }
 
+    // SDXL's micro-conditioning follows the region: only masked, the whole photo at the crop's
+    // scale, the crop's offset at that scale and the work size; the whole image leaves diffusers'
+    // defaults (unset); what the person set stays.
+    void microConditioningFollowsTheRegion()
+    {
+        InpaintRequest r;
+        r.pipeline = PipelineKind::Blend;
+        r.modelPath = QStringLiteral("fake");
+        r.image = QImage(2000, 1000, QImage::Format_RGB888);
+        r.image.fill(Qt::gray);
+        r.mask = QImage(2000, 1000, QImage::Format_Grayscale8);
+        r.mask.fill(0);
+        for (int y = 400; y < 600; ++y)
+            for (int x = 1000; x < 1500; ++x) r.mask.scanLine(y)[x] = 255;  // box 500x200 at (1000, 400)
+        r.region = RegionMode::Masked;
+        r.regionPadding = 0;
+        r.maskBlur = 0;
+        InpaintRequest seen;
+        const std::atomic<bool> cancel{false};
+        auto factory = [&](const InpaintRequest&, QString*) { return std::make_unique<RecordingBackend>(&seen); };
+        const InpaintResult res = runJob(r, factory, {}, cancel);
+        QVERIFY2(res.ok(), qPrintable(res.error));
+        QCOMPARE(res.family, QStringLiteral("SDXL"));
+        // The 500x200 crop scaled to a long side of 1024: x 2.048.
+        QVERIFY(seen.originalSize && seen.cropsTopLeft && seen.targetSize);
+        QCOMPARE(*seen.originalSize, QSize(4096, 2048));
+        QCOMPARE(*seen.cropsTopLeft, QPoint(2048, 819));  // 400 x 2.048 = 819.2
+        QCOMPARE(seen.targetSize->width(), 1024);
+        QCOMPARE(seen.targetSize->height() % 8, 0);
+        QVERIFY(seen.targetSize->height() >= 409 && seen.targetSize->height() <= 416);
+        // Set by the person: kept.
+        r.originalSize = QSize(1024, 1024);
+        QVERIFY(runJob(r, factory, {}, cancel).ok());
+        QCOMPARE(*seen.originalSize, QSize(1024, 1024));
+        QCOMPARE(*seen.cropsTopLeft, QPoint(2048, 819));
+        // The whole image: unset, so the pipeline's defaults (the work size) apply.
+        r.region = RegionMode::Whole;
+        r.originalSize.reset();
+        QVERIFY(runJob(r, factory, {}, cancel).ok());
+        QVERIFY(!seen.originalSize && !seen.cropsTopLeft && !seen.targetSize);
+    }
+
     void spellingsRoundTrip()
     {
         for (const QString& n : names<MaskedContent>()) QCOMPARE(name(*parse<MaskedContent>(n)), n);
         for (const QString& n : names<Precision>()) QCOMPARE(name(*parse<Precision>(n)), n);
-        QCOMPARE(names<PipelineKind>().size(), 5);
+        QCOMPARE(names<PipelineKind>().size(), 6);
+        QCOMPARE(parse<PipelineKind>(QStringLiteral("img2img")), std::optional<PipelineKind>(PipelineKind::Img2Img));
         QVERIFY(!parse<RegionMode>(QStringLiteral("half")).has_value());
         QCOMPARE(parse<BlendTiming>(QStringLiteral("current")), std::optional<BlendTiming>(BlendTiming::Current));
     }
