@@ -6,6 +6,7 @@
 #include "flop_count.h"
 #include "job_bench.h"
 #include "load_bench.h"
+#include "sdxl_bench.h"
 #include "text_encoder_bench.h"
 
 #include "core/diffusion/latent_preview.h"
@@ -56,11 +57,14 @@ struct Options {
     std::filesystem::path load;  // --load MODEL: time loading it instead of the networks
     std::filesystem::path job;   // --job MODEL: whole 512x512 jobs through the pipeline
     bool accuracy = false;       // --accuracy: bf16 vs fp32 on the real-shaped networks
+    std::string family = "sd15"; // --model-family sd15|sdxl
+    bool configsGiven = false;
 };
 
 const char* kUsage =
     "usage: inpaint-bench [--configs DIR] [--device cpu|cuda] [--dtype fp32|bf16|fp16|auto] [--quick] [--json]\n"
     "                     [--runs N] [--threads N] [--load MODEL] [--job MODEL] [--accuracy]\n"
+    "                     [--model-family sd15|sdxl]\n"
     "  --configs DIR  diffusers config folder (default: $INPAINT_SOURCE_DIR/tests/data/reference/configs/\n"
     "                 stable-diffusion-v1-5)\n"
     "  --quick        skip the 64x64-latent UNet and the 512 px VAE decode\n"
@@ -71,7 +75,10 @@ const char* kUsage =
     "                 4 LCM steps (job_512_20steps_s, job_512_lcm4_s), their parts and the peak RSS.\n"
     "                 Without it those keys are the sums of the parts this bench measures\n"
     "                 (job_source \"parts\")\n"
-    "  --accuracy     bf16 against fp32 on the real-shaped UNet and VAE (random weights, several inputs)\n";
+    "  --accuracy     bf16 against fp32 on the real-shaped UNet and VAE (random weights, several inputs)\n"
+    "  --model-family sdxl  the SDXL UNet (stable-diffusion-xl-base-1.0 config, random weights) at batch 2 and\n"
+    "                 128x128 latents (one CFG step at 1024²), --runs runs after a warm-up, with the peak\n"
+    "                 RSS; without --quick also the VAE decode to 1024² px\n";
 
 std::filesystem::path defaultConfigs()
 {
@@ -91,7 +98,12 @@ Options parseArgs(int argc, char** argv)
                 throw std::invalid_argument(a + " needs a value");
             return argv[++i];
         };
-        if (a == "--configs") {
+        if (a == "--model-family") {
+            o.family = value();
+            if (o.family != "sd15" && o.family != "sdxl")
+                throw std::invalid_argument("--model-family must be sd15 or sdxl, got " + o.family);
+        } else if (a == "--configs") {
+            o.configsGiven = true;
             o.configs = value();
         } else if (a == "--device") {
             const std::string d = value();
@@ -245,6 +257,20 @@ int main(int argc, char** argv)
     log(buf);
 
     nlohmann::json result;
+    if (o.family == "sdxl") {
+        try {
+            const auto configs = o.configsGiven ? o.configs : o.configs.parent_path() / "stable-diffusion-xl-base-1.0";
+            result = bench::runSdxlBench(configs, o.device, o.dtype, o.runs, !o.quick, log);
+        } catch (const std::exception& e) {
+            std::cerr << "inpaint-bench: " << e.what() << "\n";
+            return 1;
+        }
+        result["dtype"] = o.dtypeName;
+        result["cpu_isa"] = models::nn::cpuIsaName();
+        result["threads"] = threads;
+        if (o.json) std::cout << result.dump() << std::endl;
+        return 0;
+    }
     if (o.accuracy) {
         try {
             result = bench::runAccuracyBench(o.configs, log);

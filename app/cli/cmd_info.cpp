@@ -146,6 +146,9 @@ int infoSingleFile(const ArgParser& p)
     add("unet", file.unet(), {"in_channels", "out_channels", "cross_attention_dim", "sample_size", "attention_head_dim"});
     add("vae", file.vae(), {"latent_channels", "scaling_factor"});
     add("text_encoder", file.textEncoder(), {"hidden_size", "num_hidden_layers", "num_attention_heads", "hidden_act"});
+    if (models::isSdxl(info.kind))
+        add("text_encoder_2", file.textEncoder2(),
+            {"hidden_size", "num_hidden_layers", "num_attention_heads", "hidden_act", "projection_dim"});
     out["components"] = comps;
     out["total_parameters"] = total;
     std::fputs(out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str(), stdout);

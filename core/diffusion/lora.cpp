@@ -4,6 +4,7 @@
 #include "core/diffusion/sd_model.h"
 #include "models/clip/clip_text_model.h"
 #include "models/errors.h"
+#include "models/io/ldm_keys.h"
 #include "models/io/safetensors.h"
 #include "models/io/torch_checkpoint.h"
 #include "models/nn/conv.h"
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <regex>
 #include <sstream>
 #include <system_error>
 
@@ -258,6 +260,56 @@ struct LoraState::Target {
 
 namespace {
 
+// A kohya UNet module named after the sgm/LDM UNet (SDXL LoRAs from sd-scripts), '_' for '.':
+// the diffusers parameter it names, found through the single-file loader's LDM rule, or nullopt.
+std::optional<std::string> ldmKohyaUnet(const LoraState::Target& unet, const std::string& name, int64_t layersPerBlock,
+                                        bool textTime)
+{
+    static const std::regex kBlock(R"(^(input_blocks_(\d+)_(\d+)|middle_block_(\d+)|output_blocks_(\d+)_(\d+)|time_embed_(\d+)|label_emb_(\d+)_(\d+)|out_(\d+))(_(.+))?$)");
+    std::smatch m;
+    if (!std::regex_match(name, m, kBlock)) return std::nullopt;
+    std::string block;
+    if (m[2].matched) block = "input_blocks." + m[2].str() + "." + m[3].str() + ".";
+    else if (m[4].matched) block = "middle_block." + m[4].str() + ".";
+    else if (m[5].matched) block = "output_blocks." + m[5].str() + "." + m[6].str() + ".";
+    else if (m[7].matched) block = "time_embed." + m[7].str() + ".";
+    else if (m[8].matched) block = "label_emb." + m[8].str() + "." + m[9].str() + ".";
+    else block = "out." + m[10].str() + ".";
+    const std::string rest = m[12].matched ? m[12].str() : std::string();
+    auto known = [&](const std::string& ldmKey) -> std::optional<std::string> {
+        const std::string d = models::ldm::renameUnetKey(ldmKey, layersPerBlock, textTime);
+        if (!d.empty() && unet.shapes.count(d)) return d;
+        return std::nullopt;
+    };
+    if (rest.empty()) return known(block + "weight");
+    // Inside a ResnetBlock or a down/upsampler the LDM names differ from diffusers' and have dots.
+    static const char* const kInner[][2] = {{"in_layers_0", "in_layers.0"},   {"in_layers_2", "in_layers.2"},
+                                             {"emb_layers_1", "emb_layers.1"}, {"out_layers_0", "out_layers.0"},
+                                             {"out_layers_3", "out_layers.3"}, {"skip_connection", "skip_connection"},
+                                             {"op", "op"},                     {"conv", "conv"}};
+    for (const auto& [underscored, dotted] : kInner)
+        if (rest == underscored)
+            if (auto d = known(block + dotted + ".weight")) return d;
+    // Inside a SpatialTransformer the names are diffusers' own: look the rest up under the block.
+    std::string prefix = models::ldm::renameUnetKey(block, layersPerBlock, textTime);
+    if (prefix.empty()) return std::nullopt;
+    std::replace(prefix.begin(), prefix.end(), '.', '_');
+    return unet.findKohya(prefix + rest);
+}
+
+// Which family a LoRA file's names belong to: "SDXL" (kohya lora_te1_/lora_te2_, PEFT
+// text_encoder_2.), "SD 1.x/2.x" (kohya lora_te_), or "" (UNet-only or other names).
+std::string loraFamily(const LoraFileContents& f)
+{
+    bool xl = false, sd = false;
+    for (const LoraModule& m : f.modules) {
+        xl = xl || startsWith(m.name, "lora_te1_") || startsWith(m.name, "lora_te2_") || startsWith(m.name, "text_encoder_2.");
+        sd = sd || startsWith(m.name, "lora_te_");
+    }
+    if (xl == sd) return {};  // neither, or a file mixing both (its modules are matched one by one)
+    return xl ? "SDXL" : "SD 1.x/2.x";
+}
+
 struct Resolved {
     LoraState::Target* target = nullptr;
     std::string param;
@@ -265,13 +317,22 @@ struct Resolved {
 
 }  // namespace
 
-LoraState::LoraState(std::shared_ptr<torch::nn::Module> textEncoder, std::shared_ptr<torch::nn::Module> unet)
-    : m_textEncoder(std::make_unique<Target>("text encoder", std::move(textEncoder))),
-      m_unet(std::make_unique<Target>("unet", std::move(unet)))
+LoraState::LoraState(std::shared_ptr<torch::nn::Module> textEncoder, std::shared_ptr<torch::nn::Module> unet,
+                     std::shared_ptr<torch::nn::Module> textEncoder2, std::string family, int64_t unetLayersPerBlock)
+    : m_textEncoder(std::make_unique<Target>(textEncoder2 ? "first text encoder" : "text encoder", std::move(textEncoder))),
+      m_unet(std::make_unique<Target>("unet", std::move(unet))),
+      m_textEncoder2(textEncoder2 ? std::make_unique<Target>("second text encoder", std::move(textEncoder2)) : nullptr),
+      m_family(std::move(family)),
+      m_layersPerBlock(unetLayersPerBlock)
 {
 }
 
-LoraState::LoraState(SdModel& model) : LoraState(model.textEncoder().ptr(), model.unet().ptr()) {}
+LoraState::LoraState(SdModel& model)
+    : LoraState(model.textEncoder().ptr(), model.unet().ptr(),
+                model.hasTextEncoder2() ? model.textEncoder2().ptr() : nullptr, models::familyName(model.kind()),
+                model.unet()->config().layersPerBlock.empty() ? 2 : model.unet()->config().layersPerBlock.front())
+{
+}
 
 LoraState::~LoraState() = default;
 
@@ -340,17 +401,35 @@ LoraApplySummary LoraState::apply(const std::vector<LoraSpec>& loras)
             ++summary.ignoredKeys;
             if (summary.ignoredNames.size() < LoraApplySummary::kMaxNames) summary.ignoredNames.push_back(fileName + ": " + k);
         }
+        // A LoRA of the other family: said before any name is matched.
+        const std::string fileFamily = loraFamily(files[i]);
+        const bool sdxlModel = m_textEncoder2 != nullptr;
+        if (!fileFamily.empty() && (fileFamily == "SDXL") != sdxlModel)
+            throw models::WeightsError("LoRA file " + quoted(spec.file) + " is an " + fileFamily + " LoRA (" +
+                                       (fileFamily == "SDXL" ? "lora_te1_/lora_te2_ text encoder names"
+                                                             : "lora_te_ text encoder names") +
+                                       "), but the model is " + (m_family.empty() ? "of another family" : m_family) +
+                                       ": use a LoRA made for " + (m_family.empty() ? "this model" : m_family) + ".");
+        const bool textTime = sdxlModel;
         for (const LoraModule& m : files[i].modules) {
             Resolved r;
             if (startsWith(m.name, "lora_unet_")) {
-                if (auto p = m_unet->findKohya(m.name.substr(10))) r = {m_unet.get(), *p};
+                const std::string k = m.name.substr(10);
+                if (auto p = m_unet->findKohya(k)) r = {m_unet.get(), *p};
+                else if (auto q = ldmKohyaUnet(*m_unet, k, m_layersPerBlock, textTime)) r = {m_unet.get(), *q};
             } else if (startsWith(m.name, "lora_te_")) {
                 if (auto p = m_textEncoder->findKohya(m.name.substr(8))) r = {m_textEncoder.get(), *p};
+            } else if (startsWith(m.name, "lora_te1_") && m_textEncoder2) {
+                if (auto p = m_textEncoder->findKohya(m.name.substr(9))) r = {m_textEncoder.get(), *p};
+            } else if (startsWith(m.name, "lora_te2_") && m_textEncoder2) {
+                if (auto p = m_textEncoder2->findKohya(m.name.substr(9))) r = {m_textEncoder2.get(), *p};
             } else if (startsWith(m.name, "unet.")) {
                 if (auto p = m_unet->findDotted(m.name.substr(5))) r = {m_unet.get(), *p};
+            } else if (startsWith(m.name, "text_encoder_2.") && m_textEncoder2) {
+                if (auto p = m_textEncoder2->findDotted(m.name.substr(15))) r = {m_textEncoder2.get(), *p};
             } else if (startsWith(m.name, "text_encoder.")) {
                 if (auto p = m_textEncoder->findDotted(m.name.substr(13))) r = {m_textEncoder.get(), *p};
-            } else if (!startsWith(m.name, "lora_")) {  // lora_te1_/lora_te2_ (SDXL) etc. stay unmatched
+            } else if (!startsWith(m.name, "lora_")) {
                 if (auto p = m_unet->findDotted(m.name)) r = {m_unet.get(), *p};
                 else if (auto q = m_textEncoder->findDotted(m.name)) r = {m_textEncoder.get(), *q};
             }
@@ -366,15 +445,16 @@ LoraApplySummary LoraState::apply(const std::vector<LoraSpec>& loras)
                 throw models::WeightsError("LoRA file " + quoted(spec.file) + ": module '" + m.name + "' (up " +
                                            shapeString(m.up.sizes()) + ", down " + shapeString(m.down.sizes()) +
                                            ") does not fit " + r.target->label + " weight '" + r.param + "' " +
-                                           shapeString(ws) + ": a LoRA for another base model?");
-            const bool te = r.target == m_textEncoder.get();
+                                           shapeString(ws) + ": a LoRA for another base model" +
+                                           (m_family.empty() ? std::string() : " (this model is " + m_family + ")") + "?");
+            const bool te = r.target != m_unet.get();
             const double multiplier = te ? spec.textEncoderScale : spec.unetScale;
             if (multiplier == 0.0) {
                 ++summary.zeroScaleModules;
                 continue;
             }
             ++(te ? summary.textEncoderModules : summary.unetModules);
-            plan[{te ? 0 : 1, r.param}].push_back({&m, multiplier});
+            plan[{r.target == m_textEncoder.get() ? 0 : r.target == m_unet.get() ? 1 : 2, r.param}].push_back({&m, multiplier});
         }
     }
 
@@ -384,9 +464,10 @@ LoraApplySummary LoraState::apply(const std::vector<LoraSpec>& loras)
     m_applied.clear();
     m_stamps.clear();
     m_summary = {};
-    torch::OrderedDict<std::string, torch::Tensor> params[2] = {m_textEncoder->module->named_parameters(true),
-                                                                m_unet->module->named_parameters(true)};
-    Target* targets[2] = {m_textEncoder.get(), m_unet.get()};
+    torch::OrderedDict<std::string, torch::Tensor> params[3] = {
+        m_textEncoder->module->named_parameters(true), m_unet->module->named_parameters(true),
+        m_textEncoder2 ? m_textEncoder2->module->named_parameters(true) : torch::OrderedDict<std::string, torch::Tensor>()};
+    Target* targets[3] = {m_textEncoder.get(), m_unet.get(), m_textEncoder2.get()};
     try {
         for (const auto& [key, contributions] : plan) {
             torch::Tensor* w = params[key.first].find(key.second);
@@ -409,6 +490,7 @@ LoraApplySummary LoraState::apply(const std::vector<LoraSpec>& loras)
     }
     models::nn::invalidatePackedConvs(*m_unet->module);
     models::nn::invalidatePackedConvs(*m_textEncoder->module);
+    if (m_textEncoder2) models::nn::invalidatePackedConvs(*m_textEncoder2->module);
 
     summary.changed = true;
     summary.touchedWeights = static_cast<int64_t>(m_backups.size());

@@ -12,6 +12,14 @@
 // Names are mapped without a hand-written table: a kohya name is looked up among the model's
 // parameter names with '.' replaced by '_' (kohya's own rule), a dotted name directly.
 //
+// SDXL: kohya's `lora_te1_` / `lora_te2_` name the first and second text encoder, and its UNet
+// modules carry sgm/LDM names (`lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q`,
+// `..._output_blocks_2_2_conv`, `..._middle_block_0_in_layers_2`): the LDM block is renamed to
+// its diffusers module by the single-file loader's rule (models/io/ldm_keys.h renameUnetKey) and
+// the rest looked up inside it; diffusers/PEFT files use `text_encoder_2.`. A LoRA of the other
+// family (lora_te1_/lora_te2_ on SD 1.x/2.x, lora_te_ on SDXL) is a models::WeightsError saying
+// so before anything is merged.
+//
 // Scale of one module: multiplier x alpha / rank (alpha missing: = rank, factor 1). The merged
 // weight is W' = W + scale * up @ down, computed in float32 and cast to W's dtype once; several
 // LoRAs on one weight are added in float32 before that cast. diffusers 0.25.1 equivalence
@@ -77,7 +85,7 @@ struct LoraApplySummary {
     bool changed = false;               // false: this list was already applied; nothing was done
     int files = 0;
     int64_t unetModules = 0;            // modules merged (all files together)
-    int64_t textEncoderModules = 0;
+    int64_t textEncoderModules = 0;     // both text encoders on SDXL
     int64_t zeroScaleModules = 0;       // matched, but their multiplier is 0: not merged
     int64_t unmatchedModules = 0;       // modules naming no weight of this model (counted, skipped)
     std::vector<std::string> unmatchedNames;  // the first kMaxNames, "<file name>: <module>"
@@ -92,8 +100,12 @@ struct LoraApplySummary {
 // between threads, and nothing else may write those weights while LoRAs are applied.
 class LoraState {
 public:
-    LoraState(std::shared_ptr<torch::nn::Module> textEncoder, std::shared_ptr<torch::nn::Module> unet);
-    explicit LoraState(SdModel& model);   // its textEncoder() and unet()
+    // textEncoder2: SDXL's second text encoder, or null. family: "SD 1.x", "SDXL", ... for messages
+    // ("" when unknown). unetLayersPerBlock: the UNet's layers_per_block (LDM-named modules).
+    LoraState(std::shared_ptr<torch::nn::Module> textEncoder, std::shared_ptr<torch::nn::Module> unet,
+              std::shared_ptr<torch::nn::Module> textEncoder2 = nullptr, std::string family = {},
+              int64_t unetLayersPerBlock = 2);
+    explicit LoraState(SdModel& model);   // its text encoder(s) and UNet
     ~LoraState();
     LoraState(const LoraState&) = delete;
     LoraState& operator=(const LoraState&) = delete;
@@ -129,6 +141,9 @@ private:
 
     std::unique_ptr<Target> m_textEncoder;
     std::unique_ptr<Target> m_unet;
+    std::unique_ptr<Target> m_textEncoder2;  // SDXL only
+    std::string m_family;
+    int64_t m_layersPerBlock = 2;
     std::vector<LoraSpec> m_applied;
     std::vector<FileStamp> m_stamps;
     std::vector<Backup> m_backups;

@@ -135,8 +135,20 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
         unet = file.unet();
         vae = file.vae();
         text = file.textEncoder();
-        if (models::isSdxl(m->m_kind))
-            throw models::ConfigError(root.string() + ": an SDXL single-file checkpoint; only SDXL diffusers folders load so far");
+        if (models::isSdxl(m->m_kind)) {
+            // The second tokenizer (OpenCLIP bigG's, padding with "!") and text encoder
+            // (CLIPTextModelWithProjection); force_zeros_for_empty_prompt keeps its default, true,
+            // as from_single_file builds the pipeline.
+            if (const fs::path tok2 = file.tokenizerDir2(); !tok2.empty()) {
+                m->m_nets->tokenizer2 = std::make_unique<models::ClipTokenizer>(models::ClipTokenizer::fromFolder(tok2));
+            } else {
+                models::ClipTokenizer::Specials sp;
+                sp.pad = file.tokenizer2Pad();
+                m->m_nets->tokenizer2 = std::make_unique<models::ClipTokenizer>(models::ClipTokenizer::fromData(
+                    models::bundledClipVocabJson(), models::bundledClipMerges(), sp, "the bundled CLIP vocabulary"));
+            }
+            text2 = file.textEncoder2();
+        }
         m->m_description = "single file: " + models::describe(file.info()) + "; configs: " + file.configSource() +
                            "; prediction " + file.predictionType() + (file.emaUsed() ? "; EMA weights" : "");
     } else {

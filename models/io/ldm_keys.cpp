@@ -29,7 +29,7 @@ bool readIndex(const std::string& s, size_t& pos, int64_t& out)
 [[noreturn]] void nowhere(const std::string& key, const std::string& what, const std::string& part)
 {
     throw WeightsError("The " + part + " key '" + key + "' of " + what +
-                       " maps to no diffusers module (is this a Stable Diffusion 1.x/2.x checkpoint?).");
+                       " maps to no diffusers module (is this a Stable Diffusion 1.x/2.x/XL checkpoint?).");
 }
 
 void put(StateDict& out, std::string name, const torch::Tensor& t, const std::string& key, const std::string& what)
@@ -70,81 +70,88 @@ StateDict withPrefix(const StateDict& all, const std::string& prefix)
     return out;
 }
 
-StateDict renameUnet(const StateDict& ldm, int64_t layersPerBlock, const std::string& what)
+namespace {
+
+// One LDM UNet key (or module path ending in '.') -> its diffusers name; "" when it maps nowhere.
+std::string unetName(const std::string& key, int64_t slots, bool textTime)
+{
+    size_t pos = 0;
+    int64_t i = 0, j = 0;
+    if (startsWith(key, "time_embed.0.")) return "time_embedding.linear_1." + key.substr(13);
+    if (startsWith(key, "time_embed.2.")) return "time_embedding.linear_2." + key.substr(13);
+    if (startsWith(key, "out.0.")) return "conv_norm_out." + key.substr(6);
+    if (startsWith(key, "out.2.")) return "conv_out." + key.substr(6);
+    if (startsWith(key, "label_emb.")) {
+        // sgm: label_emb = Sequential(Sequential(Linear, SiLU, Linear)) on the pooled text
+        // embedding + the size/crop ids (diffusers' add_embedding, TimestepEmbedding).
+        if (!textTime) return {};
+        if (startsWith(key, "label_emb.0.0.")) return "add_embedding.linear_1." + key.substr(14);
+        if (startsWith(key, "label_emb.0.2.")) return "add_embedding.linear_2." + key.substr(14);
+        return {};
+    }
+    if (startsWith(key, "input_blocks.")) {
+        pos = 13;
+        if (!readIndex(key, pos, i) || !readIndex(key, pos, j)) return {};
+        const std::string rest = key.substr(pos);
+        if (i == 0) return j == 0 ? "conv_in." + rest : std::string();
+        const int64_t b = (i - 1) / slots, l = (i - 1) % slots;
+        const std::string block = "down_blocks." + std::to_string(b) + ".";
+        if (j == 0 && startsWith(rest, "op.")) return block + "downsamplers.0.conv." + rest.substr(3);
+        if (j == 0) {
+            const std::string r = resnetName(rest);
+            return r.empty() ? r : block + "resnets." + std::to_string(l) + "." + r;
+        }
+        if (j == 1) return block + "attentions." + std::to_string(l) + "." + rest;
+        return {};
+    }
+    if (startsWith(key, "middle_block.")) {
+        pos = 13;
+        if (!readIndex(key, pos, i)) return {};
+        const std::string rest = key.substr(pos);
+        if (i == 0 || i == 2) {
+            const std::string r = resnetName(rest);
+            return r.empty() ? r : "mid_block.resnets." + std::to_string(i / 2) + "." + r;
+        }
+        if (i == 1) return "mid_block.attentions.0." + rest;
+        return {};
+    }
+    if (startsWith(key, "output_blocks.")) {
+        pos = 14;
+        if (!readIndex(key, pos, i) || !readIndex(key, pos, j)) return {};
+        const std::string rest = key.substr(pos);
+        const int64_t b = i / slots, l = i % slots;
+        const std::string block = "up_blocks." + std::to_string(b) + ".";
+        if (j == 0) {
+            const std::string r = resnetName(rest);
+            return r.empty() ? r : block + "resnets." + std::to_string(l) + "." + r;
+        }
+        if ((j == 1 || j == 2) && startsWith(rest, "conv.")) return block + "upsamplers.0.conv." + rest.substr(5);
+        if (j == 1) return block + "attentions." + std::to_string(l) + "." + rest;
+        return {};
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string renameUnetKey(const std::string& ldmKey, int64_t layersPerBlock, bool textTimeEmbedding)
+{
+    if (layersPerBlock < 1) return {};
+    return unetName(ldmKey, layersPerBlock + 1, textTimeEmbedding);
+}
+
+StateDict renameUnet(const StateDict& ldm, int64_t layersPerBlock, const std::string& what, bool textTimeEmbedding)
 {
     if (layersPerBlock < 1) throw ConfigError("num_res_blocks must be at least 1 for " + what);
     const int64_t slots = layersPerBlock + 1;
     StateDict out;
     for (const auto& [key, t] : ldm) {
-        std::string name;
-        size_t pos = 0;
-        int64_t i = 0, j = 0;
-        if (startsWith(key, "time_embed.0.")) {
-            name = "time_embedding.linear_1." + key.substr(13);
-        } else if (startsWith(key, "time_embed.2.")) {
-            name = "time_embedding.linear_2." + key.substr(13);
-        } else if (startsWith(key, "out.0.")) {
-            name = "conv_norm_out." + key.substr(6);
-        } else if (startsWith(key, "out.2.")) {
-            name = "conv_out." + key.substr(6);
-        } else if (startsWith(key, "input_blocks.")) {
-            pos = 13;
-            if (!readIndex(key, pos, i) || !readIndex(key, pos, j)) nowhere(key, what, "UNet");
-            const std::string rest = key.substr(pos);
-            if (i == 0) {
-                if (j != 0) nowhere(key, what, "UNet");
-                name = "conv_in." + rest;
-            } else {
-                const int64_t b = (i - 1) / slots, l = (i - 1) % slots;
-                const std::string block = "down_blocks." + std::to_string(b) + ".";
-                if (j == 0 && startsWith(rest, "op.")) {
-                    name = block + "downsamplers.0.conv." + rest.substr(3);
-                } else if (j == 0) {
-                    const std::string r = resnetName(rest);
-                    if (r.empty()) nowhere(key, what, "UNet");
-                    name = block + "resnets." + std::to_string(l) + "." + r;
-                } else if (j == 1) {
-                    name = block + "attentions." + std::to_string(l) + "." + rest;
-                } else {
-                    nowhere(key, what, "UNet");
-                }
-            }
-        } else if (startsWith(key, "middle_block.")) {
-            pos = 13;
-            if (!readIndex(key, pos, i)) nowhere(key, what, "UNet");
-            const std::string rest = key.substr(pos);
-            if (i == 0 || i == 2) {
-                const std::string r = resnetName(rest);
-                if (r.empty()) nowhere(key, what, "UNet");
-                name = "mid_block.resnets." + std::to_string(i / 2) + "." + r;
-            } else if (i == 1) {
-                name = "mid_block.attentions.0." + rest;
-            } else {
-                nowhere(key, what, "UNet");
-            }
-        } else if (startsWith(key, "output_blocks.")) {
-            pos = 14;
-            if (!readIndex(key, pos, i) || !readIndex(key, pos, j)) nowhere(key, what, "UNet");
-            const std::string rest = key.substr(pos);
-            const int64_t b = i / slots, l = i % slots;
-            const std::string block = "up_blocks." + std::to_string(b) + ".";
-            if (j == 0) {
-                const std::string r = resnetName(rest);
-                if (r.empty()) nowhere(key, what, "UNet");
-                name = block + "resnets." + std::to_string(l) + "." + r;
-            } else if ((j == 1 || j == 2) && startsWith(rest, "conv.")) {
-                name = block + "upsamplers.0.conv." + rest.substr(5);
-            } else if (j == 1) {
-                name = block + "attentions." + std::to_string(l) + "." + rest;
-            } else {
-                nowhere(key, what, "UNet");
-            }
-        } else if (startsWith(key, "label_emb.")) {
+        std::string name = unetName(key, slots, textTimeEmbedding);
+        if (name.empty() && startsWith(key, "label_emb.") && !textTimeEmbedding)
             throw WeightsError("The UNet of " + what + " has class/added-condition embeddings ('" + key +
-                               "'): an SDXL or other non-SD-1/2 checkpoint, which this loader does not read yet.");
-        } else {
-            nowhere(key, what, "UNet");
-        }
+                               "'), which its UNet config does not describe (an SDXL UNet needs addition_embed_type "
+                               "\"text_time\"; other class-conditioned UNets are not supported).");
+        if (name.empty()) nowhere(key, what, "UNet");
         put(out, std::move(name), t, key, what);
     }
     return out;
@@ -328,6 +335,85 @@ StateDict renameOpenClipText(const StateDict& oc, const std::string& what, int64
             }
         } else {
             nowhere(key, what, "text encoder");
+        }
+    }
+    return out;
+}
+
+StateDict renameOpenClipTextWithProjection(const StateDict& oc, const std::string& what, const std::string& keyPrefix,
+                                           int64_t* layersOut)
+{
+    int64_t layers = 0;
+    for (const auto& [key, t] : oc) {
+        if (!startsWith(key, "transformer.resblocks.")) continue;
+        size_t pos = 22;
+        int64_t n = 0;
+        if (readIndex(key, pos, n)) layers = std::max(layers, n + 1);
+    }
+    if (layers < 1) throw WeightsError("The OpenCLIP text encoder of " + what + " has no layers ('" + keyPrefix + "transformer.resblocks.0.*').");
+    if (layersOut) *layersOut = layers;
+    // Everything a CLIPTextModelWithProjection needs, as file keys: a gap is named by its key.
+    auto require = [&](const std::string& key) {
+        if (!oc.count(key))
+            throw WeightsError("The OpenCLIP text encoder of " + what + " lacks '" + keyPrefix + key + "'.");
+    };
+    for (const char* k : {"token_embedding.weight", "positional_embedding", "ln_final.weight", "ln_final.bias"}) require(k);
+    if (!oc.count("text_projection") && !oc.count("text_projection.weight")) require("text_projection");
+    if (oc.count("text_projection") && oc.count("text_projection.weight"))
+        throw WeightsError("The OpenCLIP text encoder of " + what + " has both '" + keyPrefix + "text_projection' and '" +
+                           keyPrefix + "text_projection.weight'.");
+    for (int64_t n = 0; n < layers; ++n) {
+        const std::string l = "transformer.resblocks." + std::to_string(n) + ".";
+        for (const char* p : {"attn.in_proj_", "attn.out_proj.", "ln_1.", "ln_2.", "mlp.c_fc.", "mlp.c_proj."})
+            for (const char* s : {"weight", "bias"}) require(l + p + s);
+    }
+    StateDict out;
+    const std::string tm = "text_model.";
+    for (const auto& [key, t] : oc) {
+        if (key == "logit_scale" || key == "attn_mask") continue;
+        if (key == "text_projection") {
+            if (t.dim() != 2)
+                throw WeightsError("The OpenCLIP tensor '" + keyPrefix + key + "' of " + what + " has shape " +
+                                   c10::str(t.sizes()) + " (expected [hidden, projection]).");
+            put(out, "text_projection.weight", t.t(), key, what);  // x @ P == Linear with weight P^T
+        } else if (key == "text_projection.weight") {
+            put(out, "text_projection.weight", t, key, what);
+        } else if (key == "token_embedding.weight") {
+            put(out, tm + "embeddings.token_embedding.weight", t, key, what);
+        } else if (key == "positional_embedding") {
+            put(out, tm + "embeddings.position_embedding.weight", t, key, what);
+        } else if (startsWith(key, "ln_final.")) {
+            put(out, tm + "final_layer_norm." + key.substr(9), t, key, what);
+        } else if (startsWith(key, "transformer.resblocks.")) {
+            size_t pos = 22;
+            int64_t n = 0;
+            if (!readIndex(key, pos, n)) nowhere(keyPrefix + key, what, "text encoder");
+            const std::string layer = tm + "encoder.layers." + std::to_string(n) + ".";
+            const std::string rest = key.substr(pos);
+            if (rest == "attn.in_proj_weight" || rest == "attn.in_proj_bias") {
+                if (t.dim() < 1 || t.size(0) % 3 != 0)
+                    throw WeightsError("The OpenCLIP tensor '" + keyPrefix + key + "' of " + what + " has shape " +
+                                       c10::str(t.sizes()) + ": its first dimension must split into q, k and v.");
+                const int64_t c = t.size(0) / 3;
+                const std::string suffix = rest == "attn.in_proj_weight" ? "weight" : "bias";
+                put(out, layer + "self_attn.q_proj." + suffix, t.narrow(0, 0, c), key, what);
+                put(out, layer + "self_attn.k_proj." + suffix, t.narrow(0, c, c), key, what);
+                put(out, layer + "self_attn.v_proj." + suffix, t.narrow(0, 2 * c, c), key, what);
+            } else if (startsWith(rest, "attn.out_proj.")) {
+                put(out, layer + "self_attn.out_proj." + rest.substr(14), t, key, what);
+            } else if (startsWith(rest, "ln_1.")) {
+                put(out, layer + "layer_norm1." + rest.substr(5), t, key, what);
+            } else if (startsWith(rest, "ln_2.")) {
+                put(out, layer + "layer_norm2." + rest.substr(5), t, key, what);
+            } else if (startsWith(rest, "mlp.c_fc.")) {
+                put(out, layer + "mlp.fc1." + rest.substr(9), t, key, what);
+            } else if (startsWith(rest, "mlp.c_proj.")) {
+                put(out, layer + "mlp.fc2." + rest.substr(11), t, key, what);
+            } else {
+                nowhere(keyPrefix + key, what, "text encoder");
+            }
+        } else {
+            nowhere(keyPrefix + key, what, "text encoder");
         }
     }
     return out;

@@ -19,7 +19,15 @@ StateDict withPrefix(const StateDict& all, const std::string& prefix);
 
 // openaimodel.UNetModel names (without "model.diffusion_model.") -> UNet2DConditionModel names.
 // layersPerBlock = num_res_blocks of the LDM config. `what` names the file in messages.
-StateDict renameUnet(const StateDict& ldm, int64_t layersPerBlock, const std::string& what);
+// textTimeEmbedding: the UNet config has addition_embed_type "text_time" (SDXL): sgm's
+// label_emb.0.0 / label_emb.0.2 become add_embedding.linear_1 / linear_2. Without it a label_emb
+// key is a WeightsError. The rest of SDXL's UNet has SD's structure (its per-level transformer
+// depths only add transformer_blocks.N inside each attention, which keep their names).
+StateDict renameUnet(const StateDict& ldm, int64_t layersPerBlock, const std::string& what, bool textTimeEmbedding = false);
+// The diffusers name of one LDM UNet key or module path (dotted, without
+// "model.diffusion_model."; a module path ends in '.'), or "" when it maps nowhere. The rule
+// renameUnet applies key by key; LoRA files (kohya SDXL) name LDM modules with it.
+std::string renameUnetKey(const std::string& ldmKey, int64_t layersPerBlock, bool textTimeEmbedding = false);
 
 // The EMA copy of the UNet as LDM stores it: "model_ema.<key without 'model.' and without dots>"
 // for every "model.diffusion_model.*" key. Returns the EMA tensors under the regular LDM names
@@ -45,6 +53,19 @@ StateDict renameClipText(const StateDict& hf, const std::string& what);
 // penultimate layer; diffusers' text encoder has layers-1 layers), as are text_projection and
 // logit_scale. `layers` receives the number of layers kept.
 StateDict renameOpenClipText(const StateDict& openclip, const std::string& what, int64_t* layers = nullptr);
+
+// SDXL's second text encoder (sgm FrozenOpenCLIPEmbedder2, OpenCLIP ViT-bigG, under
+// "conditioner.embedders.1.model.", prefix removed) -> CLIPTextModelWithProjection names, as
+// diffusers 0.25.1's convert_open_clip_checkpoint(has_projection=True): the same renames as above,
+// but every layer is kept (SDXL takes the penultimate hidden state at run time), and
+// `text_projection`, stored [hidden, projection] and applied as x @ P, becomes
+// `text_projection.weight` [projection, hidden] (a transposed view; a file already holding
+// `text_projection.weight` in nn.Linear layout is taken as it is). logit_scale and attn_mask are
+// bookkeeping and dropped. Strict: every tensor of every layer 0..N-1 (in_proj weight/bias,
+// out_proj, ln_1, ln_2, c_fc, c_proj), the embeddings, ln_final and the projection must be there;
+// a missing one is a WeightsError naming `keyPrefix` + its file key.
+StateDict renameOpenClipTextWithProjection(const StateDict& openclip, const std::string& what, const std::string& keyPrefix,
+                                           int64_t* layers = nullptr);
 
 // Keys of an LDM file that are known and carry nothing the modules need (DDPM buffers,
 // EMA bookkeeping, the OpenCLIP extras above).

@@ -28,6 +28,12 @@ const std::string kUnet = "model.diffusion_model.";
 const std::string kVae = "first_stage_model.";
 const std::string kClip = "cond_stage_model.transformer.";
 const std::string kOpenClip = "cond_stage_model.model.";
+// SDXL (sgm GeneralConditioner): CLIP ViT-L in HF layout, then OpenCLIP ViT-bigG.
+const std::string kConditioner = "conditioner.embedders.";
+const std::string kClipXl = "conditioner.embedders.0.transformer.";
+const std::string kOpenClipXl = "conditioner.embedders.1.model.";
+const std::string kXlBase = "stable-diffusion-xl-base-1.0";
+const std::string kXlInpaint = "stable-diffusion-xl-1.0-inpainting-0.1";
 
 bool startsWith(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 
@@ -65,10 +71,12 @@ std::string dtypeCode(const torch::Tensor& t)
 // What a state dict that is not a full SD checkpoint probably is, for the error message.
 std::string guessOther(const StateDict& t)
 {
-    if (anyKeyWithPrefix(t, "lora_unet_") || anyKeyWithPrefix(t, "lora_te_")) return "a LoRA file (put it in a loras/ folder)";
+    if (anyKeyWithPrefix(t, "lora_unet_") || anyKeyWithPrefix(t, "lora_te_") || anyKeyWithPrefix(t, "lora_te1_") ||
+        anyKeyWithPrefix(t, "lora_te2_"))
+        return "a LoRA file (put it in a loras/ folder)";
     if (t.count("emb_params") || t.count("string_to_param.*")) return "a textual-inversion embedding";
     if (anyKeyWithPrefix(t, "encoder.down.") || anyKeyWithPrefix(t, "encoder.down_blocks.")) return "a VAE file (use it as the VAE)";
-    if (anyKeyWithPrefix(t, "conditioner.embedders.")) return "an SDXL checkpoint, which this version does not load yet";
+    if (anyKeyWithPrefix(t, kConditioner)) return "the text encoders of an SDXL checkpoint without its UNet";
     return "not a Stable Diffusion 1.x/2.x checkpoint";
 }
 
@@ -130,8 +138,8 @@ YamlConfigs configsFromYaml(const fs::path& file, int64_t imageSizeOverride)
     const std::string up = "model.params.unet_config.params", vp = "model.params.first_stage_config.params.ddconfig",
                       mp = "model.params";
     if (unetP["num_classes"] || unetP["adm_in_channels"])
-        throw ConfigError("The config '" + file.string() + "' describes an SDXL-style UNet (num_classes/adm_in_channels), "
-                          "which this version does not load yet.");
+        throw ConfigError("The config '" + file.string() + "' describes an SDXL-style UNet (num_classes/adm_in_channels) "
+                          "for an SD 1.x/2.x checkpoint.");
 
     YamlConfigs out;
     const auto mult = yamlValue<std::vector<int64_t>>(unetP, "channel_mult", up, file);
@@ -240,7 +248,10 @@ nlohmann::json singleFileScheduler(nlohmann::json base, const std::string& predi
 
 // A CLIP text config from the weights' shapes, when nothing describes it: the real CLIP-L / OpenCLIP-H
 // configs when the shapes are theirs, else heads = hidden / 64.
-nlohmann::json textConfigFromWeights(const StateDict& te, bool openclip, const std::string& what, std::string& configWhat)
+// sdxlSlot: 0 for SD 1.x/2.x; 1 or 2 for SDXL's first (CLIP ViT-L) or second (OpenCLIP ViT-bigG,
+// with projection) text encoder.
+nlohmann::json textConfigFromWeights(const StateDict& te, bool openclip, const std::string& what, std::string& configWhat,
+                                     int sdxlSlot = 0)
 {
     const auto tok = te.find("text_model.embeddings.token_embedding.weight");
     const auto pos = te.find("text_model.embeddings.position_embedding.weight");
@@ -250,11 +261,19 @@ nlohmann::json textConfigFromWeights(const StateDict& te, bool openclip, const s
     int64_t layers = 0;
     while (te.count("text_model.encoder.layers." + std::to_string(layers) + ".mlp.fc1.weight")) ++layers;
     const int64_t hidden = tok->second.size(1);
-    if (!openclip && hidden == 768 && layers == 12) {
+    if (sdxlSlot == 1 && hidden == 768 && layers == 12) {
+        configWhat = "the compiled-in CLIP ViT-L/14 config (" + kXlBase + "/text_encoder)";
+        return shipped(kXlBase + "/text_encoder/config.json");
+    }
+    if (sdxlSlot == 2 && hidden == 1280 && layers == 32) {
+        configWhat = "the compiled-in OpenCLIP ViT-bigG/14 config (" + kXlBase + "/text_encoder_2)";
+        return shipped(kXlBase + "/text_encoder_2/config.json");
+    }
+    if (sdxlSlot == 0 && !openclip && hidden == 768 && layers == 12) {
         configWhat = "the compiled-in CLIP ViT-L/14 config (stable-diffusion-v1-5/text_encoder)";
         return shipped("stable-diffusion-v1-5/text_encoder/config.json");
     }
-    if (openclip && hidden == 1024 && layers == 23) {
+    if (sdxlSlot == 0 && openclip && hidden == 1024 && layers == 23) {
         configWhat = "the compiled-in OpenCLIP ViT-H/14 config (stable-diffusion-2-inpainting/text_encoder)";
         return shipped("stable-diffusion-2-inpainting/text_encoder/config.json");
     }
@@ -264,13 +283,21 @@ nlohmann::json textConfigFromWeights(const StateDict& te, bool openclip, const s
                           " layers) is not a standard CLIP, so its attention heads are unknown: pass --config DIR, a "
                           "diffusers folder whose text_encoder/config.json describes it.");
     configWhat = "inferred from the weights (heads = hidden / 64)";
-    return {{"hidden_size", hidden},
-            {"intermediate_size", fc1->second.size(0)},
-            {"num_hidden_layers", layers},
-            {"num_attention_heads", hidden / 64},
-            {"max_position_embeddings", pos->second.size(0)},
-            {"vocab_size", tok->second.size(0)},
-            {"hidden_act", openclip ? "gelu" : "quick_gelu"}};
+    nlohmann::json c = {{"hidden_size", hidden},
+                        {"intermediate_size", fc1->second.size(0)},
+                        {"num_hidden_layers", layers},
+                        {"num_attention_heads", hidden / 64},
+                        {"max_position_embeddings", pos->second.size(0)},
+                        {"vocab_size", tok->second.size(0)},
+                        {"hidden_act", openclip ? "gelu" : "quick_gelu"}};
+    if (sdxlSlot == 2) {
+        const auto proj = te.find("text_projection.weight");
+        if (proj == te.end() || proj->second.dim() != 2)
+            throw WeightsError("The second text encoder of " + what + " has no 2-D text_projection.");
+        c["projection_dim"] = proj->second.size(0);
+        c["architectures"] = nlohmann::json::array({"CLIPTextModelWithProjection"});
+    }
+    return c;
 }
 
 }  // namespace
@@ -317,11 +344,31 @@ std::optional<SingleFileInfo> inspectTensors(const StateDict& t, const fs::path&
     }
     info.hasEma = ldm::hasEma(t);
     info.hasVae = anyKeyWithPrefix(t, kVae);
+    const std::string file = "'" + path.filename().string() + "'";
+    const bool conditioner = anyKeyWithPrefix(t, kConditioner);
+    if (conditioner && (anyKeyWithPrefix(t, kClip) || anyKeyWithPrefix(t, kOpenClip)))
+        throw ConfigError(file + " mixes SD 1.x/2.x text encoder keys (cond_stage_model.*) with SDXL ones "
+                                 "(conditioner.embedders.*): not a checkpoint of one model.");
+    if (anyKeyWithPrefix(t, "conditioner.embedders.0.model."))
+        throw ConfigError(file + " is an SDXL refiner (one OpenCLIP text encoder at conditioner.embedders.0.model.*, "
+                                 "aesthetic-score conditioning). It only refines an SDXL base model's output and is not "
+                                 "supported: use an SDXL base or inpainting checkpoint.");
+    const bool xl = conditioner || (t.count(kUnet + "label_emb.0.0.weight") && info.contextDim == 2048);
+    if (xl) {
+        info.textEncoderLayout = "clip+openclip";
+        info.hasTextEncoder = anyKeyWithPrefix(t, kClipXl);
+        info.hasTextEncoder2 = anyKeyWithPrefix(t, kOpenClipXl);
+        if (info.inChannels == 4) info.kind = ModelKind::Sdxl;
+        else if (info.inChannels == 9) info.kind = ModelKind::SdxlInpaint;
+        else
+            throw WeightsError("The UNet of " + file + " (SDXL) takes " + std::to_string(info.inChannels) + " input channels (" +
+                               kUnet + "input_blocks.0.0.weight " + c10::str(convIn->second.sizes()) +
+                               "): only 4 (text-to-image) and 9 (inpainting) are supported.");
+        return info;
+    }
     if (anyKeyWithPrefix(t, kClip)) info.textEncoderLayout = "clip";
     else if (anyKeyWithPrefix(t, kOpenClip)) info.textEncoderLayout = "openclip";
     info.hasTextEncoder = !info.textEncoderLayout.empty();
-    if (anyKeyWithPrefix(t, "conditioner.embedders."))
-        throw ConfigError("'" + path.filename().string() + "' is an SDXL checkpoint (conditioner.embedders.*), which this version does not load yet.");
     bool sd2 = false;
     if (info.contextDim == 1024) sd2 = true;
     else if (info.contextDim == 768) sd2 = false;
@@ -365,6 +412,10 @@ SingleFileCheckpoint SingleFileCheckpoint::open(const fs::path& path, const Sing
     c.m_info = inspectOrThrow(c.m_tensors, path);
     const std::string name = "'" + path.filename().string() + "'";
     if (!c.m_info.hasVae) throw WeightsError(name + " has no VAE weights (first_stage_model.*).");
+    if (isSdxl(c.m_info.kind)) {
+        c.openSdxl(options);
+        return c;
+    }
     if (!c.m_info.hasTextEncoder) throw WeightsError(name + " has no text encoder weights (cond_stage_model.*).");
     const bool sd2 = c.m_info.kind == ModelKind::Sd2 || c.m_info.kind == ModelKind::Sd2Inpaint;
     const bool inpaint = c.m_info.inChannels == 9;
@@ -484,11 +535,110 @@ SingleFileCheckpoint SingleFileCheckpoint::open(const fs::path& path, const Sing
     return c;
 }
 
+void SingleFileCheckpoint::openSdxl(const SingleFileOptions& options)
+{
+    const std::string name = "'" + m_path.filename().string() + "'";
+    if (!m_info.hasTextEncoder)
+        throw WeightsError(name + " is an SDXL checkpoint, but its first text encoder is missing (no " + kClipXl +
+                           "* keys: CLIP ViT-L).");
+    if (!m_info.hasTextEncoder2)
+        throw WeightsError(name + " is an SDXL checkpoint, but its second text encoder is missing (no " + kOpenClipXl +
+                           "* keys: OpenCLIP ViT-bigG).");
+    const bool inpaint = m_info.inChannels == 9;
+    if (!options.originalConfig.empty())
+        throw ConfigError("--original-config: " + name + " is an SDXL checkpoint, and an SDXL (sgm) .yaml is not read; "
+                          "leave it out (the real SDXL configs are compiled in) or pass --config DIR, an SDXL diffusers folder.");
+    std::string besideYaml;
+    for (const char* ext : {".yaml", ".yml"}) {
+        fs::path beside = m_path;
+        beside.replace_extension(ext);
+        std::error_code ec;
+        if (fs::is_regular_file(beside, ec)) besideYaml = beside.filename().string();
+    }
+    const std::string yamlNote = besideYaml.empty() ? "" : " (" + besideYaml + " beside the file is not read for SDXL)";
+
+    std::optional<DiffusersFolder> dir;
+    if (!options.configDir.empty()) {
+        dir = DiffusersFolder::open(options.configDir);
+        m_unetConfig = dir->componentConfig("unet");
+        m_vaeConfig = dir->componentConfig("vae");
+        m_unetConfigWhat = dir->componentConfigPath("unet").string();
+        m_vaeConfigWhat = dir->componentConfigPath("vae").string();
+        m_textConfig = dir->componentConfig("text_encoder");
+        m_textConfigWhat = dir->componentConfigPath("text_encoder").string();
+        m_text2Config = dir->componentConfig("text_encoder_2");
+        m_text2ConfigWhat = dir->componentConfigPath("text_encoder_2").string();
+        m_scheduler = dir->componentConfig("scheduler");
+        if (fs::is_directory(options.configDir / "tokenizer")) m_tokenizerDir = options.configDir / "tokenizer";
+        if (fs::is_directory(options.configDir / "tokenizer_2")) m_tokenizerDir2 = options.configDir / "tokenizer_2";
+        m_configSource = "--config " + options.configDir.string() + yamlNote;
+    } else {
+        const std::string family = inpaint ? kXlInpaint : kXlBase;
+        m_unetConfig = shipped(family + "/unet/config.json");
+        m_unetConfigWhat = "the compiled-in " + family + " UNet config";
+        // The inpainting model's VAE is SDXL's VAE; its own config file was not available verbatim.
+        m_vaeConfig = shipped(kXlBase + "/vae/config.json");
+        m_vaeConfigWhat = "the compiled-in " + kXlBase + " VAE config";
+        m_scheduler = shipped(kXlBase + "/scheduler/scheduler_config.json");
+        m_configSource = "compiled-in " + family + " configs" + (inpaint ? " (VAE and scheduler: " + kXlBase + ")" : "") + yamlNote;
+    }
+    if (m_unetConfig.value("addition_embed_type", nlohmann::json()) != nlohmann::json("text_time"))
+        throw ConfigError("The UNet config " + m_unetConfigWhat + " is not an SDXL UNet (no addition_embed_type \"text_time\"), but " +
+                          name + " is an SDXL checkpoint.");
+
+    // Prediction type (SDXL base and inpainting: epsilon) and size.
+    if (options.predictionType) {
+        if (*options.predictionType != "epsilon" && *options.predictionType != "v_prediction")
+            throw ConfigError("unknown prediction type '" + *options.predictionType + "' (use epsilon or v_prediction)");
+        m_predictionType = *options.predictionType;
+    } else if (dir) {
+        m_predictionType = dir->predictionType();
+    } else {
+        m_predictionType = m_scheduler.value("prediction_type", std::string("epsilon"));
+    }
+    m_scheduler["prediction_type"] = m_predictionType;
+    if (options.imageSize > 0) m_unetConfig["sample_size"] = options.imageSize / 8;
+
+    const int64_t cfgIn = m_unetConfig.value("in_channels", int64_t(4));
+    if (cfgIn != m_info.inChannels)
+        throw ConfigError("The UNet of " + name + " takes " + std::to_string(m_info.inChannels) + " channels (" + kUnet +
+                          "input_blocks.0.0.weight), but its config (" + m_unetConfigWhat + ") says in_channels " +
+                          std::to_string(cfgIn) + (m_info.inChannels == 9 ? ": this is an inpainting checkpoint." : "."));
+    try {
+        m_layersPerBlock = m_unetConfig.at("layers_per_block").get<int64_t>();
+        m_vaeUpBlocks = int64_t(m_vaeConfig.at("block_out_channels").size());
+    } catch (const nlohmann::json::exception&) {
+        throw ConfigError("The config " + m_unetConfigWhat + " lacks layers_per_block or block_out_channels.");
+    }
+    if (options.ema.value_or(false) && !m_info.hasEma)
+        throw WeightsError("EMA weights were asked for, but " + name + " has none (no model_ema.* keys).");
+    m_emaUsed = options.ema.value_or(false);
+
+    // Every key must belong somewhere; then rename everything now, so that a key that maps
+    // nowhere (or a missing OpenCLIP tensor) is reported at open, not at the first job.
+    const auto unused = unusedKeys();
+    if (!unused.empty())
+        throw WeightsError(name + " has " + std::to_string(unused.size()) + " key(s) that map to no component, e.g. '" +
+                           unused.front() + "'.");
+    const ComponentSource te = textEncoder(), te2 = textEncoder2();
+    if (!dir) {
+        m_textConfig = textConfigFromWeights(te.weights, false, name, m_textConfigWhat, 1);
+        m_text2Config = textConfigFromWeights(te2.weights, true, name, m_text2ConfigWhat, 2);
+    }
+    // The second encoder is a CLIPTextModelWithProjection whatever its config.json says.
+    m_text2Config["architectures"] = nlohmann::json::array({"CLIPTextModelWithProjection"});
+    (void)unet();
+    (void)vae();
+}
+
 std::vector<std::string> SingleFileCheckpoint::unusedKeys() const
 {
     std::vector<std::string> out;
     for (const auto& [k, t] : m_tensors) {
-        if (startsWith(k, kUnet) || startsWith(k, kVae) || startsWith(k, kClip) || startsWith(k, kOpenClip)) continue;
+        if (startsWith(k, kUnet) || startsWith(k, kVae)) continue;
+        if (isSdxl(m_info.kind) ? (startsWith(k, kClipXl) || startsWith(k, kOpenClipXl))
+                                : (startsWith(k, kClip) || startsWith(k, kOpenClip)))
+            continue;
         if (startsWith(k, "model_ema.") || ldm::isIgnoredTopLevelKey(k)) continue;
         out.push_back(k);
     }
@@ -503,7 +653,8 @@ ComponentSource SingleFileCheckpoint::unet() const
     s.configWhat = m_unetConfigWhat;
     s.weightsWhat = what + (m_emaUsed ? " (EMA weights)" : "");
     const StateDict ldmUnet = m_emaUsed ? ldm::emaUnet(m_tensors, what) : ldm::withPrefix(m_tensors, kUnet);
-    s.weights = ldm::renameUnet(ldmUnet, m_layersPerBlock, what);
+    const bool textTime = m_unetConfig.value("addition_embed_type", nlohmann::json()) == nlohmann::json("text_time");
+    s.weights = ldm::renameUnet(ldmUnet, m_layersPerBlock, what, textTime);
     return s;
 }
 
@@ -528,15 +679,38 @@ ComponentSource SingleFileCheckpoint::textEncoder() const
     s.config = m_textConfig;
     s.configWhat = m_textConfigWhat;
     s.weightsWhat = what;
-    if (m_info.textEncoderLayout == "openclip") s.weights = ldm::renameOpenClipText(ldm::withPrefix(m_tensors, kOpenClip), what);
+    if (isSdxl(m_info.kind)) s.weights = ldm::renameClipText(ldm::withPrefix(m_tensors, kClipXl), what);
+    else if (m_info.textEncoderLayout == "openclip") s.weights = ldm::renameOpenClipText(ldm::withPrefix(m_tensors, kOpenClip), what);
     else s.weights = ldm::renameClipText(ldm::withPrefix(m_tensors, kClip), what);
+    return s;
+}
+
+ComponentSource SingleFileCheckpoint::textEncoder2() const
+{
+    if (!isSdxl(m_info.kind))
+        throw ConfigError("'" + m_path.string() + "' is " + familyName(m_info.kind) + ", not SDXL: it has no second text encoder.");
+    const std::string what = "the second text encoder of '" + m_path.string() + "'";
+    ComponentSource s;
+    s.config = m_text2Config;
+    s.configWhat = m_text2ConfigWhat;
+    s.weightsWhat = what;
+    s.weights = ldm::renameOpenClipTextWithProjection(ldm::withPrefix(m_tensors, kOpenClipXl), what, kOpenClipXl);
     return s;
 }
 
 nlohmann::json SingleFileCheckpoint::schedulerConfig() const { return m_scheduler; }
 fs::path SingleFileCheckpoint::tokenizerDir() const { return m_tokenizerDir; }
+fs::path SingleFileCheckpoint::tokenizerDir2() const { return m_tokenizerDir2; }
+std::string SingleFileCheckpoint::tokenizer2Pad() const
+{
+    if (!isSdxl(m_info.kind))
+        throw ConfigError("'" + m_path.string() + "' is " + familyName(m_info.kind) + ", not SDXL: it has no second tokenizer.");
+    return "!";  // laion/CLIP-ViT-bigG-14 as diffusers' from_single_file loads it (pad_token="!")
+}
 std::string SingleFileCheckpoint::tokenizerPad() const
 {
+    // SDXL's first tokenizer is CLIP ViT-L's (pads with <|endoftext|>).
+    if (isSdxl(m_info.kind)) return "<|endoftext|>";
     // SD 2.x (OpenCLIP) pads with "!" (stabilityai's tokenizer), SD 1.x with <|endoftext|>.
     return m_info.textEncoderLayout == "openclip" ? "!" : "<|endoftext|>";
 }
@@ -590,7 +764,8 @@ ComponentSource loadVaeSource(const fs::path& fileOrDir, nlohmann::json config, 
 std::string describe(const SingleFileInfo& info)
 {
     std::string s = toString(info.kind) + ", " + std::to_string(info.inChannels) + " channels, " + info.dtype;
-    s += info.textEncoderLayout == "openclip" ? ", OpenCLIP text encoder" : ", CLIP text encoder";
+    if (isSdxl(info.kind)) s += ", CLIP ViT-L + OpenCLIP ViT-bigG text encoders";
+    else s += info.textEncoderLayout == "openclip" ? ", OpenCLIP text encoder" : ", CLIP text encoder";
     if (info.hasEma) s += ", with EMA weights";
     return s;
 }

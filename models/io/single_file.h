@@ -46,12 +46,13 @@ struct ComponentSource {
 // What is in a single file, from its keys alone (cheap: headers only for .safetensors).
 struct SingleFileInfo {
     ModelKind kind = ModelKind::Unknown;
-    std::string textEncoderLayout;  // "clip" (HF CLIPTextModel) or "openclip"
+    std::string textEncoderLayout;  // "clip" (HF CLIPTextModel), "openclip", or "clip+openclip" (SDXL)
     int64_t inChannels = 0;
     int64_t contextDim = 0;
     std::string dtype;              // of the UNet weights: "F32", "F16", "BF16"
     bool hasEma = false;
     bool hasVae = false, hasTextEncoder = false;
+    bool hasTextEncoder2 = false;   // SDXL: conditioner.embedders.1.model.*
     int64_t tensors = 0;
     uint64_t fileBytes = 0;
 };
@@ -82,24 +83,38 @@ public:
     ComponentSource unet() const;
     ComponentSource vae() const;
     ComponentSource textEncoder() const;
-    nlohmann::json schedulerConfig() const;  // diffusers scheduler_config.json form
+    // SDXL's second text encoder (CLIPTextModelWithProjection: config with architectures
+    // ["CLIPTextModelWithProjection"], weights including text_projection.weight). Throws
+    // ConfigError if the file is not SDXL.
+    ComponentSource textEncoder2() const;
+    // diffusers scheduler_config.json form. SDXL: the base model's EulerDiscreteScheduler (compiled
+    // in), or the --config folder's, with predictionType().
+    nlohmann::json schedulerConfig() const;
     // The tokenizer folder to use (from --config), or empty: the bundled CLIP vocabulary with
     // tokenizerPad() as the pad token.
     std::filesystem::path tokenizerDir() const;
     std::string tokenizerPad() const;
+    // SDXL's tokenizer_2: <configDir>/tokenizer_2 when --config gave one (empty otherwise, and for
+    // SD 1.x/2.x), else the bundled CLIP vocabulary with tokenizer2Pad() ("!", as diffusers'
+    // from_single_file sets it for laion/CLIP-ViT-bigG-14). tokenizer2Pad() throws ConfigError if
+    // the file is not SDXL.
+    std::filesystem::path tokenizerDir2() const;
+    std::string tokenizer2Pad() const;
 
     // Keys of the file that no component takes and that are not known bookkeeping; the strict
     // loader treats them as errors (open() throws if there are any).
     std::vector<std::string> unusedKeys() const;
 
 private:
+    void openSdxl(const SingleFileOptions& options);  // open() for an SDXL file, after inspection
+
     std::filesystem::path m_path;
     SingleFileInfo m_info;
     std::map<std::string, torch::Tensor> m_tensors;
-    nlohmann::json m_unetConfig, m_vaeConfig, m_textConfig, m_scheduler;
-    std::string m_unetConfigWhat, m_vaeConfigWhat, m_textConfigWhat;
+    nlohmann::json m_unetConfig, m_vaeConfig, m_textConfig, m_text2Config, m_scheduler;
+    std::string m_unetConfigWhat, m_vaeConfigWhat, m_textConfigWhat, m_text2ConfigWhat;
     std::string m_predictionType = "epsilon";
-    std::filesystem::path m_tokenizerDir;
+    std::filesystem::path m_tokenizerDir, m_tokenizerDir2;
     bool m_emaUsed = false;
     std::string m_configSource;
     int64_t m_layersPerBlock = 2;
@@ -111,7 +126,7 @@ private:
 // folder has one, returned in `config`).
 ComponentSource loadVaeSource(const std::filesystem::path& fileOrDir, nlohmann::json config, const std::string& configWhat);
 
-// "sd1", ... plus the layout, for `inpaint-cli info` and the model library.
+// "sd1", ..., "sdxl", "sdxl-inpaint" plus the layout, for `inpaint-cli info` and the model library.
 std::string describe(const SingleFileInfo& info);
 
 }  // namespace inpaint::models

@@ -52,10 +52,17 @@ private:
     QString path(const QString& name) const { return m_dir.filePath(name); }
 
     // The golden case's settings as options; `withMicro` false drops its micro-conditioning.
-    QStringList argsFor(const nlohmann::json& p, bool withMicro) const
+    // singleFile: the sgm-layout file of the case's model (tests/data/sdxl-single-file, written by
+    // make_sdxl_single_file.py) with --config the folder, instead of the folder.
+    QStringList argsFor(const nlohmann::json& p, bool withMicro, bool singleFile = false) const
     {
         const bool img2img = p.at("pipeline") == "StableDiffusionXLImg2ImgPipeline";
-        QStringList a{"--model", model(p.at("model")), "--image", q(kRef / p.at("image").get<std::string>()),
+        const std::string m = p.at("model");
+        const QStringList modelArgs =
+            singleFile ? QStringList{"--model", q(fs::path(INPAINT_TEST_DATA_DIR) / "sdxl-single-file" / (m + ".safetensors")),
+                                     "--config", model(m)}
+                       : QStringList{"--model", model(m)};
+        QStringList a = modelArgs + QStringList{"--image", q(kRef / p.at("image").get<std::string>()),
                       "--seed", QString::number(p.at("seed").get<uint64_t>()),
                       "--steps", QString::number(p.at("num_inference_steps").get<int>()),
                       "--guidance", QString::number(p.at("guidance_scale").get<double>()),
@@ -72,13 +79,13 @@ private:
     }
 
     // Runs one case; returns the final latents' max abs difference to diffusers' (or -1).
-    double runCase(const nlohmann::json& c, bool withMicro, int* pixelDiff)
+    double runCase(const nlohmann::json& c, bool withMicro, int* pixelDiff, bool singleFile = false)
     {
         const std::string name = c.at("name");
-        QString stem = QString::fromStdString(name).replace('/', '-') + (withMicro ? "" : "-nomicro");
+        QString stem = QString::fromStdString(name).replace('/', '-') + (withMicro ? "" : "-nomicro") + (singleFile ? "-file" : "");
         const QString out = path(stem + ".png"), lat = path(stem + ".safetensors");
         const clitest::Result r =
-            clitest::run(QStringList{"run"} + argsFor(c.at("params"), withMicro) + QStringList{"--out", out, "--latents-out", lat},
+            clitest::run(QStringList{"run"} + argsFor(c.at("params"), withMicro, singleFile) + QStringList{"--out", out, "--latents-out", lat},
                          300000);
         if (r.crashed || r.exitCode != 0) {
             qWarning("%s: %s", name.c_str(), qPrintable(r.err));
@@ -110,6 +117,31 @@ private slots:
             ++cases;
         }
         QCOMPARE(cases, 5);
+    }
+
+    // The same cases from SDXL single files (sgm keys: conditioner.embedders.0/1, label_emb):
+    // diffusers' images again, so the renaming is exact end to end.
+    void singleFilesEqualDiffusers()
+    {
+        int cases = 0;
+        const nlohmann::json sidecar = goldenJson();
+        for (const auto& c : sidecar.at("cases")) {
+            const std::string name = c.at("name");
+            if (name != "e2e/inpaint9_s1.0_negprompt" && name != "e2e/inpaint4_s0.8_blend") continue;
+            int pixels = 256;
+            const double d = runCase(c, true, &pixels, true);
+            qInfo("%-32s single file: max pixel difference %d, final latents max|d| %.3g", name.c_str(), pixels, d);
+            QVERIFY2(d >= 0 && d < 1e-3, qPrintable(QStringLiteral("%1: latents differ by %2").arg(name.c_str()).arg(d)));
+            QVERIFY2(pixels <= 1, qPrintable(QStringLiteral("%1: pixel difference %2").arg(name.c_str()).arg(pixels)));
+            ++cases;
+        }
+        QCOMPARE(cases, 2);
+        const clitest::Result r = clitest::run({"info", "--model", q(fs::path(INPAINT_TEST_DATA_DIR) / "sdxl-single-file" / "tiny-sdxl-inpaint.safetensors"),
+                                                "--config", model("tiny-sdxl-inpaint")});
+        QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.err));
+        const auto j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(QString::fromStdString(j.at("kind")), QStringLiteral("sdxl-inpaint"));
+        QCOMPARE(QString::fromStdString(j.at("family")), QStringLiteral("SDXL"));
     }
 
     // img2img_s0.6 conditions on original_size 1024,1024; without the option the ids are the

@@ -519,3 +519,83 @@ TEST_CASE(locon_3x3_conv)
 }
 
 TEST_MAIN()
+
+// SDXL kohya LoRA (sd-scripts): lora_te1_/lora_te2_ for the two text encoders and the UNet's
+// modules under sgm/LDM names. Each module lands on the diffusers weight the single-file
+// loader's rule gives (checked value by value: W + alpha/rank * up @ down), nothing else changes,
+// and restore is bit-exact.
+TEST_CASE(sdxl_kohya_ldm_names_land_on_their_weights)
+{
+    c10::InferenceMode guard;
+    auto model = diffusion::SdModel::load(kRef / "models" / "tiny-sdxl", {});
+    std::map<std::string, torch::Tensor> params;
+    for (const auto& p : model->unet()->named_parameters(true)) params["unet." + p.key()] = p.value().clone();
+    for (const auto& p : model->textEncoder()->named_parameters(true)) params["te1." + p.key()] = p.value().clone();
+    for (const auto& p : model->textEncoder2()->named_parameters(true)) params["te2." + p.key()] = p.value().clone();
+    // kohya module -> the weight it must change (tiny-sdxl: DownBlock2D + CrossAttnDownBlock2D,
+    // 2 layers per block, so input_blocks 4/5 are down_blocks.1 and output_blocks 0-2 up_blocks.0).
+    const std::vector<std::pair<std::string, std::string>> expected{
+        {"lora_unet_input_blocks_4_1_transformer_blocks_1_attn2_to_k", "unet.down_blocks.1.attentions.0.transformer_blocks.1.attn2.to_k.weight"},
+        {"lora_unet_input_blocks_5_1_proj_out", "unet.down_blocks.1.attentions.1.proj_out.weight"},
+        {"lora_unet_input_blocks_1_0_in_layers_2", "unet.down_blocks.0.resnets.0.conv1.weight"},
+        {"lora_unet_input_blocks_3_0_op", "unet.down_blocks.0.downsamplers.0.conv.weight"},
+        {"lora_unet_middle_block_1_transformer_blocks_0_ff_net_0_proj", "unet.mid_block.attentions.0.transformer_blocks.0.ff.net.0.proj.weight"},
+        {"lora_unet_middle_block_2_emb_layers_1", "unet.mid_block.resnets.1.time_emb_proj.weight"},
+        {"lora_unet_output_blocks_2_2_conv", "unet.up_blocks.0.upsamplers.0.conv.weight"},
+        {"lora_unet_output_blocks_3_0_skip_connection", "unet.up_blocks.1.resnets.0.conv_shortcut.weight"},
+        {"lora_unet_label_emb_0_0", "unet.add_embedding.linear_1.weight"},
+        {"lora_te1_text_model_encoder_layers_0_self_attn_q_proj", "te1.text_model.encoder.layers.0.self_attn.q_proj.weight"},
+        {"lora_te2_text_model_encoder_layers_1_mlp_fc1", "te2.text_model.encoder.layers.1.mlp.fc1.weight"},
+    };
+    std::map<std::string, torch::Tensor> file;
+    torch::manual_seed(5);
+    const int64_t rank = 2;
+    for (const auto& [module, weight] : expected) {
+        EXPECT_MSG(params.count(weight), "the test's weight " << weight << " is not in tiny-sdxl");
+        if (!params.count(weight)) continue;
+        const auto w = params.at(weight);
+        std::vector<int64_t> down{rank, w.size(1)}, up{w.size(0), rank};
+        if (w.dim() == 4) down = {rank, w.size(1), w.size(2), w.size(3)}, up = {w.size(0), rank, 1, 1};
+        file[module + ".lora_down.weight"] = torch::randn(down) * 0.1;
+        file[module + ".lora_up.weight"] = torch::randn(up) * 0.1;
+        file[module + ".alpha"] = torch::tensor(1.0);
+    }
+    const fs::path f = tempDir() / "sdxl-kohya.safetensors";
+    models::saveSafetensors(f, file);
+
+    diffusion::LoraState& lora = model->loras();
+    const auto s = lora.apply({{f, 0.8, 0.6}});
+    EXPECT_EQ(s.unmatchedModules, 0);
+    for (const auto& n : s.unmatchedNames) std::printf("  unmatched: %s\n", n.c_str());
+    EXPECT_EQ(s.unetModules, 9);
+    EXPECT_EQ(s.textEncoderModules, 2);
+    std::map<std::string, torch::Tensor> now;
+    for (const auto& p : model->unet()->named_parameters(true)) now["unet." + p.key()] = p.value();
+    for (const auto& p : model->textEncoder()->named_parameters(true)) now["te1." + p.key()] = p.value();
+    for (const auto& p : model->textEncoder2()->named_parameters(true)) now["te2." + p.key()] = p.value();
+    size_t changed = 0;
+    for (const auto& [k, t] : params) changed += !torch::equal(t, now.at(k));
+    EXPECT_EQ(changed, expected.size());
+    double worst = 0;
+    for (const auto& [module, weight] : expected) {
+        if (!params.count(weight)) continue;
+        const double scale = (weight.rfind("unet.", 0) == 0 ? 0.6 : 0.8) * 1.0 / rank;
+        const auto delta = at::mm(file.at(module + ".lora_up.weight").flatten(1), file.at(module + ".lora_down.weight").flatten(1));
+        const auto want = params.at(weight) + scale * delta.view(params.at(weight).sizes());
+        worst = std::max(worst, (now.at(weight) - want).abs().max().item<double>());
+    }
+    std::printf("SDXL kohya LoRA: %zu weights changed, worst |merged - expected| %.3g\n", changed, worst);
+    EXPECT(worst <= 1e-6);
+    lora.restore();
+    size_t still = 0;
+    for (const auto& [k, t] : params) still += !torch::equal(t, now.at(k));
+    EXPECT_EQ(still, size_t{0});
+
+    // The other family: named, nothing merged.
+    EXPECT_THROWS(lora.apply({{kLora, 1.0, 1.0}}), models::WeightsError, "SD 1.x/2.x LoRA");
+    EXPECT_THROWS(lora.apply({{kLora, 1.0, 1.0}}), models::WeightsError, "the model is SDXL");
+    auto sd = loadModel();
+    EXPECT_THROWS(sd->loras().apply({{f, 1.0, 1.0}}), models::WeightsError, "SDXL LoRA");
+    EXPECT_THROWS(sd->loras().apply({{f, 1.0, 1.0}}), models::WeightsError, "the model is SD 1.x");
+    fs::remove_all(f.parent_path());
+}

@@ -253,6 +253,86 @@ TEST_CASE(testBadInputs)
     EXPECT_THROWS(SingleFileCheckpoint::open(kSingle / "tiny-sd.safetensors", ob), FormatError, "YAML");
 }
 
+// SDXL single files (sgm layout, written from the tiny SDXL folders by make_sdxl_single_file.py):
+// with --config the folder, every component renames to exactly the folder's weights, including
+// the OpenCLIP bigG encoder (in_proj split into q/k/v, text_projection transposed back) and
+// label_emb -> add_embedding.
+const fs::path kSdxlSingle = fs::path(INPAINT_TEST_DATA_DIR) / "sdxl-single-file";
+
+TEST_CASE(testSdxlRenamedWeightsEqualTheFolder)
+{
+    for (const std::string model : {"tiny-sdxl", "tiny-sdxl-inpaint"}) {
+        SingleFileOptions o;
+        o.configDir = kRef / "models" / model;
+        const auto c = SingleFileCheckpoint::open(kSdxlSingle / (model + ".safetensors"), o);
+        EXPECT_EQ(toString(c.info().kind), model == "tiny-sdxl" ? std::string("sdxl") : std::string("sdxl-inpaint"));
+        EXPECT(c.info().hasTextEncoder && c.info().hasTextEncoder2);
+        EXPECT(c.unusedKeys().empty());
+        EXPECT_EQ(c.tokenizerPad(), std::string("<|endoftext|>"));
+        EXPECT_EQ(c.tokenizer2Pad(), std::string("!"));
+        EXPECT(!c.tokenizerDir2().empty());
+        EXPECT_EQ(c.schedulerConfig().value("_class_name", std::string()), std::string("EulerDiscreteScheduler"));
+        const auto f = DiffusersFolder::open(kRef / "models" / model);
+        expectSameWeights(c.unet().weights, f.loadWeights("unet"), 0.0, model + " unet");
+        expectSameWeights(c.vae().weights, f.loadWeights("vae"), 0.0, model + " vae");
+        for (const auto& [mine, theirs] : {std::pair{c.textEncoder(), f.loadWeights("text_encoder")},
+                                           std::pair{c.textEncoder2(), f.loadWeights("text_encoder_2")}}) {
+            auto got = mine.weights;
+            auto want = theirs;
+            got.erase("text_model.embeddings.position_ids");
+            want.erase("text_model.embeddings.position_ids");
+            expectSameWeights(got, want, 0.0, model + " " + mine.weightsWhat.substr(0, 24));
+        }
+        EXPECT(c.textEncoder2().config.at("architectures")[0] == "CLIPTextModelWithProjection");
+    }
+    // Without --config the real SDXL configs are compiled in; the tiny weights do not fit them,
+    // and the error names a key.
+    EXPECT_THROWS(SingleFileCheckpoint::open(kSdxlSingle / "tiny-sdxl.safetensors"), ModelError, "");
+    // An SD 1.x file has no second text encoder.
+    SingleFileOptions sd = withFolderText("tiny-sd");
+    EXPECT_THROWS(SingleFileCheckpoint::open(kSingle / "tiny-sd.safetensors", sd).textEncoder2(), ConfigError, "not SDXL");
+}
+
+TEST_CASE(testSdxlBadFiles)
+{
+    const auto all = loadSafetensors(kSdxlSingle / "tiny-sdxl.safetensors");
+    SingleFileOptions o;
+    o.configDir = kRef / "models" / "tiny-sdxl";
+    const fs::path bad = tempRoot() / "sdxl-bad.safetensors";
+    auto without = [&](const std::string& prefix) {
+        std::map<std::string, torch::Tensor> out;
+        for (const auto& [k, t] : all)
+            if (k.rfind(prefix, 0) != 0) out[k] = t;
+        return out;
+    };
+    // One text encoder missing: named.
+    saveSafetensors(bad, without("conditioner.embedders.1."));
+    EXPECT_THROWS(SingleFileCheckpoint::open(bad, o), WeightsError, "second text encoder is missing");
+    saveSafetensors(bad, without("conditioner.embedders.0."));
+    EXPECT_THROWS(SingleFileCheckpoint::open(bad, o), WeightsError, "first text encoder is missing");
+    // A missing OpenCLIP tensor is named by its file key.
+    saveSafetensors(bad, without("conditioner.embedders.1.model.transformer.resblocks.0.attn.in_proj_weight"));
+    EXPECT_THROWS(SingleFileCheckpoint::open(bad, o), WeightsError,
+                  "conditioner.embedders.1.model.transformer.resblocks.0.attn.in_proj_weight");
+    // The refiner (one OpenCLIP encoder at embedders.0.model): refused, saying what it is.
+    std::map<std::string, torch::Tensor> refiner;
+    for (const auto& [k, t] : without("conditioner.embedders.")) refiner[k] = t;
+    for (const auto& [k, t] : all)
+        if (k.rfind("conditioner.embedders.1.model.", 0) == 0)
+            refiner["conditioner.embedders.0.model." + k.substr(std::string("conditioner.embedders.1.model.").size())] = t;
+    saveSafetensors(bad, refiner);
+    EXPECT_THROWS(SingleFileCheckpoint::open(bad, o), ConfigError, "SDXL refiner");
+    // An SD 1.x .yaml cannot describe it.
+    SingleFileOptions y = o;
+    y.originalConfig = kSingle / "tiny-sd.yaml";
+    EXPECT_THROWS(SingleFileCheckpoint::open(kSdxlSingle / "tiny-sdxl.safetensors", y), ConfigError, "--original-config");
+    // A key that maps nowhere.
+    auto extra = all;
+    extra["conditioner.embedders.2.model.surprise"] = torch::zeros({2});
+    saveSafetensors(bad, extra);
+    EXPECT_THROWS(SingleFileCheckpoint::open(bad, o), WeightsError, "conditioner.embedders.2.model.surprise");
+}
+
 TEST_CASE(testCompiledInConfigs)
 {
     // Full-size shapes without a yaml use the real configs: a synthetic SD 1.5-shaped conv_in
