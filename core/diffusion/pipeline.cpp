@@ -139,6 +139,8 @@ PromptEmbeds encodePrompt(SdModel& model, const std::string& prompt, bool doClas
         // StableDiffusionXL*Pipeline.encode_prompt (prompt_conditioning.h, SDXL)
         PromptEncodeOptions o;
         o.clipSkip = params.clipSkip;
+        o.embeddings = params.embeddings;
+        o.embeddings2 = params.embeddings2;
         if (doClassifierFreeGuidance) {
             SdxlCfgConditioning c = encodeCfgPromptsSdxl(model, prompt, negativePrompt, params.a1111Prompt, o);
             e.promptEmbeds = c.positive.cond;

@@ -66,6 +66,7 @@ struct PipelineParams {
     bool a1111Prompt = true;
     int clipSkip = 1;                                 // A1111's "Clip skip" (1 = last layer)
     const EmbeddingDatabase* embeddings = nullptr;    // textual inversion; null = none
+    const EmbeddingDatabase* embeddings2 = nullptr;   // SDXL: the second text encoder's vectors (clip_g)
     // The final decode, latents (times the scaling factor) -> image [1, 3, H, W] in [0, 1], float32
     // on the CPU; empty: the model's VAE (decodeLatents). The tiny VAE's decoder is one.
     std::function<torch::Tensor(const torch::Tensor&)> finalDecoder;

@@ -9,6 +9,7 @@
 #include "models/clip/clip_tokenizer.h"
 #include "models/errors.h"
 #include "models/io/safetensors.h"
+#include "models/nn/layers.h"
 #if __has_include("models/io/torch_checkpoint.h")
 #include "models/io/torch_checkpoint.h"
 #define INPAINT_HAVE_TORCH_CHECKPOINT 1
@@ -161,6 +162,74 @@ EmbeddingDatabase loadEmbeddings(const std::vector<fs::path>& dirs, int64_t expe
         }
     }
     return db;
+}
+
+std::pair<TextualInversion, TextualInversion> loadSdxlEmbeddingFile(const fs::path& file, int64_t widthL, int64_t widthG)
+{
+    const std::string what = "The embedding file '" + file.string() + "'";
+    if (lowerExtension(file) != ".safetensors")
+        throw models::FormatError(what + " is not a .safetensors file; SDXL embeddings (clip_l/clip_g) are read from those.");
+    auto tensors = models::loadSafetensors(file);
+    if (!tensors.count("clip_l") || !tensors.count("clip_g"))
+        throw models::WeightsError(what + " is not an SDXL embedding (it lacks clip_l and clip_g): an SD 1.x/2.x one?");
+    TextualInversion l, g;
+    l.name = g.name = file.stem().string();
+    l.file = g.file = file;
+    l.vectors = embeddingVectors(tensors.at("clip_l"), file, widthL);
+    g.vectors = embeddingVectors(tensors.at("clip_g"), file, widthG);
+    if (l.vectors.size(0) != g.vectors.size(0))
+        throw models::WeightsError(what + " has " + std::to_string(l.vectors.size(0)) + " clip_l vectors but " +
+                                   std::to_string(g.vectors.size(0)) + " clip_g vectors.");
+    return {std::move(l), std::move(g)};
+}
+
+SdxlEmbeddings loadSdxlEmbeddings(const std::vector<fs::path>& dirs, int64_t widthL, int64_t widthG,
+                                  std::vector<std::string>* problems)
+{
+    SdxlEmbeddings out;
+    for (const auto& dir : dirs) {
+        std::error_code ec;
+        if (!fs::is_directory(dir, ec))
+            throw models::ConfigError("The embeddings folder '" + dir.string() + "' does not exist.");
+        std::vector<fs::path> files;
+        for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink, ec);
+             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            if (!it->is_regular_file(ec)) continue;
+            const std::string ext = lowerExtension(it->path());
+            if (ext == ".safetensors" || ext == ".pt" || ext == ".bin") files.push_back(it->path());
+        }
+        if (ec)
+            throw models::ConfigError("The embeddings folder '" + dir.string() + "' cannot be read: " + ec.message());
+        std::sort(files.begin(), files.end());
+        for (const auto& f : files) {
+            if (lowerExtension(f) != ".safetensors") {
+                if (problems) problems->push_back("The embedding file '" + f.string() + "' is not an SDXL embedding; skipped.");
+                continue;
+            }
+            try {
+                auto names = models::SafetensorsFile::open(f)->names();
+                const bool sdxl = std::find(names.begin(), names.end(), "clip_l") != names.end() &&
+                                  std::find(names.begin(), names.end(), "clip_g") != names.end();
+                if (!sdxl) {  // an SD 1.x/2.x embedding beside SDXL ones: not for this model
+                    if (problems) problems->push_back("The embedding file '" + f.string() + "' is not an SDXL embedding; skipped.");
+                    continue;
+                }
+                auto [l, g] = loadSdxlEmbeddingFile(f, widthL, widthG);
+                const std::string name = l.name;
+                if (!out.clipL.add(std::move(l))) {
+                    if (problems)
+                        problems->push_back("The embedding file '" + f.string() + "' repeats the trigger '" + name + "' of '" +
+                                            out.clipL.find(name)->file.string() + "'; it is ignored.");
+                    continue;
+                }
+                out.clipG.add(std::move(g));
+            } catch (const models::ModelError& err) {
+                if (!problems) throw;
+                problems->push_back(err.what());
+            }
+        }
+    }
+    return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,7 +398,7 @@ namespace {
 // The text encoder with token embeddings replaced at the fixes (EmbeddingsWithFixes): the same
 // computation as ClipTextModel::encode, whose embedding step takes ids only.
 torch::Tensor encodeWithFixes(models::ClipTextModel& encoder, const torch::Tensor& ids,
-                              const std::vector<EmbeddingFix>& fixes, int layers)
+                              const std::vector<EmbeddingFix>& fixes, int layers, bool finalNorm = true)
 {
     auto& tm = encoder->text_model;
     const auto device = tm->final_layer_norm->weight.device();
@@ -358,7 +427,7 @@ torch::Tensor encodeWithFixes(models::ClipTextModel& encoder, const torch::Tenso
                                                    : static_cast<double>(std::numeric_limits<float>::lowest());
     const auto mask = torch::full({t, t}, lowest, h.options()).triu(1);
     for (int i = 0; i < layers; ++i) h = tm->encoder->typedLayers[static_cast<size_t>(i)]->forward(h, mask);
-    return tm->final_layer_norm(h);
+    return finalNorm ? tm->final_layer_norm(h) : h;
 }
 
 }  // namespace
@@ -494,18 +563,27 @@ int checkedFromEnd(models::ClipTextModel& encoder, int clipSkip, const char* whi
 torch::Tensor sdxlChunks(const models::ClipTokenizer& tokenizer, models::ClipTextModel& encoder,
                          const TokenizedPrompt& prompt, int fromEnd)
 {
+    const int numLayers = static_cast<int>(encoder->config().numHiddenLayers);
     return weightedChunks(tokenizer, prompt, nullptr, [&](const torch::Tensor& chunkIds, const PromptChunk& chunk) {
-        if (!chunk.fixes.empty())
-            throw models::ConfigError("Textual-inversion embeddings are not supported on SDXL models yet ('" +
-                                      chunk.fixes.front().name + "').");
-        return encoder->hiddenState(chunkIds, fromEnd);
+        // hidden_states[-fromEnd] is the output of layer numLayers + 1 - fromEnd, before final_layer_norm.
+        return chunk.fixes.empty() ? encoder->hiddenState(chunkIds, fromEnd)
+                                   : encodeWithFixes(encoder, chunkIds, chunk.fixes, numLayers + 1 - fromEnd, false);
     });
 }
 
-// pooled_prompt_embeds: text_encoder_2's projected output for one chunk's ids [1, 77].
-torch::Tensor pooledOf(models::ClipTextModel& encoder2, const torch::Tensor& ids)
+// pooled_prompt_embeds: text_encoder_2's projected output for one chunk's ids [1, 77]; with
+// textual-inversion fixes, from the encoder run with them in place (pooled at the position
+// ClipTextModel picks: the highest id for legacy configs, else the first end-of-text id).
+torch::Tensor pooledOf(models::ClipTextModel& encoder2, const torch::Tensor& ids, const std::vector<EmbeddingFix>& fixes = {})
 {
-    return encoder2->forward(ids).textEmbeds;
+    if (fixes.empty()) return encoder2->forward(ids).textEmbeds;
+    const auto& cfg = encoder2->config();
+    const torch::Tensor h = encodeWithFixes(encoder2, ids, fixes, static_cast<int>(cfg.numHiddenLayers), true);
+    const torch::Tensor onDevice = ids.to(h.device(), torch::kLong);
+    const torch::Tensor eos =
+        cfg.eosTokenId == 2 ? onDevice.argmax(-1) : (onDevice == cfg.eosTokenId).to(torch::kInt).argmax(-1);
+    const torch::Tensor pooled = h.index({torch::arange(h.size(0), eos.options()), eos});
+    return models::nn::linear(encoder2->text_projection, pooled);
 }
 
 }  // namespace
@@ -523,9 +601,10 @@ SdxlConditioning encodePromptSdxlA1111(SdModel& model, const std::string& prompt
     SdxlConditioning out;
     out.prompt.networks = extractExtraNetworks(prompt);
     out.prompt.loras = loraNetworks(out.prompt.networks.networks);
-    out.prompt.tokens = tokenizePromptA1111(tok1, out.prompt.networks.text, nullptr, options.commaPaddingBacktrack);
+    out.prompt.tokens = tokenizePromptA1111(tok1, out.prompt.networks.text, options.embeddings, options.commaPaddingBacktrack);
     // The second tokenizer splits "!" off as its own token, so its chunks can differ.
-    const TokenizedPrompt tokens2 = tokenizePromptA1111(tok2, out.prompt.networks.text, nullptr, options.commaPaddingBacktrack);
+    const TokenizedPrompt tokens2 =
+        tokenizePromptA1111(tok2, out.prompt.networks.text, options.embeddings2, options.commaPaddingBacktrack);
     torch::Tensor z1 = sdxlChunks(tok1, enc1, out.prompt.tokens, from1);
     torch::Tensor z2 = sdxlChunks(tok2, enc2, tokens2, from2);
     if (z1.size(1) != z2.size(1)) {
@@ -536,7 +615,7 @@ SdxlConditioning encodePromptSdxlA1111(SdModel& model, const std::string& prompt
     out.cond = torch::cat({z1, z2.to(z1.scalar_type())}, 2);
     out.prompt.cond = out.cond;
     // A1111 takes the pooled output of the first chunk, before the emphasis.
-    out.pooled = pooledOf(enc2, encoderInputIds(tok2, tokens2).slice(0, 0, 1));
+    out.pooled = pooledOf(enc2, encoderInputIds(tok2, tokens2).slice(0, 0, 1), tokens2.chunks.front().fixes);
     return out;
 }
 

@@ -61,7 +61,7 @@ private:
 // One embedding file: .safetensors with one tensor (`emb_params` [n, D], or a diffusers
 // learned_embeds with one [D] / [n, D] tensor); `.pt` / `.bin` torch.save dicts read without
 // executing anything (models/io/torch_checkpoint.h): A1111's string_to_param {'*': [n, D]} or one
-// {token: tensor}. SDXL (clip_g/clip_l) files are refused. expectedWidth > 0: the text encoder's
+// {token: tensor}. SDXL (clip_g/clip_l) files are refused here (loadSdxlEmbeddingFile reads them). expectedWidth > 0: the text encoder's
 // hidden size; a file of another width is a models::WeightsError naming the file, its width and
 // the expected width. Other failures are models::FormatError / WeightsError with the file named.
 TextualInversion loadEmbeddingFile(const std::filesystem::path& file, int64_t expectedWidth);
@@ -72,6 +72,20 @@ TextualInversion loadEmbeddingFile(const std::filesystem::path& file, int64_t ex
 // repeated trigger name).
 EmbeddingDatabase loadEmbeddings(const std::vector<std::filesystem::path>& dirs, int64_t expectedWidth,
                                  std::vector<std::string>* problems = nullptr);
+
+// SDXL embeddings: a .safetensors with `clip_l` [n, D1] (the first text encoder's vectors) and
+// `clip_g` [n, D2] (the second's), as A1111 and kohya write them; the trigger is the file stem.
+// Both widths are checked (a models::WeightsError names the file and both widths).
+struct SdxlEmbeddings {
+    EmbeddingDatabase clipL, clipG;  // the same triggers in the same order
+};
+std::pair<TextualInversion, TextualInversion> loadSdxlEmbeddingFile(const std::filesystem::path& file, int64_t widthL,
+                                                                    int64_t widthG);
+// Every *.safetensors under the folders (as loadEmbeddings). Files that are not SDXL embeddings
+// (SD 1.x/2.x ones, .pt files) are skipped with one sentence each in `problems` (when given); a
+// broken SDXL file throws unless `problems` is given.
+SdxlEmbeddings loadSdxlEmbeddings(const std::vector<std::filesystem::path>& dirs, int64_t widthL, int64_t widthG,
+                                  std::vector<std::string>* problems = nullptr);
 
 // ---------------------------------------------------------------------------------------------
 // Chunks
@@ -107,6 +121,7 @@ struct PromptEncodeOptions {
     int clipSkip = 1;                   // A1111 "Clip skip": 1 = last layer, 2 = penultimate, ...
     int commaPaddingBacktrack = 20;     // 0 = off
     const EmbeddingDatabase* embeddings = nullptr;
+    const EmbeddingDatabase* embeddings2 = nullptr;  // SDXL: the second encoder's (clip_g), same triggers
 };
 
 // Parses (attention syntax; extra-network tags must already be removed) and chunks `text`.
@@ -165,7 +180,9 @@ CfgConditioning encodeCfgPromptsA1111(const models::ClipTokenizer& tokenizer, mo
 // (tokenizer_2 pads with "!" and splits "!" off), hidden_states[-(clipSkip + 1)] of both without
 // final_layer_norm, concatenated on the feature axis: clip skip 1 is diffusers' default
 // (hidden_states[-2]), 2 is diffusers' clip_skip=1. The pooled embedding is text_encoder_2's
-// projected output (text_embeds). Textual-inversion embeddings are not supported here yet.
+// projected output (text_embeds). Textual-inversion embeddings (options.embeddings = clip_l,
+// options.embeddings2 = clip_g) replace the trigger's token embeddings in each encoder; the pooled
+// output is taken with them in place, as A1111 does.
 
 struct SdxlConditioning {
     torch::Tensor cond;          // [1, 77k, D1 + D2] (prompt_embeds)

@@ -213,12 +213,21 @@ QImage DiffusionBackend::run(const InpaintRequest& req, const QImage& workImage,
         // textual-inversion embeddings the prompt may name.
         model.loras().apply(loraSpecsFor(req));
         diffusion::EmbeddingDatabase embeddings;
-        // SDXL embeddings carry a vector per text encoder (clip_l, clip_g); they are not read yet, so
-        // on SDXL a trigger word stays plain text (README).
+        diffusion::SdxlEmbeddings sdxlEmbeddings;
         if (const auto dirs = paths(searchFolders(req.embeddingDirs, req.modelPath, QStringLiteral("embeddings")));
-            !dirs.empty() && !model.isSdxl())
-            embeddings = diffusion::loadEmbeddings(dirs, model.textEncoder()->config().hiddenSize);
-        params.embeddings = &embeddings;
+            !dirs.empty()) {
+            if (model.isSdxl()) {
+                // SDXL embeddings carry clip_l and clip_g vectors; SD 1.x/2.x files in the same
+                // folders are skipped (they fit the other family), as A1111 lists them as skipped.
+                std::vector<std::string> skipped;
+                sdxlEmbeddings = diffusion::loadSdxlEmbeddings(dirs, model.textEncoder()->config().hiddenSize,
+                                                               model.textEncoder2()->config().hiddenSize, &skipped);
+            } else {
+                embeddings = diffusion::loadEmbeddings(dirs, model.textEncoder()->config().hiddenSize);
+            }
+        }
+        params.embeddings = model.isSdxl() ? &sdxlEmbeddings.clipL : &embeddings;
+        params.embeddings2 = model.isSdxl() ? &sdxlEmbeddings.clipG : nullptr;
         model.setVaeTiling(req.vaeTiling == VaeTiling::On    ? diffusion::VaeTiling::On
                            : req.vaeTiling == VaeTiling::Off ? diffusion::VaeTiling::Off
                                                              : diffusion::VaeTiling::Auto);

@@ -19,6 +19,8 @@
 #include "core/diffusion/pipeline.h"
 #include "core/diffusion/prompt_conditioning.h"
 #include "core/diffusion/sd_model.h"
+#include "models/clip/clip_text_model.h"
+#include "models/clip/clip_tokenizer.h"
 #include "models/errors.h"
 #include "models/io/safetensors.h"
 #include "tests/common/reference.h"
@@ -229,6 +231,54 @@ TEST_CASE(sdxl_e2e_every_case_seed_for_seed)
         ++cases;
     }
     EXPECT_EQ(cases, 5);
+}
+
+// SDXL textual inversion (clip_l / clip_g): an embedding whose vectors are each encoder's own
+// token embedding of "cat" must give exactly the conditioning and pooled output of the word
+// itself, so the trigger's vectors land where the token was, in both encoders and in the pooled
+// output. SD 1.x files beside it are skipped; a wrong width is named.
+TEST_CASE(sdxl_textual_inversion_equals_the_token_it_copies)
+{
+    c10::InferenceMode guard;
+    auto& m = model("tiny-sdxl");
+    const auto ids1 = m.tokenizer().encode("cat"), ids2 = m.tokenizer2().encode("cat");
+    EXPECT(ids1.size() > 2 && ids2.size() > 2 && ids1[2] == 49407 && ids2[2] == 49407);  // one token in both
+    const auto w1 = m.textEncoder()->text_model->embeddings->token_embedding->weight;
+    const auto w2 = m.textEncoder2()->text_model->embeddings->token_embedding->weight;
+    const test::ScratchDir dir("inpaint_test_sdxl_ti");
+    models::saveSafetensors(dir.path() / "mycat.safetensors",
+                            std::map<std::string, torch::Tensor>{{"clip_l", w1.index({torch::indexing::Slice(ids1[1], ids1[1] + 1)}).to(torch::kFloat32).clone()},
+                             {"clip_g", w2.index({torch::indexing::Slice(ids2[1], ids2[1] + 1)}).to(torch::kFloat32).clone()}});
+    fs::copy_file(kRef / "models" / "embeddings" / "tiny-token-b.safetensors", dir.path() / "tiny-token-b.safetensors");
+    std::vector<std::string> skipped;
+    const auto dbs = diffusion::loadSdxlEmbeddings({dir.path()}, w1.size(1), w2.size(1), &skipped);
+    EXPECT_EQ(dbs.clipL.size(), size_t{1});
+    EXPECT_EQ(dbs.clipG.size(), size_t{1});
+    EXPECT_EQ(skipped.size(), size_t{1});
+    diffusion::PromptEncodeOptions withTi;
+    withTi.embeddings = &dbs.clipL;
+    withTi.embeddings2 = &dbs.clipG;
+    for (const int clipSkip : {1, 2}) {
+        withTi.clipSkip = clipSkip;
+        diffusion::PromptEncodeOptions plain;
+        plain.clipSkip = clipSkip;
+        const auto a = diffusion::encodePromptSdxlA1111(m, "a photo of mycat, (sitting:1.2)", withTi);
+        const auto b = diffusion::encodePromptSdxlA1111(m, "a photo of cat, (sitting:1.2)", plain);
+        EXPECT_EQ(a.prompt.tokens.usedEmbeddings.size(), size_t{1});
+        const double dc = test::maxAbsDiff(a.cond, b.cond), dp = test::maxAbsDiff(a.pooled, b.pooled);
+        std::printf("  SDXL TI clip skip %d: cond max|d| %.3g, pooled max|d| %.3g\n", clipSkip, dc, dp);
+        EXPECT_MSG(dc <= 1e-5 && dp <= 1e-5, "clip skip " << clipSkip << ": " << dc << " / " << dp);
+        // Without the database the trigger is text, and the result differs.
+        const auto c = diffusion::encodePromptSdxlA1111(m, "a photo of mycat, (sitting:1.2)", plain);
+        EXPECT(test::maxAbsDiff(c.cond, b.cond) > 1e-3);
+    }
+    models::saveSafetensors(dir.path() / "wide.safetensors",
+                            std::map<std::string, torch::Tensor>{{"clip_l", torch::zeros({int64_t{1}, w1.size(1)})},
+                                                                 {"clip_g", torch::zeros({int64_t{1}, w2.size(1) + 1})}});
+    EXPECT_THROWS(diffusion::loadSdxlEmbeddingFile(dir.path() / "wide.safetensors", w1.size(1), w2.size(1)),
+                  models::WeightsError, "width");
+    EXPECT_THROWS(diffusion::loadSdxlEmbeddingFile(dir.path() / "tiny-token-b.safetensors", w1.size(1), w2.size(1)),
+                  models::WeightsError, "not an SDXL embedding");
 }
 
 TEST_CASE(sdxl_refuses_refiner_and_missing_text_encoder)
