@@ -4,6 +4,9 @@
 // [1, 77 * chunks, D] (float32). Extra-network tags (<lora:name:te:unet>, <hypernet:...>) are
 // removed from the text and listed on stderr ("lora: name te=.. unet=.."); nothing is loaded.
 // stdout: one JSON line (chunks, token_count, shape, embeddings used, output file).
+// SDXL: `cond` is both encoders' penultimate (or clip-skipped) hidden states concatenated
+// [1, 77 * chunks, D1 + D2] and `pooled` the second encoder's projected output [1, P]
+// (prompt_embeds and pooled_prompt_embeds of diffusers' encode_prompt).
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
 
@@ -62,14 +65,32 @@ int cmdEncode(const Args& args)
         std::vector<std::filesystem::path> dirs;
         for (const auto& d : p.values("--embeddings-dir")) dirs.emplace_back(d);
         diffusion::EmbeddingDatabase embeddings;
-        if (!dirs.empty()) embeddings = diffusion::loadEmbeddings(dirs, model->textEncoder()->config().hiddenSize);
+        diffusion::SdxlEmbeddings sdxlEmbeddings;
+        const bool sdxl = model->isSdxl();
+        if (!dirs.empty()) {
+            if (sdxl)
+                sdxlEmbeddings = diffusion::loadSdxlEmbeddings(dirs, model->textEncoder()->config().hiddenSize,
+                                                               model->textEncoder2()->config().hiddenSize);
+            else
+                embeddings = diffusion::loadEmbeddings(dirs, model->textEncoder()->config().hiddenSize);
+        }
 
         diffusion::PromptEncodeOptions encodeOptions;
         encodeOptions.clipSkip = clipSkip;
-        encodeOptions.embeddings = &embeddings;
-        const auto result = diffusion::encodePromptA1111(*model, p.value("--prompt"), encodeOptions);
+        encodeOptions.embeddings = sdxl ? &sdxlEmbeddings.clipL : &embeddings;
+        encodeOptions.embeddings2 = sdxl ? &sdxlEmbeddings.clipG : nullptr;
+        diffusion::PromptConditioning result;
+        std::map<std::string, torch::Tensor> tensors;
+        if (sdxl) {
+            auto xl = diffusion::encodePromptSdxlA1111(*model, p.value("--prompt"), encodeOptions);
+            tensors["pooled"] = xl.pooled.to(torch::kCPU, torch::kFloat32).contiguous();
+            result = std::move(xl.prompt);
+        } else {
+            result = diffusion::encodePromptA1111(*model, p.value("--prompt"), encodeOptions);
+        }
         const auto cond = result.cond.to(torch::kCPU, torch::kFloat32).contiguous();
-        models::saveSafetensors(out, {{"cond", cond}}, {{"prompt", p.value("--prompt")}});
+        tensors["cond"] = cond;
+        models::saveSafetensors(out, tensors, {{"prompt", p.value("--prompt")}});
 
         std::string notes;
         for (const auto& l : result.loras) {
@@ -87,7 +108,9 @@ int cmdEncode(const Args& args)
         j["token_count"] = result.tokens.tokenCount;
         j["shape"] = std::vector<int64_t>(cond.sizes().begin(), cond.sizes().end());
         j["clip_skip"] = clipSkip;
-        j["embeddings_loaded"] = embeddings.size();
+        j["embeddings_loaded"] = sdxl ? sdxlEmbeddings.clipL.size() : embeddings.size();
+        j["family"] = models::familyName(model->kind());
+        if (sdxl) j["pooled_shape"] = tensors["pooled"].sizes().vec();
         j["embeddings_used"] = result.tokens.usedEmbeddings;
         std::fputs((j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n").c_str(), stdout);
         return kExitOk;

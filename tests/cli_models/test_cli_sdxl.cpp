@@ -160,6 +160,40 @@ private slots:
         QFAIL("no e2e/img2img_s0.6 case");
     }
 
+    // `inpaint-cli encode` on SDXL: every text/* case's prompt_embeds and pooled_prompt_embeds (the
+    // A1111 path equals diffusers' for these prompts: no syntax, under 75 tokens).
+    void encodeEveryTextCase()
+    {
+        int cases = 0;
+        double worst = 0;
+        const nlohmann::json sidecar = goldenJson();
+        for (const auto& c : sidecar.at("cases")) {
+            const std::string name = c.at("name");
+            if (name.rfind("text/", 0) != 0) continue;
+            const auto& p = c.at("params");
+            const std::string folder = name.substr(5, name.find('/', 5) - 5);
+            // diffusers' clip_skip k is A1111's k + 1.
+            const int clipSkip = p.contains("clip_skip") && !p.at("clip_skip").is_null() ? p.at("clip_skip").get<int>() + 1 : 1;
+            const QString out = path(QString::fromStdString(name).replace('/', '-') + ".safetensors");
+            const clitest::Result r = clitest::run({"encode", "--model", model(folder), "--prompt",
+                                                    QString::fromStdString(p.at("prompt").get<std::string>()), "--out", out,
+                                                    "--clip-skip", QString::number(clipSkip)});
+            QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(r.err));
+            QVERIFY2(r.out.contains("\"family\":\"SDXL\""), qPrintable(r.out));
+            const auto f = inpaint::models::SafetensorsFile::open(out.toStdString());
+            for (const auto& [ours, theirs] : {std::pair{"cond", "/prompt_embeds"}, std::pair{"pooled", "/pooled_prompt_embeds"}}) {
+                const torch::Tensor a = f->tensor(ours), b = golden(name + theirs);
+                QVERIFY2(a.sizes() == b.sizes(), qPrintable(QString::fromStdString(name + " " + ours)));
+                const double d = (a - b.to(torch::kFloat32)).abs().max().item<double>();
+                worst = std::max(worst, d);
+                QVERIFY2(d <= 1e-4, qPrintable(QStringLiteral("%1 %2 differs by %3").arg(name.c_str(), ours).arg(d)));
+            }
+            ++cases;
+        }
+        qInfo("inpaint-cli encode: %d SDXL text cases, worst max|d| %.3g", cases, worst);
+        QCOMPARE(cases, 20);
+    }
+
     void infoNamesTheFamily()
     {
         for (const auto& [name, kind] : {std::pair{"tiny-sdxl", "sdxl"}, std::pair{"tiny-sdxl-inpaint", "sdxl-inpaint"},
