@@ -72,6 +72,23 @@ torch::Tensor embeddingVectors(torch::Tensor t, const fs::path& file, int64_t ex
     return t.to(torch::kCPU, torch::kFloat32).contiguous().clone();
 }
 
+// The embedding files under `dir` (recursively, sorted by path): .safetensors, .pt, .bin.
+std::vector<fs::path> embeddingFiles(const fs::path& dir)
+{
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw models::ConfigError("The embeddings folder '" + dir.string() + "' does not exist.");
+    std::vector<fs::path> files;
+    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        const std::string ext = lowerExtension(it->path());
+        if (ext == ".safetensors" || ext == ".pt" || ext == ".bin") files.push_back(it->path());
+    }
+    if (ec) throw models::ConfigError("The embeddings folder '" + dir.string() + "' cannot be read: " + ec.message());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
 }  // namespace
 
 TextualInversion loadEmbeddingFile(const fs::path& file, int64_t expectedWidth)
@@ -133,20 +150,7 @@ EmbeddingDatabase loadEmbeddings(const std::vector<fs::path>& dirs, int64_t expe
 {
     EmbeddingDatabase db;
     for (const auto& dir : dirs) {
-        std::error_code ec;
-        if (!fs::is_directory(dir, ec))
-            throw models::ConfigError("The embeddings folder '" + dir.string() + "' does not exist.");
-        std::vector<fs::path> files;
-        for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink, ec);
-             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            if (!it->is_regular_file(ec)) continue;
-            const std::string ext = lowerExtension(it->path());
-            if (ext == ".safetensors" || ext == ".pt" || ext == ".bin") files.push_back(it->path());
-        }
-        if (ec)
-            throw models::ConfigError("The embeddings folder '" + dir.string() + "' cannot be read: " + ec.message());
-        std::sort(files.begin(), files.end());
-        for (const auto& f : files) {
+        for (const auto& f : embeddingFiles(dir)) {
             try {
                 auto e = loadEmbeddingFile(f, expectedWidth);
                 const std::string name = e.name;
@@ -188,20 +192,7 @@ SdxlEmbeddings loadSdxlEmbeddings(const std::vector<fs::path>& dirs, int64_t wid
 {
     SdxlEmbeddings out;
     for (const auto& dir : dirs) {
-        std::error_code ec;
-        if (!fs::is_directory(dir, ec))
-            throw models::ConfigError("The embeddings folder '" + dir.string() + "' does not exist.");
-        std::vector<fs::path> files;
-        for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink, ec);
-             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            if (!it->is_regular_file(ec)) continue;
-            const std::string ext = lowerExtension(it->path());
-            if (ext == ".safetensors" || ext == ".pt" || ext == ".bin") files.push_back(it->path());
-        }
-        if (ec)
-            throw models::ConfigError("The embeddings folder '" + dir.string() + "' cannot be read: " + ec.message());
-        std::sort(files.begin(), files.end());
-        for (const auto& f : files) {
+        for (const auto& f : embeddingFiles(dir)) {
             if (lowerExtension(f) != ".safetensors") {
                 if (problems) problems->push_back("The embedding file '" + f.string() + "' is not an SDXL embedding; skipped.");
                 continue;
