@@ -102,6 +102,17 @@ SdModel::~SdModel()
     m_loras.reset();  // holds the modules; before them
 }
 
+namespace {
+// The bundled CLIP vocabulary with `pad` as the pad token (a model without a tokenizer folder).
+std::unique_ptr<models::ClipTokenizer> bundledTokenizer(const std::string& pad)
+{
+    models::ClipTokenizer::Specials sp;
+    sp.pad = pad;
+    return std::make_unique<models::ClipTokenizer>(models::ClipTokenizer::fromData(
+        models::bundledClipVocabJson(), models::bundledClipMerges(), sp, "the bundled CLIP vocabulary"));
+}
+}  // namespace
+
 std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOptions& options, const LoadProgress& progress)
 {
     auto report = [&](const char* stage, double f) {
@@ -126,10 +137,7 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
         if (!tokDir.empty()) {
             m->m_nets->tokenizer = std::make_unique<models::ClipTokenizer>(models::ClipTokenizer::fromFolder(tokDir));
         } else {
-            models::ClipTokenizer::Specials sp;
-            sp.pad = file.tokenizerPad();
-            m->m_nets->tokenizer = std::make_unique<models::ClipTokenizer>(models::ClipTokenizer::fromData(
-                models::bundledClipVocabJson(), models::bundledClipMerges(), sp, "the bundled CLIP vocabulary"));
+            m->m_nets->tokenizer = bundledTokenizer(file.tokenizerPad());
         }
         m->m_scheduler = SchedulerConfigSource::fromJson(file.schedulerConfig(), root.string() + " (single file)");
         unet = file.unet();
@@ -142,10 +150,7 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
             if (const fs::path tok2 = file.tokenizerDir2(); !tok2.empty()) {
                 m->m_nets->tokenizer2 = std::make_unique<models::ClipTokenizer>(models::ClipTokenizer::fromFolder(tok2));
             } else {
-                models::ClipTokenizer::Specials sp;
-                sp.pad = file.tokenizer2Pad();
-                m->m_nets->tokenizer2 = std::make_unique<models::ClipTokenizer>(models::ClipTokenizer::fromData(
-                    models::bundledClipVocabJson(), models::bundledClipMerges(), sp, "the bundled CLIP vocabulary"));
+                m->m_nets->tokenizer2 = bundledTokenizer(file.tokenizer2Pad());
             }
             text2 = file.textEncoder2();
         }
@@ -203,10 +208,7 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
             if (fs::is_directory(tok2)) {
                 m->m_nets->tokenizer2 = std::make_unique<models::ClipTokenizer>(models::ClipTokenizer::fromFolder(tok2));
             } else {
-                models::ClipTokenizer::Specials sp;
-                sp.pad = "!";  // SDXL's tokenizer_2 pads with "!" (id 0)
-                m->m_nets->tokenizer2 = std::make_unique<models::ClipTokenizer>(models::ClipTokenizer::fromData(
-                    models::bundledClipVocabJson(), models::bundledClipMerges(), sp, "the bundled CLIP vocabulary"));
+                m->m_nets->tokenizer2 = bundledTokenizer("!");  // SDXL's tokenizer_2 pads with "!" (id 0)
             }
             text2 = component("text_encoder_2");
             text2.weightsWhat = "the second text encoder (" +

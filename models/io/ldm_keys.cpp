@@ -281,6 +281,58 @@ StateDict renameClipText(const StateDict& hf, const std::string& what)
     return out;
 }
 
+namespace {
+
+// One key of an OpenCLIP text tower (token/positional embedding, ln_final,
+// transformer.resblocks.N.*) into `out` under CLIPTextModel names: in_proj split into q/k/v,
+// ln_1/ln_2 -> layer_norm1/2, mlp.c_fc/c_proj -> fc1/fc2. Layers from `kept` on are skipped; any
+// other key maps nowhere (messages name keyPrefix + key).
+void renameOpenClipTowerKey(StateDict& out, const std::string& key, const torch::Tensor& t, const std::string& what,
+                            const std::string& keyPrefix, int64_t kept)
+{
+    const std::string tm = "text_model.";
+    if (key == "token_embedding.weight") {
+        put(out, tm + "embeddings.token_embedding.weight", t, key, what);
+    } else if (key == "positional_embedding") {
+        put(out, tm + "embeddings.position_embedding.weight", t, key, what);
+    } else if (startsWith(key, "ln_final.")) {
+        put(out, tm + "final_layer_norm." + key.substr(9), t, key, what);
+    } else if (startsWith(key, "transformer.resblocks.")) {
+        size_t pos = 22;
+        int64_t n = 0;
+        if (!readIndex(key, pos, n)) nowhere(keyPrefix + key, what, "text encoder");
+        if (n >= kept) return;
+        const std::string layer = tm + "encoder.layers." + std::to_string(n) + ".";
+        const std::string rest = key.substr(pos);
+        if (rest == "attn.in_proj_weight" || rest == "attn.in_proj_bias") {
+            if (t.dim() < 1 || t.size(0) % 3 != 0)
+                throw WeightsError("The OpenCLIP tensor '" + keyPrefix + key + "' of " + what + " has shape " +
+                                   c10::str(t.sizes()) + ": its first dimension must split into q, k and v.");
+            const int64_t c = t.size(0) / 3;
+            const std::string suffix = rest == "attn.in_proj_weight" ? "weight" : "bias";
+            put(out, layer + "self_attn.q_proj." + suffix, t.narrow(0, 0, c), key, what);
+            put(out, layer + "self_attn.k_proj." + suffix, t.narrow(0, c, c), key, what);
+            put(out, layer + "self_attn.v_proj." + suffix, t.narrow(0, 2 * c, c), key, what);
+        } else if (startsWith(rest, "attn.out_proj.")) {
+            put(out, layer + "self_attn.out_proj." + rest.substr(14), t, key, what);
+        } else if (startsWith(rest, "ln_1.")) {
+            put(out, layer + "layer_norm1." + rest.substr(5), t, key, what);
+        } else if (startsWith(rest, "ln_2.")) {
+            put(out, layer + "layer_norm2." + rest.substr(5), t, key, what);
+        } else if (startsWith(rest, "mlp.c_fc.")) {
+            put(out, layer + "mlp.fc1." + rest.substr(9), t, key, what);
+        } else if (startsWith(rest, "mlp.c_proj.")) {
+            put(out, layer + "mlp.fc2." + rest.substr(11), t, key, what);
+        } else {
+            nowhere(keyPrefix + key, what, "text encoder");
+        }
+    } else {
+        nowhere(keyPrefix + key, what, "text encoder");
+    }
+}
+
+}  // namespace
+
 StateDict renameOpenClipText(const StateDict& oc, const std::string& what, int64_t* layersOut)
 {
     // The number of transformer layers in the file.
@@ -295,47 +347,9 @@ StateDict renameOpenClipText(const StateDict& oc, const std::string& what, int64
     const int64_t kept = layers - 1;
     if (layersOut) *layersOut = kept;
     StateDict out;
-    const std::string tm = "text_model.";
     for (const auto& [key, t] : oc) {
         if (key == "text_projection" || key == "logit_scale" || key == "attn_mask") continue;
-        if (key == "token_embedding.weight") {
-            put(out, tm + "embeddings.token_embedding.weight", t, key, what);
-        } else if (key == "positional_embedding") {
-            put(out, tm + "embeddings.position_embedding.weight", t, key, what);
-        } else if (startsWith(key, "ln_final.")) {
-            put(out, tm + "final_layer_norm." + key.substr(9), t, key, what);
-        } else if (startsWith(key, "transformer.resblocks.")) {
-            size_t pos = 22;
-            int64_t n = 0;
-            if (!readIndex(key, pos, n)) nowhere(key, what, "text encoder");
-            if (n >= kept) continue;  // the last layer: SD 2.x conditions on the penultimate one
-            const std::string layer = tm + "encoder.layers." + std::to_string(n) + ".";
-            const std::string rest = key.substr(pos);
-            if (rest == "attn.in_proj_weight" || rest == "attn.in_proj_bias") {
-                if (t.dim() < 1 || t.size(0) % 3 != 0)
-                    throw WeightsError("The OpenCLIP tensor '" + key + "' of " + what + " has shape " + c10::str(t.sizes()) +
-                                       ": its first dimension must split into q, k and v.");
-                const int64_t c = t.size(0) / 3;
-                const std::string suffix = rest == "attn.in_proj_weight" ? "weight" : "bias";
-                put(out, layer + "self_attn.q_proj." + suffix, t.narrow(0, 0, c), key, what);
-                put(out, layer + "self_attn.k_proj." + suffix, t.narrow(0, c, c), key, what);
-                put(out, layer + "self_attn.v_proj." + suffix, t.narrow(0, 2 * c, c), key, what);
-            } else if (startsWith(rest, "attn.out_proj.")) {
-                put(out, layer + "self_attn.out_proj." + rest.substr(14), t, key, what);
-            } else if (startsWith(rest, "ln_1.")) {
-                put(out, layer + "layer_norm1." + rest.substr(5), t, key, what);
-            } else if (startsWith(rest, "ln_2.")) {
-                put(out, layer + "layer_norm2." + rest.substr(5), t, key, what);
-            } else if (startsWith(rest, "mlp.c_fc.")) {
-                put(out, layer + "mlp.fc1." + rest.substr(9), t, key, what);
-            } else if (startsWith(rest, "mlp.c_proj.")) {
-                put(out, layer + "mlp.fc2." + rest.substr(11), t, key, what);
-            } else {
-                nowhere(key, what, "text encoder");
-            }
-        } else {
-            nowhere(key, what, "text encoder");
-        }
+        renameOpenClipTowerKey(out, key, t, what, "", kept);  // the last layer dropped: SD 2.x uses the penultimate
     }
     return out;
 }
@@ -368,7 +382,6 @@ StateDict renameOpenClipTextWithProjection(const StateDict& oc, const std::strin
             for (const char* s : {"weight", "bias"}) require(l + p + s);
     }
     StateDict out;
-    const std::string tm = "text_model.";
     for (const auto& [key, t] : oc) {
         if (key == "logit_scale" || key == "attn_mask") continue;
         if (key == "text_projection") {
@@ -378,42 +391,8 @@ StateDict renameOpenClipTextWithProjection(const StateDict& oc, const std::strin
             put(out, "text_projection.weight", t.t(), key, what);  // x @ P == Linear with weight P^T
         } else if (key == "text_projection.weight") {
             put(out, "text_projection.weight", t, key, what);
-        } else if (key == "token_embedding.weight") {
-            put(out, tm + "embeddings.token_embedding.weight", t, key, what);
-        } else if (key == "positional_embedding") {
-            put(out, tm + "embeddings.position_embedding.weight", t, key, what);
-        } else if (startsWith(key, "ln_final.")) {
-            put(out, tm + "final_layer_norm." + key.substr(9), t, key, what);
-        } else if (startsWith(key, "transformer.resblocks.")) {
-            size_t pos = 22;
-            int64_t n = 0;
-            if (!readIndex(key, pos, n)) nowhere(keyPrefix + key, what, "text encoder");
-            const std::string layer = tm + "encoder.layers." + std::to_string(n) + ".";
-            const std::string rest = key.substr(pos);
-            if (rest == "attn.in_proj_weight" || rest == "attn.in_proj_bias") {
-                if (t.dim() < 1 || t.size(0) % 3 != 0)
-                    throw WeightsError("The OpenCLIP tensor '" + keyPrefix + key + "' of " + what + " has shape " +
-                                       c10::str(t.sizes()) + ": its first dimension must split into q, k and v.");
-                const int64_t c = t.size(0) / 3;
-                const std::string suffix = rest == "attn.in_proj_weight" ? "weight" : "bias";
-                put(out, layer + "self_attn.q_proj." + suffix, t.narrow(0, 0, c), key, what);
-                put(out, layer + "self_attn.k_proj." + suffix, t.narrow(0, c, c), key, what);
-                put(out, layer + "self_attn.v_proj." + suffix, t.narrow(0, 2 * c, c), key, what);
-            } else if (startsWith(rest, "attn.out_proj.")) {
-                put(out, layer + "self_attn.out_proj." + rest.substr(14), t, key, what);
-            } else if (startsWith(rest, "ln_1.")) {
-                put(out, layer + "layer_norm1." + rest.substr(5), t, key, what);
-            } else if (startsWith(rest, "ln_2.")) {
-                put(out, layer + "layer_norm2." + rest.substr(5), t, key, what);
-            } else if (startsWith(rest, "mlp.c_fc.")) {
-                put(out, layer + "mlp.fc1." + rest.substr(9), t, key, what);
-            } else if (startsWith(rest, "mlp.c_proj.")) {
-                put(out, layer + "mlp.fc2." + rest.substr(11), t, key, what);
-            } else {
-                nowhere(keyPrefix + key, what, "text encoder");
-            }
         } else {
-            nowhere(keyPrefix + key, what, "text encoder");
+            renameOpenClipTowerKey(out, key, t, what, keyPrefix, layers);
         }
     }
     return out;

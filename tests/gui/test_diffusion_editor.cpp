@@ -9,6 +9,7 @@
 #include "core/jobs/job_queue.h"
 #include "core/jobs/recipe.h"
 #include "ui/dialogs.h"
+#include "scripted_dialogs.h"
 #include "ui/generation_controller.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
@@ -41,33 +42,8 @@ using inpaint::ui::MainWindow;
 namespace {
 const QString kRef = QStringLiteral(INPAINT_TEST_DATA_DIR "/reference");
 
-bool copyTree(const QString& from, const QString& to)
-{
-    if (!QDir().mkpath(to)) return false;
-    for (const QFileInfo& fi : QDir(from).entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot)) {
-        const QString dst = QDir(to).filePath(fi.fileName());
-        if (fi.isDir() ? !copyTree(fi.filePath(), dst) : !QFile::copy(fi.filePath(), dst)) return false;
-    }
-    return true;
-}
-
-class ScriptedDialogs : public inpaint::ui::Dialogs {
-public:
-    QStringList saveAnswers;
-    QStringList asked;
-    QString saveImageFile(QWidget*, const QString&, const QString&) override
-    {
-        return saveAnswers.isEmpty() ? QString() : saveAnswers.takeFirst();
-    }
-    QMessageBox::StandardButton ask(QWidget*, const QString& title, const QString&, QMessageBox::StandardButtons buttons,
-                                    QMessageBox::StandardButton) override
-    {
-        asked << title;
-        return buttons.testFlag(QMessageBox::Discard) ? QMessageBox::Discard : QMessageBox::Yes;
-    }
-    void error(QWidget*, const QString&, const QString& text) override { asked << text; }
-    void information(QWidget*, const QString&, const QString& text) override { asked << text; }
-};
+using guitest::copyTree;
+using guitest::ScriptedDialogs;
 
 // Records the longest gap between ticks of a 5 ms timer on the UI thread. Reported, never
 // asserted: LibTorch uses every core, so on a loaded machine any limit would flake.

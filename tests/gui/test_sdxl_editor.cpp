@@ -9,6 +9,7 @@
 #include "core/jobs/job_queue.h"
 #include "ui/compare_window.h"
 #include "ui/dialogs.h"
+#include "scripted_dialogs.h"
 #include "ui/generation_controller.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
@@ -28,31 +29,8 @@ using inpaint::ui::MainWindow;
 namespace {
 const QString kRef = QStringLiteral(INPAINT_TEST_DATA_DIR "/reference");
 
-bool copyTree(const QString& from, const QString& to)
-{
-    if (!QDir().mkpath(to)) return false;
-    for (const QFileInfo& fi : QDir(from).entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot)) {
-        const QString dst = QDir(to).filePath(fi.fileName());
-        if (fi.isDir() ? !copyTree(fi.filePath(), dst) : !QFile::copy(fi.filePath(), dst)) return false;
-    }
-    return true;
-}
-
-class ScriptedDialogs : public inpaint::ui::Dialogs {
-public:
-    QStringList saveAnswers;
-    QString saveImageFile(QWidget*, const QString&, const QString&) override
-    {
-        return saveAnswers.isEmpty() ? QString() : saveAnswers.takeFirst();
-    }
-    QMessageBox::StandardButton ask(QWidget*, const QString&, const QString&, QMessageBox::StandardButtons buttons,
-                                    QMessageBox::StandardButton) override
-    {
-        return buttons.testFlag(QMessageBox::Discard) ? QMessageBox::Discard : QMessageBox::Yes;
-    }
-    void error(QWidget*, const QString&, const QString&) override {}
-    void information(QWidget*, const QString&, const QString&) override {}
-};
+using guitest::copyTree;
+using guitest::ScriptedDialogs;
 }  // namespace
 
 class TestSdxlEditor : public QObject {
