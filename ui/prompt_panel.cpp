@@ -401,10 +401,16 @@ QString PromptPanel::applyFastPreset() {
                 file = m_addLora->itemData(i).toString();
             }
         if (!file.isEmpty()) addLoraRow(file, 1.0);
+        QString family;
+        for (const ModelEntry& m : m_models)
+            if (m.path == m_model->currentData().toString()) family = m.family;
+        // The LCM-LoRA of the model's family (the SD 1.5 one does not fit SDXL, and the reverse).
+        const QString example = family == QLatin1String("SDXL") ? QStringLiteral("lcm-lora-sdxl.safetensors")
+                                                                : QStringLiteral("lcm-lora-sdv1-5.safetensors");
         note = lora.isEmpty()
-                   ? tr("%1 is not an LCM model: it needs an LCM-LoRA (e.g. lcm-lora-sdv1-5.safetensors) in a loras/ "
+                   ? tr("%1 is not an LCM model: it needs an LCM-LoRA (e.g. %2) in a loras/ "
                         "folder of the models folders; without one, 4 LCM steps give a blurred image.")
-                         .arg(modelName)
+                         .arg(modelName, example)
                    : tr("Runs with the LCM-LoRA %1.").arg(lora);
     }
     m_fastNote->setText(note);

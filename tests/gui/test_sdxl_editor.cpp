@@ -163,6 +163,19 @@ private slots:
         QCOMPARE(c->result(1).family, QStringLiteral("SDXL"));
         QVERIFY(c->result(0).image != c->result(1).image);
     }
+
+    // The fast preset names the LCM-LoRA of the model's family.
+    void fastPresetNamesTheFamilysLcmLora()
+    {
+        QComboBox* picker = modelPicker();
+        QVERIFY(picker);
+        picker->setCurrentIndex(1);
+        const QString xl = m_w->promptPanel()->applyFastPreset();
+        QVERIFY2(xl.contains("lcm-lora-sdxl.safetensors"), qPrintable(xl));
+        picker->setCurrentIndex(0);
+        const QString sd = m_w->promptPanel()->applyFastPreset();
+        QVERIFY2(sd.contains("lcm-lora-sdv1-5.safetensors"), qPrintable(sd));
+    }
 };
 
 QTEST_MAIN(TestSdxlEditor)
