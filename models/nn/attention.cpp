@@ -3,9 +3,10 @@
 // alpha=scale, softmax over keys, bmm with values), without the per-head copies.
 #include "models/nn/attention.h"
 #include "models/nn/op_profile.h"
+#include "models/nn/softmax_rows.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
+#include "models/nn/parallel.h"
 #include <torch/version.h>
 
 #include <algorithm>
@@ -51,7 +52,7 @@ torch::Tensor blockedAttention(const torch::Tensor& q, const torch::Tensor& k, c
     // cpu_threads.h; oneDNN runs on the calling thread inside a parallel region). With one head
     // (the VAE) the query chunks still keep every core busy.
     const int64_t tasks = B * heads * chunks;
-    at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
+    parallelFor(0, tasks, 1, [&](int64_t begin, int64_t end) {
         torch::Tensor scores = at::empty({chunk, M}, scoreOpts);
         torch::Tensor probs = at::empty({chunk, M}, scoreOpts);
         torch::Tensor probsLow = up ? at::empty({chunk, M}, q.options()) : torch::Tensor();
@@ -64,12 +65,15 @@ torch::Tensor blockedAttention(const torch::Tensor& q, const torch::Tensor& k, c
             torch::Tensor s = scores.narrow(0, 0, c);
             torch::Tensor p = probs.narrow(0, 0, c);
             at::addmm_out(s, s, qh, kt, /*beta=*/0, /*alpha=*/scale);
-            at::_softmax_out(p, s, -1, false);
-            if (up) {
-                torch::Tensor pl = probsLow.narrow(0, 0, c);
-                pl.copy_(p);
-                p = pl;
+            // Softmax in fp32 registers straight into the probabilities' dtype (softmax_rows.h);
+            // ATen's softmax (and, when upcast, a cast) where that kernel does not apply.
+            torch::Tensor pl = up ? probsLow.narrow(0, 0, c) : p;
+            if (!softmaxRows(s, pl)) {
+                at::_softmax_out(p, s, -1, false);
+                if (up)
+                    pl.copy_(p);
             }
+            p = pl;
             torch::Tensor o = out.select(0, b).narrow(1, h * D, D).narrow(0, n0, c);
             at::mm_out(o, p, vh);
         }

@@ -2,7 +2,7 @@
 #include "models/nn/group_norm_cl.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
+#include "models/nn/parallel.h"
 #include <c10/util/BFloat16.h>
 
 #include <cmath>
@@ -29,7 +29,7 @@ void run(const T* x, T* y, int64_t n, int64_t hw, int64_t c, int64_t groups, con
         T* yb = y + b * hw * c;
         // Pass 1: per-channel sum and sum of squares, per thread, then combined.
         std::vector<double> partial(size_t(threads) * 2 * c, 0.0);
-        at::parallel_for(0, hw, kBlock * 4, [&](int64_t begin, int64_t end) {
+        parallelFor(0, hw, kBlock * 4, [&](int64_t begin, int64_t end) {
             double* s = partial.data() + size_t(at::get_thread_num()) * 2 * c;
             double* q = s + c;
             std::vector<float> fs(c), fq(c);
@@ -76,7 +76,7 @@ void run(const T* x, T* y, int64_t n, int64_t hw, int64_t c, int64_t groups, con
         // Pass 2: y = x * scale + shift, rounded once to T; the activation (if fused) runs on each
         // block of kBlock pixels while it is still in cache (ATen's own kernel, so the result is
         // bit for bit that of a separate in-place activation, one memory pass fewer).
-        at::parallel_for(0, hw, kBlock * 4, [&](int64_t begin, int64_t end) {
+        parallelFor(0, hw, kBlock * 4, [&](int64_t begin, int64_t end) {
             for (int64_t p0 = begin; p0 < end; p0 += kBlock) {
                 const int64_t p1 = std::min(end, p0 + kBlock);
                 for (int64_t p = p0; p < p1; ++p) {

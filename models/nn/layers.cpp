@@ -5,7 +5,7 @@
 #include "models/nn/group_norm_cl.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
+#include "models/nn/parallel.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -91,7 +91,7 @@ torch::Tensor geglu(const torch::Tensor& h)
     const torch::Tensor o2 = out.view({rows, inner});
     // About 64 KiB of output per block: the gelu result is still in L2 when it is multiplied.
     const int64_t block = std::max<int64_t>(1, (int64_t{64} << 10) / (inner * h.element_size()));
-    at::parallel_for(0, rows, block, [&](int64_t begin, int64_t end) {
+    parallelFor(0, rows, block, [&](int64_t begin, int64_t end) {
         for (int64_t r0 = begin; r0 < end; r0 += block) {
             const int64_t n = std::min(end, r0 + block) - r0;
             torch::Tensor o = o2.narrow(0, r0, n);

@@ -2,6 +2,9 @@
 // bit for bit what the unfused ops give, for fp32 and bf16, and the unfused GroupNorm itself
 // equals a double-precision reference.
 #include "models/nn/layers.h"
+#include "models/nn/softmax_rows.h"
+#include "models/nn/attention.h"
+#include "models/nn/parallel.h"
 #include "tests/common/numeric_check.h"
 
 #include <ATen/ATen.h>
@@ -118,4 +121,109 @@ TEST_CASE(linear_as_convolution_equals_reference)
         }
     }
     EXPECT_EQ(cases, 16);
+}
+
+// The attention's row softmax (softmax_rows.h) against a double-precision softmax, for every
+// dtype pair it takes, row lengths with and without a ragged 16-lane tail, strided rows, a row
+// whose far-below-maximum scores underflow to 0, and a constant row. Where the CPU lacks AVX-512
+// it must decline and leave the output alone.
+TEST_CASE(softmax_rows_matches_double_softmax)
+{
+    torch::manual_seed(17);
+    c10::InferenceMode guard;
+    if (!models::nn::softmaxRowsAvailable()) {
+        auto s = torch::randn({4, 33});
+        auto p = torch::full({4, 33}, 7.0f);
+        EXPECT(!models::nn::softmaxRows(s, p));
+        EXPECT(at::equal(p, torch::full({4, 33}, 7.0f)));
+        std::printf("  (softmaxRows not available on this CPU: it declined, as it must)\n");
+        return;
+    }
+    int cases = 0;
+    for (int64_t n : {int64_t{1}, int64_t{15}, int64_t{16}, int64_t{77}, int64_t{1025}, int64_t{4096}}) {
+        // Rows of a wider buffer (row stride n + 5), scores up to about +-30 as in real attention.
+        auto wide = torch::randn({6, n + 5}) * 10;
+        auto scores32 = wide.narrow(1, 2, n);
+        scores32[1].fill_(0.25f);  // constant row: 1/n everywhere
+        if (n > 1) {
+            scores32[2].fill_(-1000.0f);
+            scores32[2][0] = 50.0f;  // every other probability underflows to exactly 0
+        }
+        for (auto in : {torch::kFloat, torch::kBFloat16}) {
+            auto s = in == torch::kFloat ? scores32 : torch::randn({6, n + 5}).to(in).narrow(1, 2, n).copy_(scores32);
+            EXPECT(s.stride(0) == n + 5);
+            auto ref = torch::softmax(s.to(torch::kDouble), -1);
+            for (auto out : {torch::kFloat, torch::kBFloat16}) {
+                auto p = torch::empty({6, n}, torch::TensorOptions().dtype(out));
+                EXPECT(models::nn::softmaxRows(s, p));
+                // fp32: within 3e-6 of each probability's size (the exponential's ~2e-7 plus the
+                // rounding of a sum of up to 256 terms per lane); bf16 output: one rounding, at
+                // most 2^-8 relative, plus that.
+                const double rel = out == torch::kFloat ? 3e-6 : 3.91e-3 + 3e-6;
+                const auto err = (p.to(torch::kDouble) - ref).abs();
+                const double worst = (err - ref * rel).max().item<double>();
+                EXPECT_MSG(worst <= 1e-12, "n " << n << " in " << in << " out " << out << " excess " << worst);
+                EXPECT_NEAR(p[1].to(torch::kDouble).sum().item<double>(), 1.0, out == torch::kFloat ? 1e-5 : 1e-2);
+                if (n > 1) {
+                    EXPECT_EQ(p[2].narrow(0, 1, n - 1).abs().max().item<float>(), 0.0f);
+                    EXPECT_EQ(p[2][0].item<float>(), 1.0f);
+                }
+                // bf16 output rounds as c10::BFloat16 does: ATen's own fp32 softmax cast to bf16
+                // differs by at most one bf16 step (2^-7 to 2^-8 relative), and only where the exponentials'
+                // last bits do.
+                if (out == torch::kBFloat16) {
+                    auto aten = torch::softmax(s.to(torch::kFloat), -1).to(torch::kBFloat16);
+                    const double steps = ((p.to(torch::kFloat) - aten.to(torch::kFloat)).abs() /
+                                          aten.to(torch::kFloat).abs().clamp_min(1e-30) * 128.0)
+                                             .max()
+                                             .item<double>();
+                    EXPECT_MSG(steps <= 1.0 + 1e-6, "n " << n << " bf16 steps " << steps);
+                }
+                ++cases;
+            }
+        }
+    }
+    // Declined: 1-D input, mismatched shapes, a non-unit last stride, fp16.
+    auto s = torch::randn({3, 8});
+    EXPECT(!models::nn::softmaxRows(s.view({24}), torch::empty({24})));
+    EXPECT(!models::nn::softmaxRows(s, torch::empty({3, 9})));
+    EXPECT(!models::nn::softmaxRows(s.t(), torch::empty({8, 3})));
+    EXPECT(!models::nn::softmaxRows(s.to(torch::kHalf), torch::empty({3, 8}, torch::kHalf)));
+    EXPECT_EQ(cases, 24);
+}
+
+// The engine's own parallel loops (models/nn/parallel.h) on two threads, as the editor and the CLI
+// run them (the suite itself runs one thread per test): inside InferenceMode, where each worker
+// must get the caller's thread-local state or ATen refuses to write the inference tensors. The
+// attention and GEGLU split work without changing any sum, so their results are bit-equal to one
+// thread; GroupNorm adds per-thread partial moments (in double), so it may differ in the last bit.
+TEST_CASE(parallel_kernels_on_two_threads_equal_one_thread)
+{
+    torch::manual_seed(19);
+    c10::InferenceMode guard;
+    std::printf("  parallelFor threaded in this build: %s\n", models::nn::parallelForIsThreaded() ? "yes" : "no");
+    const int saved = at::get_num_threads();
+    auto q = torch::randn({2, 300, 64}), k = torch::randn({2, 300, 64}), v = torch::randn({2, 300, 64});
+    auto h = torch::randn({2, 150, 2 * 96});
+    auto norm = randomNorm(32, 64);
+    auto x = (torch::randn({2, 64, 24, 24}) * 2).contiguous(at::MemoryFormat::ChannelsLast);
+    int cases = 0;
+    for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
+        std::vector<torch::Tensor> results[2];
+        for (int threads : {1, 2}) {
+            at::set_num_threads(threads);
+            models::nn::AttentionOptions o;
+            o.backend = models::nn::AttentionBackend::Blocked;
+            results[threads - 1] = {models::nn::multiHeadAttention(q.to(dtype), k.to(dtype), v.to(dtype), 4, o),
+                                    models::nn::geglu(h.to(dtype)),
+                                    models::nn::groupNormAct(norm, x.to(dtype), Activation::SiLU)};
+        }
+        at::set_num_threads(saved);
+        EXPECT_MSG(sameBits(results[0][0], results[1][0]), "attention " << dtype);
+        EXPECT_MSG(sameBits(results[0][1], results[1][1]), "geglu " << dtype);
+        const double tol = dtype == torch::kFloat ? 1e-6 : 1e-2;
+        EXPECT_MSG(test::maxAbsDiff(results[0][2], results[1][2]) <= tol, "group norm " << dtype);
+        cases += 3;
+    }
+    EXPECT_EQ(cases, 6);
 }

@@ -1,0 +1,179 @@
+// Row softmax for attention scores (see softmax_rows.h).
+#include "models/nn/softmax_rows.h"
+
+#include "models/nn/cpu_features.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define INPAINT_SOFTMAX_AVX512 1
+#endif
+
+namespace inpaint::models::nn {
+
+namespace {
+
+bool fusedOn()
+{
+    static const bool on = [] {
+        const char* v = std::getenv("INPAINT_FUSED");
+        return !(v && std::string(v) == "0");
+    }();
+    return on;
+}
+
+#ifdef INPAINT_SOFTMAX_AVX512
+#define AVX512_FN __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+
+// 16 lanes of exp(x), x <= 0 (scores minus the row maximum). n = round(x / ln 2); r = x - n ln 2
+// in two parts (ln 2's leading bits are exact in float, so n * hi has no rounding error);
+// exp(r) = 1 + r + r^2 P(r) on |r| <= ln 2 / 2 (Cephes' expf coefficients); 2^n applied by
+// vscalefps, which also gives 0 for very negative x instead of a wrapped exponent.
+AVX512_FN inline __m512 exp16(__m512 x)
+{
+    // Below -110 the result is 0 (under half the least denormal); the clamp keeps n in range.
+    x = _mm512_max_ps(x, _mm512_set1_ps(-110.0f));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    const __m512 r2 = _mm512_mul_ps(r, r);
+    p = _mm512_fmadd_ps(p, r2, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    return _mm512_scalef_ps(p, n);
+}
+
+AVX512_FN inline __m512 loadBf16(const uint16_t* src, __mmask16 m)
+{
+    const __m256i h = _mm256_maskz_loadu_epi16(m, src);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
+// Round to nearest even, as c10::BFloat16's constructor does for finite values (a probability
+// is never NaN unless a score was).
+AVX512_FN inline void storeBf16(uint16_t* dst, __m512 v, __mmask16 m)
+{
+    const __m512i b = _mm512_castps_si512(v);
+    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
+    const __m512i rounded = _mm512_add_epi32(b, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
+    _mm256_mask_storeu_epi16(dst, m, _mm512_cvtepi32_epi16(_mm512_srli_epi32(rounded, 16)));
+}
+
+template <bool InBf16>
+AVX512_FN inline __m512 load16(const void* row, int64_t i, __mmask16 m)
+{
+    if constexpr (InBf16)
+        return loadBf16(static_cast<const uint16_t*>(row) + i, m);
+    else
+        return _mm512_maskz_loadu_ps(m, static_cast<const float*>(row) + i);
+}
+
+inline __mmask16 tailMask(int64_t left)
+{
+    return left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
+}
+
+template <bool InBf16, bool OutBf16>
+AVX512_FN void softmaxRowsAvx512(const void* in, int64_t ldIn, void* out, int64_t ldOut, int64_t rows, int64_t n)
+{
+    constexpr int64_t inSize = InBf16 ? 2 : 4, outSize = OutBf16 ? 2 : 4;
+    // The row's exponentials stay fp32 until they are normalised (in `out` itself when it is fp32).
+    thread_local std::vector<float> buffer;
+    if (OutBf16 && int64_t(buffer.size()) < n)
+        buffer.resize(size_t(n));
+    for (int64_t r = 0; r < rows; ++r) {
+        const void* x = static_cast<const char*>(in) + r * ldIn * inSize;
+        void* y = static_cast<char*>(out) + r * ldOut * outSize;
+        float* e = OutBf16 ? buffer.data() : static_cast<float*>(y);
+
+        __m512 vmax = _mm512_set1_ps(-INFINITY);
+        for (int64_t i = 0; i < n; i += 16) {
+            const __mmask16 m = tailMask(n - i);
+            vmax = _mm512_mask_max_ps(vmax, m, vmax, load16<InBf16>(x, i, m));
+        }
+        const __m512 rowMax = _mm512_set1_ps(_mm512_reduce_max_ps(vmax));
+
+        __m512 vsum = _mm512_setzero_ps();
+        for (int64_t i = 0; i < n; i += 16) {
+            const __mmask16 m = tailMask(n - i);
+            const __m512 v = exp16(_mm512_sub_ps(load16<InBf16>(x, i, m), rowMax));
+            vsum = _mm512_mask_add_ps(vsum, m, vsum, v);
+            _mm512_mask_storeu_ps(e + i, m, v);
+        }
+        const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
+
+        for (int64_t i = 0; i < n; i += 16) {
+            const __mmask16 m = tailMask(n - i);
+            const __m512 p = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, e + i), inv);
+            if constexpr (OutBf16)
+                storeBf16(static_cast<uint16_t*>(y) + i, p, m);
+            else
+                _mm512_mask_storeu_ps(static_cast<float*>(y) + i, m, p);
+        }
+    }
+}
+#endif
+
+}  // namespace
+
+bool softmaxRowsAvailable()
+{
+#ifdef INPAINT_SOFTMAX_AVX512
+    return cpuHasAvx512Core() && fusedOn();
+#else
+    return false;
+#endif
+}
+
+bool softmaxRows(const at::Tensor& scores, const at::Tensor& probs)
+{
+#ifdef INPAINT_SOFTMAX_AVX512
+    if (!softmaxRowsAvailable())
+        return false;
+    if (!scores.is_cpu() || !probs.is_cpu() || scores.dim() != 2 || probs.sizes() != scores.sizes())
+        return false;
+    if (scores.stride(1) != 1 || probs.stride(1) != 1 || scores.is_mkldnn() || probs.is_mkldnn())
+        return false;
+    const auto ti = scores.scalar_type(), to = probs.scalar_type();
+    const bool inOk = ti == at::kFloat || ti == at::kBFloat16, outOk = to == at::kFloat || to == at::kBFloat16;
+    if (!inOk || !outOk)
+        return false;
+    const int64_t rows = scores.size(0), n = scores.size(1);
+    if (rows == 0 || n == 0)
+        return true;
+    // In place only when both are fp32 (the exponentials are written over the scores after each
+    // row's maximum is known); any other overlap is declined.
+    if (scores.data_ptr() == probs.data_ptr() && !(ti == at::kFloat && to == at::kFloat))
+        return false;
+    const void* in = scores.data_ptr();
+    void* out = probs.data_ptr();
+    const int64_t ldIn = scores.stride(0), ldOut = probs.stride(0);
+    if (ti == at::kBFloat16 && to == at::kBFloat16)
+        softmaxRowsAvx512<true, true>(in, ldIn, out, ldOut, rows, n);
+    else if (ti == at::kBFloat16)
+        softmaxRowsAvx512<true, false>(in, ldIn, out, ldOut, rows, n);
+    else if (to == at::kBFloat16)
+        softmaxRowsAvx512<false, true>(in, ldIn, out, ldOut, rows, n);
+    else
+        softmaxRowsAvx512<false, false>(in, ldIn, out, ldOut, rows, n);
+    return true;
+#else
+    (void)scores;
+    (void)probs;
+    return false;
+#endif
+}
+
+}  // namespace inpaint::models::nn
