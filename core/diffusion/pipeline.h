@@ -39,7 +39,7 @@ enum class BlendTiming { Next, Current };
 enum class MaskedContent { Original, LatentNoise };
 // How classifier-free guidance runs the UNet's two halves: Together as diffusers does (one call
 // with a batch of 2), Apart (two batch-1 calls, a cancel can land between them), Auto: whichever
-// is faster for the model's device and dtype (cfgBatchTogether). INPAINT_CFG_BATCH=1|2 overrides Auto.
+// is faster (cfgBatchTogether: together, measured on CPU and GPU). INPAINT_CFG_BATCH=1|2 overrides Auto.
 enum class CfgBatch { Auto, Together, Apart };
 
 struct PipelineParams {

@@ -6,6 +6,8 @@
 #include <c10/util/BFloat16.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
@@ -16,6 +18,16 @@ namespace {
 // Pixels summed in float before they are added to the double totals: long enough for the inner
 // loops to vectorise, short enough that float sums of at most 64 values lose nothing measurable.
 constexpr int64_t kBlock = 64;
+
+// c10::BFloat16(float)'s rounding (to nearest even; NaN stays a quiet NaN) without its branch, so
+// that the loop around it vectorises: the same bits for every input.
+inline uint16_t bf16Bits(float f)
+{
+    uint32_t u;
+    std::memcpy(&u, &f, sizeof u);
+    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    return (u & 0x7fffffffu) > 0x7f800000u ? uint16_t(0x7fc0) : uint16_t(rounded);
+}
 
 template <typename T>
 void run(const T* x, T* y, int64_t n, int64_t hw, int64_t c, int64_t groups, const float* gamma, const float* beta,
@@ -82,8 +94,14 @@ void run(const T* x, T* y, int64_t n, int64_t hw, int64_t c, int64_t groups, con
                 for (int64_t p = p0; p < p1; ++p) {
                     const T* row = xb + p * c;
                     T* out = yb + p * c;
-                    for (int64_t k = 0; k < c; ++k)
-                        out[k] = static_cast<T>(static_cast<float>(row[k]) * scale[k] + shift[k]);
+                    if constexpr (std::is_same_v<T, float>) {
+                        for (int64_t k = 0; k < c; ++k)
+                            out[k] = row[k] * scale[k] + shift[k];
+                    } else {
+                        uint16_t* bits = reinterpret_cast<uint16_t*>(out);
+                        for (int64_t k = 0; k < c; ++k)
+                            bits[k] = bf16Bits(static_cast<float>(row[k]) * scale[k] + shift[k]);
+                    }
                 }
                 if (act) {
                     at::Tensor block = at::from_blob(yb + p0 * c, {(p1 - p0) * c}, at::TensorOptions().dtype(dtype));
@@ -94,7 +112,77 @@ void run(const T* x, T* y, int64_t n, int64_t hw, int64_t c, int64_t groups, con
     }
 }
 
+// Contiguous NCHW bf16 (what oneDNN's packed convolutions give back): each (batch, group) is one
+// run of cg * hw values. Pass 1 sums it in 16 float lanes per 64-value block, added to double;
+// pass 2 writes each channel's row as x * a_c + b_c, rounded once, with the activation (if fused)
+// on that row while it is in cache. One task per (batch, group) over the pool.
+void runNchwBf16(const c10::BFloat16* x, c10::BFloat16* y, int64_t n, int64_t c, int64_t hw, int64_t groups,
+                 const float* gamma, const float* beta, double eps, const std::optional<Activation>& act)
+{
+    const int64_t cg = c / groups, len = cg * hw;
+    parallelFor(0, n * groups, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t ng = begin; ng < end; ++ng) {
+            const int64_t g = ng % groups;
+            const c10::BFloat16* xg = x + ng * len;
+            c10::BFloat16* yg = y + ng * len;
+            double sum = 0, sq = 0;
+            int64_t i = 0;
+            for (; i + kBlock <= len; i += kBlock) {
+                float ls[16] = {}, lq[16] = {};
+                for (int64_t j = 0; j < kBlock; j += 16)
+                    for (int l = 0; l < 16; ++l) {
+                        const float v = static_cast<float>(xg[i + j + l]);
+                        ls[l] += v;
+                        lq[l] += v * v;
+                    }
+                for (int l = 0; l < 16; ++l) {
+                    sum += ls[l];
+                    sq += lq[l];
+                }
+            }
+            for (; i < len; ++i) {
+                const double v = static_cast<float>(xg[i]);
+                sum += v;
+                sq += v * v;
+            }
+            const double mean = sum / double(len);
+            const double var = std::max(0.0, sq / double(len) - mean * mean);
+            const double rstd = 1.0 / std::sqrt(var + eps);
+            for (int64_t k = 0; k < cg; ++k) {
+                const int64_t ch = g * cg + k;
+                const double a = rstd * double(gamma[ch]);
+                const float scale = static_cast<float>(a), shift = static_cast<float>(double(beta[ch]) - mean * a);
+                const c10::BFloat16* row = xg + k * hw;
+                uint16_t* out = reinterpret_cast<uint16_t*>(yg + k * hw);
+                for (int64_t p = 0; p < hw; ++p)
+                    out[p] = bf16Bits(static_cast<float>(row[p]) * scale + shift);
+                if (act) {
+                    at::Tensor r = at::from_blob(yg + k * hw, {hw}, at::TensorOptions().dtype(at::kBFloat16));
+                    applyActivation(r, *act, /*inPlace=*/true);
+                }
+            }
+        }
+    });
+}
+
 }  // namespace
+
+bool groupNormNchwBf16Applies(const at::Tensor& x, int64_t groups)
+{
+    return x.is_cpu() && x.dim() == 4 && x.scalar_type() == at::kBFloat16 && groups > 0 && x.size(1) % groups == 0 &&
+           x.is_contiguous();
+}
+
+at::Tensor groupNormNchwBf16(const at::Tensor& x, int64_t groups, const at::Tensor& gamma, const at::Tensor& beta,
+                             double eps, std::optional<Activation> act)
+{
+    const int64_t n = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3);
+    const at::Tensor g = gamma.to(at::kFloat).contiguous(), b = beta.to(at::kFloat).contiguous();
+    at::Tensor y = at::empty_like(x, at::MemoryFormat::Contiguous);
+    runNchwBf16(x.data_ptr<c10::BFloat16>(), y.data_ptr<c10::BFloat16>(), n, c, hw, groups, g.data_ptr<float>(),
+                b.data_ptr<float>(), eps, act);
+    return y;
+}
 
 bool groupNormChannelsLastApplies(const at::Tensor& x, int64_t groups)
 {

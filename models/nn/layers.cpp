@@ -54,6 +54,8 @@ torch::Tensor groupNorm(const torch::nn::GroupNorm& norm, const torch::Tensor& x
     const auto& o = norm->options;
     if (groupNormChannelsLastApplies(x, o.num_groups()))
         return groupNormChannelsLast(x, o.num_groups(), norm->weight, norm->bias, o.eps());
+    if (fusedKernels() && groupNormNchwBf16Applies(x, o.num_groups()))
+        return groupNormNchwBf16(x, o.num_groups(), norm->weight, norm->bias, o.eps());
     const bool reduced = x.scalar_type() == at::kHalf || x.scalar_type() == at::kBFloat16;
     if (reduced && x.is_cpu()) {
         torch::Tensor y = at::group_norm(x.to(at::kFloat), o.num_groups(), norm->weight.to(at::kFloat),
@@ -71,6 +73,8 @@ torch::Tensor groupNormAct(const torch::nn::GroupNorm& norm, const torch::Tensor
     // block than on the whole tensor, so the other activations run after the norm as before.
     if (act == Activation::SiLU && fusedKernels() && groupNormChannelsLastApplies(x, o.num_groups()))
         return groupNormChannelsLast(x, o.num_groups(), norm->weight, norm->bias, o.eps(), act);
+    if (act == Activation::SiLU && fusedKernels() && groupNormNchwBf16Applies(x, o.num_groups()))
+        return groupNormNchwBf16(x, o.num_groups(), norm->weight, norm->bias, o.eps(), act);
     return applyActivation(groupNorm(norm, x), act, /*inPlace=*/true);
 }
 

@@ -3,6 +3,7 @@
 // equals a double-precision reference.
 #include "models/nn/layers.h"
 #include "models/nn/softmax_rows.h"
+#include "models/nn/group_norm_cl.h"
 #include "models/nn/attention.h"
 #include "models/nn/parallel.h"
 #include "tests/common/numeric_check.h"
@@ -226,4 +227,43 @@ TEST_CASE(parallel_kernels_on_two_threads_equal_one_thread)
         cases += 3;
     }
     EXPECT_EQ(cases, 6);
+}
+
+// GroupNorm on contiguous NCHW bf16 tensors (what the packed convolutions return): against a
+// double-precision group_norm of the same bf16 input, against LibTorch's way (fp32 copy,
+// group_norm, cast back) within one bf16 rounding, and fused with SiLU bit-equal to the norm
+// followed by SiLU. Shapes with a ragged 64-value block, one pixel, and the VAE's 32 groups.
+TEST_CASE(group_norm_nchw_bf16_matches_reference)
+{
+    torch::manual_seed(23);
+    c10::InferenceMode guard;
+    int cases = 0;
+    for (auto shape : {std::vector<int64_t>{2, 64, 17, 13}, std::vector<int64_t>{1, 128, 64, 64},
+                       std::vector<int64_t>{1, 96, 1, 1}}) {
+        auto norm = randomNorm(32, shape[1]);
+        auto x = (torch::randn(shape) * 3 + 1).to(torch::kBFloat16);
+        EXPECT(models::nn::groupNormNchwBf16Applies(x, 32));
+        torch::Tensor y = models::nn::groupNorm(norm, x);
+        EXPECT(y.scalar_type() == torch::kBFloat16 && y.is_contiguous());
+        auto ref = at::group_norm(x.to(torch::kDouble), 32, norm->weight.to(torch::kDouble), norm->bias.to(torch::kDouble),
+                                  1e-6);
+        EXPECT(test::tensorsClose(y.to(torch::kDouble), ref, test::Tolerance(0.02, 8e-3), "group_norm nchw bf16"));
+        auto aten = at::group_norm(x.to(torch::kFloat), 32, norm->weight, norm->bias, 1e-6).to(torch::kBFloat16);
+        // Both round an fp32 value once; they differ only where the fp32 values straddle a rounding
+        // boundary: at most one bf16 step, 2^-7 relative (plus 1e-3 absolute near zero).
+        const double step = ((y.to(torch::kFloat) - aten.to(torch::kFloat)).abs() -
+                             aten.to(torch::kFloat).abs() * (1.0 / 128) - 1e-3)
+                                .max()
+                                .item<double>();
+        EXPECT_MSG(step <= 0, "shape " << shape[1] << "x" << shape[2] << " excess " << step);
+        torch::Tensor fused = models::nn::groupNormAct(norm, x, Activation::SiLU);
+        EXPECT(sameBits(fused, models::nn::applyActivation(models::nn::groupNorm(norm, x), Activation::SiLU)));
+        ++cases;
+    }
+    // Not taken: fp32, channels-last, 3-D.
+    EXPECT(!models::nn::groupNormNchwBf16Applies(torch::randn({1, 64, 4, 4}), 32));
+    EXPECT(!models::nn::groupNormNchwBf16Applies(
+        torch::randn({1, 64, 4, 4}).to(torch::kBFloat16).contiguous(at::MemoryFormat::ChannelsLast), 32));
+    EXPECT(!models::nn::groupNormNchwBf16Applies(torch::randn({64, 4, 4}).to(torch::kBFloat16), 32));
+    EXPECT_EQ(cases, 3);
 }
