@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -41,6 +42,14 @@ void copyParams(Module& from, Module& to)
     auto src = from->named_parameters(true);
     for (auto& p : to->named_parameters(true)) p.value().copy_(src[p.key()]);
 }
+
+// The bounds `auto` precision is held to on these real-shaped networks: diffusers 0.25.1's own bf16
+// error on the same shapes, weights drawn the same way and the same inputs, measured beside this
+// bench on the 2-core EPYC (scripts/diffusers_bf16_accuracy.py; README "Speed"): UNet 1.88 % at
+// t=999 (the issue quotes about 1.6 % on random weights: the lower figure is the bound), VAE
+// decode 3.64-3.66 %, encode 2.39-2.51 %. A person who runs diffusers in bf16 accepts that much;
+// bf16 under `auto` must stay closer to fp32 than that.
+constexpr double kUnetBound = 0.016, kVaeDecodeBound = 0.036, kVaeEncodeBound = 0.025;
 
 double relL2(const torch::Tensor& a, const torch::Tensor& ref)
 {
@@ -82,6 +91,13 @@ nlohmann::json runAccuracyBench(const std::filesystem::path& configs, const std:
             log(buf);
         }
         out["unet_bf16_rel_l2"] = each;
+        double worst = 0;
+        for (const auto& e : each) worst = std::max(worst, e["rel_l2"].get<double>());
+        out["unet_bf16_bound"] = kUnetBound;
+        out["unet_bf16_within_bound"] = worst <= kUnetBound;
+        std::snprintf(buf, sizeof buf, "UNet bf16 worst %.4f, bound %.3f (diffusers' own bf16): %s", worst, kUnetBound,
+                      worst <= kUnetBound ? "within" : "ABOVE");
+        log(buf);
     }
     {
         const auto cfg = models::AutoencoderKLConfig::fromFile(configs / "vae" / "config.json");
@@ -115,6 +131,18 @@ nlohmann::json runAccuracyBench(const std::filesystem::path& configs, const std:
             log(buf);
         }
         out["vae_bf16_rel_l2"] = each;
+        double dec = 0, enc = 0;
+        for (const auto& e : each) {
+            dec = std::max(dec, e["decode_rel_l2"].get<double>());
+            enc = std::max(enc, e["encode_mean_rel_l2"].get<double>());
+        }
+        out["vae_bf16_decode_bound"] = kVaeDecodeBound;
+        out["vae_bf16_encode_bound"] = kVaeEncodeBound;
+        out["vae_bf16_within_bound"] = dec <= kVaeDecodeBound && enc <= kVaeEncodeBound;
+        std::snprintf(buf, sizeof buf, "VAE bf16 worst decode %.4f (bound %.3f), encode %.4f (bound %.3f): %s", dec,
+                      kVaeDecodeBound, enc, kVaeEncodeBound,
+                      dec <= kVaeDecodeBound && enc <= kVaeEncodeBound ? "within" : "ABOVE");
+        log(buf);
     }
     return out;
 }
