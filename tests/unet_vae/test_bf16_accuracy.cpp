@@ -12,7 +12,7 @@
 // yardstick is diffusers 0.25.1's own bf16, which a person running diffusers in bf16 accepts:
 // about 1.6 % per UNet call on random weights (the measurement), and on the real-shaped
 // SD 1.5 networks, measured beside inpaint-bench --accuracy with the same weight draw and inputs
-// (scripts/diffusers_bf16_accuracy.py): UNet 1.9 %, VAE decode 3.6 %, encode 2.4-2.5 %. Ours there:
+// (scripts/diffusers_bf16_accuracy.py): UNet 1.7-1.9 %, VAE decode 3.6 %, encode 2.4-2.5 %. Ours there:
 // 1.2-1.3 %, 2.9 %, 2.3-2.4 % (README "Speed"), each below diffusers' figure for that network. A
 // bf16 GroupNorm with bf16 moments (4-8 % on the tiny VAE) fails these bounds. The end-to-end effect on a whole job is checked by test_cli_run_models (bf16 job vs fp32 job).
 //
