@@ -14,8 +14,6 @@
 
 namespace inpaint::models::nn {
 
-namespace {
-// INPAINT_FUSED=0 runs the unfused ops (for inpaint-bench's before/after split; same results).
 bool fusedKernels()
 {
     static const bool on = [] {
@@ -24,7 +22,6 @@ bool fusedKernels()
     }();
     return on;
 }
-}  // namespace
 
 Conv2d makeConv2d(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding, bool bias)
 {

@@ -17,6 +17,10 @@ Conv2d makeConv2d(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1, i
 torch::nn::GroupNorm makeGroupNorm(int64_t groups, int64_t channels, double eps);
 torch::nn::Linear makeLinear(int64_t in, int64_t out, bool bias = true);
 
+// False when INPAINT_FUSED=0: the engine's fused CPU kernels (GroupNorm+SiLU, GEGLU, the row
+// softmax, the NCHW bf16 GroupNorm) step aside for the plain ATen ops (inpaint-bench's before/after).
+bool fusedKernels();
+
 // GroupNorm as diffusers computes it. Reduced-precision inputs on CPU are normalised in fp32
 // (LibTorch 1.13 has no fp16 CPU kernel and bf16 statistics lose too much), then cast back.
 torch::Tensor groupNorm(const torch::nn::GroupNorm& norm, const torch::Tensor& x);

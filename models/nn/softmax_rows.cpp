@@ -2,13 +2,12 @@
 #include "models/nn/softmax_rows.h"
 
 #include "models/nn/cpu_features.h"
+#include "models/nn/layers.h"
 
 #include <ATen/ATen.h>
 
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
-#include <string>
 #include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -19,15 +18,6 @@
 namespace inpaint::models::nn {
 
 namespace {
-
-bool fusedOn()
-{
-    static const bool on = [] {
-        const char* v = std::getenv("INPAINT_FUSED");
-        return !(v && std::string(v) == "0");
-    }();
-    return on;
-}
 
 #ifdef INPAINT_SOFTMAX_AVX512
 #define AVX512_FN __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
@@ -131,7 +121,7 @@ AVX512_FN void softmaxRowsAvx512(const void* in, int64_t ldIn, void* out, int64_
 bool softmaxRowsAvailable()
 {
 #ifdef INPAINT_SOFTMAX_AVX512
-    return cpuHasAvx512Core() && fusedOn();
+    return cpuHasAvx512Core() && fusedKernels();
 #else
     return false;
 #endif

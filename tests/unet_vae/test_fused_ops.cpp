@@ -137,7 +137,7 @@ TEST_CASE(softmax_rows_matches_double_softmax)
         auto p = torch::full({4, 33}, 7.0f);
         EXPECT(!models::nn::softmaxRows(s, p));
         EXPECT(at::equal(p, torch::full({4, 33}, 7.0f)));
-        std::printf("  (softmaxRows not available on this CPU: it declined, as it must)\n");
+        std::printf("  (softmaxRows not available here, no AVX-512 or INPAINT_FUSED=0: it declined, as it must)\n");
         return;
     }
     int cases = 0;
