@@ -54,8 +54,10 @@ torch::Tensor blockedAttention(const torch::Tensor& q, const torch::Tensor& k, c
     const int64_t tasks = B * heads * chunks;
     parallelFor(0, tasks, 1, [&](int64_t begin, int64_t end) {
         torch::Tensor scores = at::empty({chunk, M}, scoreOpts);
-        torch::Tensor probs = at::empty({chunk, M}, scoreOpts);
-        torch::Tensor probsLow = up ? at::empty({chunk, M}, q.options()) : torch::Tensor();
+        // The probabilities in the inputs' dtype, as PV reads them; `wide` holds ATen's fp32 softmax
+        // before its cast, needed only when upcasting and softmaxRows declines.
+        torch::Tensor probs = at::empty({chunk, M}, q.options());
+        torch::Tensor wide;
         for (int64_t task = begin; task < end; ++task) {
             const int64_t b = task / (heads * chunks), h = (task / chunks) % heads, n0 = (task % chunks) * chunk;
             const int64_t c = std::min(chunk, N - n0);
@@ -67,13 +69,17 @@ torch::Tensor blockedAttention(const torch::Tensor& q, const torch::Tensor& k, c
             at::addmm_out(s, s, qh, kt, /*beta=*/0, /*alpha=*/scale);
             // Softmax in fp32 registers straight into the probabilities' dtype (softmax_rows.h);
             // ATen's softmax (and, when upcast, a cast) where that kernel does not apply.
-            torch::Tensor pl = up ? probsLow.narrow(0, 0, c) : p;
-            if (!softmaxRows(s, pl)) {
-                at::_softmax_out(p, s, -1, false);
-                if (up)
-                    pl.copy_(p);
+            if (!softmaxRows(s, p)) {
+                if (!up) {
+                    at::_softmax_out(p, s, -1, false);
+                } else {
+                    if (!wide.defined())
+                        wide = at::empty({chunk, M}, scoreOpts);
+                    torch::Tensor w = wide.narrow(0, 0, c);
+                    at::_softmax_out(w, s, -1, false);
+                    p.copy_(w);
+                }
             }
-            p = pl;
             torch::Tensor o = out.select(0, b).narrow(1, h * D, D).narrow(0, n0, c);
             at::mm_out(o, p, vh);
         }

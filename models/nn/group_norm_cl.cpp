@@ -1,8 +1,9 @@
 // Channels-last GroupNorm (see group_norm_cl.h).
 #include "models/nn/group_norm_cl.h"
 
-#include <ATen/ATen.h>
 #include "models/nn/parallel.h"
+
+#include <ATen/ATen.h>
 #include <c10/util/BFloat16.h>
 
 #include <cmath>
@@ -27,6 +28,26 @@ inline uint16_t bf16Bits(float f)
     std::memcpy(&u, &f, sizeof u);
     const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
     return (u & 0x7fffffffu) > 0x7f800000u ? uint16_t(0x7fc0) : uint16_t(rounded);
+}
+
+// Mean and 1/sqrt(var + eps) of `count` values from their sum and sum of squares (biased
+// variance, as torch), and one channel's affine parameters folded into y = x * scale + shift.
+struct GroupMoments {
+    double mean, rstd;
+};
+
+GroupMoments groupMoments(double sum, double sq, double count, double eps)
+{
+    const double mean = sum / count;
+    const double var = std::max(0.0, sq / count - mean * mean);
+    return {mean, 1.0 / std::sqrt(var + eps)};
+}
+
+void foldAffine(const GroupMoments& m, float gamma, float beta, float& scale, float& shift)
+{
+    const double a = m.rstd * double(gamma);
+    scale = static_cast<float>(a);
+    shift = static_cast<float>(double(beta) - m.mean * a);
 }
 
 template <typename T>
@@ -76,14 +97,9 @@ void run(const T* x, T* y, int64_t n, int64_t hw, int64_t c, int64_t groups, con
                     sq += s[c + k];
                 }
             }
-            const double mean = sum / count;
-            const double var = std::max(0.0, sq / count - mean * mean);
-            const double rstd = 1.0 / std::sqrt(var + eps);
-            for (int64_t k = g * cg; k < (g + 1) * cg; ++k) {
-                const double a = rstd * double(gamma[k]);
-                scale[k] = static_cast<float>(a);
-                shift[k] = static_cast<float>(double(beta[k]) - mean * a);
-            }
+            const GroupMoments m = groupMoments(sum, sq, count, eps);
+            for (int64_t k = g * cg; k < (g + 1) * cg; ++k)
+                foldAffine(m, gamma[k], beta[k], scale[k], shift[k]);
         }
         // Pass 2: y = x * scale + shift, rounded once to T; the activation (if fused) runs on each
         // block of kBlock pixels while it is still in cache (ATen's own kernel, so the result is
@@ -145,13 +161,11 @@ void runNchwBf16(const c10::BFloat16* x, c10::BFloat16* y, int64_t n, int64_t c,
                 sum += v;
                 sq += v * v;
             }
-            const double mean = sum / double(len);
-            const double var = std::max(0.0, sq / double(len) - mean * mean);
-            const double rstd = 1.0 / std::sqrt(var + eps);
+            const GroupMoments m = groupMoments(sum, sq, double(len), eps);
             for (int64_t k = 0; k < cg; ++k) {
                 const int64_t ch = g * cg + k;
-                const double a = rstd * double(gamma[ch]);
-                const float scale = static_cast<float>(a), shift = static_cast<float>(double(beta[ch]) - mean * a);
+                float scale, shift;
+                foldAffine(m, gamma[ch], beta[ch], scale, shift);
                 const c10::BFloat16* row = xg + k * hw;
                 uint16_t* out = reinterpret_cast<uint16_t*>(yg + k * hw);
                 for (int64_t p = 0; p < hw; ++p)
