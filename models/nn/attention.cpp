@@ -2,6 +2,7 @@
 // models/attention_processor.py (Attention.get_attention_scores: baddbmm with beta=0 and
 // alpha=scale, softmax over keys, bmm with values), without the per-head copies.
 #include "models/nn/attention.h"
+#include "models/nn/attention_bf16.h"
 #include "models/nn/op_profile.h"
 #include "models/nn/softmax_rows.h"
 
@@ -38,6 +39,9 @@ bool isReduced(at::ScalarType t)
 torch::Tensor blockedAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                int64_t heads, double scale, bool upcast)
 {
+    // bf16 on a CPU with AVX-512 BF16: one fused kernel, fp32 scores either way (attention_bf16.h).
+    if (torch::Tensor fused = fusedAttentionBf16(q, k, v, heads, scale); fused.defined())
+        return fused;
     const int64_t B = q.size(0), N = q.size(1), C = q.size(2), M = k.size(1);
     const int64_t D = C / heads;
     const bool up = upcast && isReduced(q.scalar_type());

@@ -166,4 +166,15 @@ bool softmaxRows(const at::Tensor& scores, const at::Tensor& probs)
 #endif
 }
 
+void softmaxRowsF32ToBf16(const float* in, int64_t ldIn, uint16_t* out, int64_t ldOut, int64_t rows, int64_t n)
+{
+#ifdef INPAINT_SOFTMAX_AVX512
+    TORCH_CHECK(cpuHasAvx512Core(), "softmaxRowsF32ToBf16 needs AVX-512");
+    softmaxRowsAvx512<false, true>(in, ldIn, out, ldOut, rows, n);
+#else
+    (void)in; (void)ldIn; (void)out; (void)ldOut; (void)rows; (void)n;
+    TORCH_CHECK(false, "softmaxRowsF32ToBf16 is not built on this platform");
+#endif
+}
+
 }  // namespace inpaint::models::nn
