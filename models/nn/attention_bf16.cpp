@@ -13,8 +13,8 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
+#include "models/nn/avx512_bf16.h"
+#ifdef INPAINT_HAVE_AVX512_KERNELS
 #define INPAINT_ATTENTION_BF16 1
 #endif
 
@@ -43,14 +43,7 @@ inline uint32_t load32(const uint16_t* p)
     return v;
 }
 
-// Round to nearest even, as c10::BFloat16 does for finite values; masked store of 16 lanes.
-BF16_FN inline void storeBf16(uint16_t* dst, __m512 v, __mmask16 m)
-{
-    const __m512i b = _mm512_castps_si512(v);
-    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
-    const __m512i rounded = _mm512_add_epi32(b, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
-    _mm256_mask_storeu_epi16(dst, m, _mm512_cvtepi32_epi16(_mm512_srli_epi32(rounded, 16)));
-}
+using avx512::storeBf16;
 
 BF16_FN inline __m512 dot(__m512 acc, __m512i a, __m512i b)
 {

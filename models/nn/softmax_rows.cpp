@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <vector>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
+#include "models/nn/avx512_bf16.h"
+#ifdef INPAINT_HAVE_AVX512_KERNELS
 #define INPAINT_SOFTMAX_AVX512 1
 #endif
 
@@ -20,7 +20,9 @@ namespace inpaint::models::nn {
 namespace {
 
 #ifdef INPAINT_SOFTMAX_AVX512
-#define AVX512_FN __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+using avx512::loadBf16;
+using avx512::storeBf16;
+using avx512::tailMask;
 
 // 16 lanes of exp(x), x <= 0 (scores minus the row maximum). n = round(x / ln 2); r = x - n ln 2
 // in two parts (ln 2's leading bits are exact in float, so n * hi has no rounding error);
@@ -45,22 +47,6 @@ AVX512_FN inline __m512 exp16(__m512 x)
     return _mm512_scalef_ps(p, n);
 }
 
-AVX512_FN inline __m512 loadBf16(const uint16_t* src, __mmask16 m)
-{
-    const __m256i h = _mm256_maskz_loadu_epi16(m, src);
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-}
-
-// Round to nearest even, as c10::BFloat16's constructor does for finite values (a probability
-// is never NaN unless a score was).
-AVX512_FN inline void storeBf16(uint16_t* dst, __m512 v, __mmask16 m)
-{
-    const __m512i b = _mm512_castps_si512(v);
-    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
-    const __m512i rounded = _mm512_add_epi32(b, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
-    _mm256_mask_storeu_epi16(dst, m, _mm512_cvtepi32_epi16(_mm512_srli_epi32(rounded, 16)));
-}
-
 template <bool InBf16>
 AVX512_FN inline __m512 load16(const void* row, int64_t i, __mmask16 m)
 {
@@ -68,11 +54,6 @@ AVX512_FN inline __m512 load16(const void* row, int64_t i, __mmask16 m)
         return loadBf16(static_cast<const uint16_t*>(row) + i, m);
     else
         return _mm512_maskz_loadu_ps(m, static_cast<const float*>(row) + i);
-}
-
-inline __mmask16 tailMask(int64_t left)
-{
-    return left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
 }
 
 template <bool InBf16, bool OutBf16>

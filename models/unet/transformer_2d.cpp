@@ -1,5 +1,6 @@
 // Transformer2DModel / BasicTransformerBlock / GEGLU feed-forward (see transformer_2d.h).
 #include "models/unet/transformer_2d.h"
+#include "models/nn/bf16_rows.h"
 #include "models/nn/cancel.h"
 
 #include <ATen/ATen.h>
@@ -13,9 +14,11 @@ torch::nn::LayerNorm makeLayerNorm(int64_t dim)
     return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(1e-5).elementwise_affine(true));
 }
 
+// The transformer's LayerNorms are over the last dimension; bf16 ones take the row kernel
+// (bf16_rows.h), the others ATen's layer_norm.
 torch::Tensor layerNorm(const torch::nn::LayerNorm& ln, const torch::Tensor& x)
 {
-    return at::layer_norm(x, ln->options.normalized_shape(), ln->weight, ln->bias, ln->options.eps());
+    return nn::layerNormLastDim(x, ln->weight, ln->bias, ln->options.eps());
 }
 
 // 1x1 conv weight [out, in, 1, 1] as a [out, in] matrix (a view; the data is the parameter's).

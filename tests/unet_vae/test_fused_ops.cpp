@@ -2,6 +2,7 @@
 // bit for bit what the unfused ops give, for fp32 and bf16, and the unfused GroupNorm itself
 // equals a double-precision reference.
 #include "models/nn/layers.h"
+#include "models/nn/bf16_rows.h"
 #include "models/nn/softmax_rows.h"
 #include "models/nn/group_norm_cl.h"
 #include "models/nn/attention.h"
@@ -70,6 +71,7 @@ TEST_CASE(geglu_fused_equals_unfused)
 {
     torch::manual_seed(12);
     c10::InferenceMode guard;
+    std::printf("  bf16 row kernels (AVX-512) on this CPU: %s\n", models::nn::bf16RowKernelsAvailable() ? "yes" : "no");
     int cases = 0;
     for (auto shape : {std::vector<int64_t>{2, 77, 80}, std::vector<int64_t>{1, 4096, 2560}, std::vector<int64_t>{3, 1, 6}}) {
         for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
@@ -77,8 +79,23 @@ TEST_CASE(geglu_fused_equals_unfused)
             const int64_t inner = shape.back() / 2;
             torch::Tensor plain = at::gelu(h.narrow(-1, inner, inner)) * h.narrow(-1, 0, inner);
             torch::Tensor fused = models::nn::geglu(h);
-            EXPECT_MSG(sameBits(fused, plain), "shape " << shape[1] << "x" << shape[2] << " dtype " << dtype);
-            // A strided input takes the unfused path and gives the same.
+            if (dtype == torch::kBFloat16 && models::nn::bf16RowKernelsAvailable()) {
+                // The bf16 kernel computes the GELU and the product in fp32 and rounds once, where
+                // ATen's ops round after the GELU and again after the product: against double it
+                // is within one bf16 rounding (half a step: at most 2^-8 relative; the atol covers
+                // fp32's GELU of very negative gates, whose 1 + erf cancels) and no further from
+                // it than ATen's.
+                const torch::Tensor hd = h.to(torch::kDouble);
+                const torch::Tensor ref = at::gelu(hd.narrow(-1, inner, inner)) * hd.narrow(-1, 0, inner);
+                EXPECT_MSG(test::tensorsClose(fused, ref, test::Tolerance(1e-5, 4e-3), "geglu bf16 vs double"),
+                           "shape " << shape[1] << "x" << shape[2]);
+                EXPECT_MSG(test::relativeL2(fused, ref) <= test::relativeL2(plain, ref) * 1.001,
+                           "shape " << shape[1] << "x" << shape[2] << ": fused " << test::relativeL2(fused, ref)
+                                    << " ATen " << test::relativeL2(plain, ref));
+            } else {
+                EXPECT_MSG(sameBits(fused, plain), "shape " << shape[1] << "x" << shape[2] << " dtype " << dtype);
+            }
+            // A strided input takes the unfused path and gives ATen's bits.
             torch::Tensor wide = torch::cat({h, h}, -1).narrow(-1, 0, shape.back());
             EXPECT(!wide.is_contiguous());
             EXPECT(sameBits(models::nn::geglu(wide), plain));
@@ -88,7 +105,50 @@ TEST_CASE(geglu_fused_equals_unfused)
     EXPECT_EQ(cases, 6);
 }
 
-
+// LayerNorm over the last dimension (nn::layerNormLastDim): bf16 rows through the row kernel (or,
+// without AVX-512, ATen's fp32 LayerNorm on a copy) against double arithmetic within one bf16
+// rounding of the output, and within one bf16 step of LibTorch's fp32 LayerNorm of the same input;
+// strided input equals contiguous; fp32 passes through to ATen bit for bit. Row lengths with a
+// ragged 16-lane tail, one element (variance 0: the output is the bias), and the UNet's widths.
+TEST_CASE(layer_norm_last_dim_matches_reference)
+{
+    torch::manual_seed(29);
+    c10::InferenceMode guard;
+    std::printf("  bf16 row kernels (AVX-512) on this CPU: %s\n", models::nn::bf16RowKernelsAvailable() ? "yes" : "no");
+    int cases = 0;
+    for (auto shape : {std::vector<int64_t>{2, 4096, 320}, std::vector<int64_t>{3, 77, 768}, std::vector<int64_t>{5, 1280},
+                       std::vector<int64_t>{4, 17}, std::vector<int64_t>{6, 40}, std::vector<int64_t>{2, 1}}) {
+        const int64_t n = shape.back();
+        const auto x32 = torch::randn(shape) * 3 + 1.5;
+        const auto w32 = torch::randn({n}) * 0.5 + 1.0, b32 = torch::randn({n}) * 0.2;
+        const std::string what = "rows of " + std::to_string(n);
+        {  // fp32: ATen's own LayerNorm
+            const torch::Tensor y = models::nn::layerNormLastDim(x32, w32, b32, 1e-5);
+            EXPECT_MSG(sameBits(y, at::layer_norm(x32, {n}, w32, b32, 1e-5)), what);
+        }
+        const auto x = x32.to(torch::kBFloat16), w = w32.to(torch::kBFloat16), b = b32.to(torch::kBFloat16);
+        const torch::Tensor y = models::nn::layerNormLastDim(x, w, b, 1e-5);
+        EXPECT_MSG(y.scalar_type() == torch::kBFloat16 && y.sizes() == x.sizes(), what);
+        const torch::Tensor ref =
+            at::layer_norm(x.to(torch::kDouble), {n}, w.to(torch::kDouble), b.to(torch::kDouble), 1e-5);
+        // One bf16 rounding is half a step, at most 2^-8 relative; the atol covers fp32's
+        // cancellation where t * weight and the bias nearly cancel.
+        EXPECT_MSG(test::tensorsClose(y, ref, test::Tolerance(1e-4, 4e-3), "layer norm bf16 vs double, " + what), what);
+        // LibTorch's fp32 LayerNorm of the same bf16 input, rounded: at most one bf16 step apart
+        // (2^-7 relative), and all but a few elements identical.
+        const torch::Tensor aten =
+            at::layer_norm(x.to(torch::kFloat), {n}, w.to(torch::kFloat), b.to(torch::kFloat), 1e-5).to(torch::kBFloat16);
+        EXPECT_MSG(test::tensorsClose(y, aten, test::Tolerance(1e-4, 8e-3), "layer norm bf16 vs ATen fp32, " + what), what);
+        const double differ = (y != aten).to(torch::kDouble).mean().item<double>();
+        EXPECT_MSG(differ <= 0.01, what << ": " << differ * 100 << " % of the elements differ from ATen's");
+        // A strided view of the same values gives the same bits.
+        const torch::Tensor strided = x.transpose(0, -1).contiguous().transpose(0, -1);
+        EXPECT(!strided.is_contiguous() || n == 1 || x.size(0) == 1);
+        EXPECT_MSG(sameBits(models::nn::layerNormLastDim(strided, w, b, 1e-5), y), what);
+        ++cases;
+    }
+    EXPECT_EQ(cases, 6);
+}
 
 // fp32 linear layers on the CPU run as a oneDNN 1x1 convolution over the rows (nn::linear): the
 // same values as at::linear (double reference) for 2-D and 3-D inputs, strided views, with and
@@ -285,6 +345,7 @@ TEST_CASE(parallel_kernels_on_two_threads_equal_one_thread)
     auto h = torch::randn({2, 150, 2 * 96});
     auto norm = randomNorm(32, 64);
     auto x = (torch::randn({2, 64, 24, 24}) * 2).contiguous(at::MemoryFormat::ChannelsLast);
+    auto lnW = torch::randn({2 * 96}) + 1, lnB = torch::randn({2 * 96});
     int cases = 0;
     for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
         std::vector<torch::Tensor> results[2];
@@ -294,16 +355,18 @@ TEST_CASE(parallel_kernels_on_two_threads_equal_one_thread)
             o.backend = models::nn::AttentionBackend::Blocked;
             results[threads - 1] = {models::nn::multiHeadAttention(q.to(dtype), k.to(dtype), v.to(dtype), 4, o),
                                     models::nn::geglu(h.to(dtype)),
-                                    models::nn::groupNormAct(norm, x.to(dtype), Activation::SiLU)};
+                                    models::nn::groupNormAct(norm, x.to(dtype), Activation::SiLU),
+                                    models::nn::layerNormLastDim(h.to(dtype), lnW.to(dtype), lnB.to(dtype), 1e-5)};
         }
         at::set_num_threads(saved);
         EXPECT_MSG(sameBits(results[0][0], results[1][0]), "attention " << dtype);
         EXPECT_MSG(sameBits(results[0][1], results[1][1]), "geglu " << dtype);
         const double tol = dtype == torch::kFloat ? 1e-6 : 1e-2;
         EXPECT_MSG(test::maxAbsDiff(results[0][2], results[1][2]) <= tol, "group norm " << dtype);
-        cases += 3;
+        EXPECT_MSG(sameBits(results[0][3], results[1][3]), "layer norm " << dtype);
+        cases += 4;
     }
-    EXPECT_EQ(cases, 6);
+    EXPECT_EQ(cases, 8);
 }
 
 // GroupNorm on contiguous NCHW bf16 tensors (what the packed convolutions return): against a
@@ -343,4 +406,27 @@ TEST_CASE(group_norm_nchw_bf16_matches_reference)
         torch::randn({1, 64, 4, 4}).to(torch::kBFloat16).contiguous(at::MemoryFormat::ChannelsLast), 32));
     EXPECT(!models::nn::groupNormNchwBf16Applies(torch::randn({64, 4, 4}).to(torch::kBFloat16), 32));
     EXPECT_EQ(cases, 3);
+}
+
+// Nearest 2x upsampling (Upsample2D): ATen's kernel on NCHW and the strided copy on channels-last
+// give each input pixel's value to its 2x2 block, for fp32 and bf16, odd sizes included.
+TEST_CASE(upsample_nearest_2x_repeats_each_pixel)
+{
+    torch::manual_seed(31);
+    c10::InferenceMode guard;
+    int cases = 0;
+    for (auto shape : {std::vector<int64_t>{2, 640, 32, 32}, std::vector<int64_t>{1, 3, 5, 7}}) {
+        for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
+            const auto x = torch::randn(shape).to(dtype);
+            const auto ref = x.repeat_interleave(2, 2).repeat_interleave(2, 3);
+            for (bool channelsLast : {false, true}) {
+                const auto in = channelsLast ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
+                const torch::Tensor up = models::nn::upsampleNearest2x(in);
+                EXPECT_MSG(sameBits(up, ref), "shape " << shape[1] << "x" << shape[2] << "x" << shape[3] << " dtype "
+                                                       << dtype << (channelsLast ? " channels-last" : " NCHW"));
+                ++cases;
+            }
+        }
+    }
+    EXPECT_EQ(cases, 8);
 }
