@@ -4,7 +4,6 @@
 #include "models/nn/cpu_features.h"
 #include "models/nn/layers.h"
 #include "models/nn/parallel.h"
-#include "models/nn/softmax_rows.h"
 
 #include <ATen/ATen.h>
 
@@ -43,7 +42,11 @@ inline uint32_t load32(const uint16_t* p)
     return v;
 }
 
+using avx512::exp16;
+using avx512::roundBf16;
 using avx512::storeBf16;
+using avx512::storeBf16Exact;
+using avx512::tailMask;
 
 BF16_FN inline __m512 dot(__m512 acc, __m512i a, __m512i b)
 {
@@ -51,10 +54,12 @@ BF16_FN inline __m512 dot(__m512 acc, __m512i a, __m512i b)
 }
 
 // S[r, 16 V keys] = scale * sum over head pairs p of q[r, 2p..2p+1] . kp[p, key, 0..1], for
-// kQkRows rows of the query block (row stride D) and V vectors of 16 keys.
+// kQkRows rows of the query block (row stride D) and V vectors of 16 keys; rowMax[r] takes the
+// lane-wise maximum of the row's scores over the first `valid` keys of the tile (the keys past M
+// are zero padding and stay out of it).
 template <int V>
 BF16_FN void qkTile(const uint16_t* q, int64_t D, const uint16_t* kp, int64_t kpStride, float scale, float* s,
-                    int64_t ldS)
+                    int64_t ldS, __m512* rowMax, int64_t valid)
 {
     __m512 acc[kQkRows][V];
     for (int r = 0; r < kQkRows; ++r)
@@ -69,15 +74,52 @@ BF16_FN void qkTile(const uint16_t* q, int64_t D, const uint16_t* kp, int64_t kp
         }
     }
     const __m512 sc = _mm512_set1_ps(scale);
-    for (int r = 0; r < kQkRows; ++r)
-        for (int v = 0; v < V; ++v) _mm512_storeu_ps(s + r * ldS + v * 16, _mm512_mul_ps(acc[r][v], sc));
+    for (int v = 0; v < V; ++v) {
+        const int64_t left = valid - v * 16;
+        const __mmask16 m = left <= 0 ? __mmask16(0) : tailMask(left);
+        for (int r = 0; r < kQkRows; ++r) {
+            const __m512 x = _mm512_mul_ps(acc[r][v], sc);
+            _mm512_storeu_ps(s + r * ldS + v * 16, x);
+            rowMax[r] = _mm512_mask_max_ps(rowMax[r], m, rowMax[r], x);
+        }
+    }
 }
 
-// O[r, 16 V head channels] = sum over key pairs j of P[r, 2j..2j+1] . vp[j, channel, 0..1] for R
-// rows of the block; rows at or past `valid` are computed but not stored.
+// The softmax's numerators, rounded to bf16: P[r, j] = bf16(exp(S[r, j] - max_r)) for the n real
+// keys, and rowScale[r] = 1 / sum_j P[r, j] (the rounded values, so each row's weights sum to 1).
+// The division happens on the output (pvTile), once per output instead of once per score.
+BF16_FN void expRows(const float* S, int64_t ldS, const __m512* rowMax, uint16_t* P, int64_t ldP, int64_t rows,
+                     int64_t n, float* rowScale)
+{
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* sr = S + r * ldS;
+        uint16_t* pr = P + r * ldP;
+        const __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(rowMax[r]));
+        __m512 sum0 = _mm512_setzero_ps(), sum1 = _mm512_setzero_ps();
+        int64_t i = 0;
+        for (; i + 32 <= n; i += 32) {
+            const __m512 e0 = roundBf16(exp16(_mm512_sub_ps(_mm512_loadu_ps(sr + i), mx)));
+            const __m512 e1 = roundBf16(exp16(_mm512_sub_ps(_mm512_loadu_ps(sr + i + 16), mx)));
+            sum0 = _mm512_add_ps(sum0, e0);
+            sum1 = _mm512_add_ps(sum1, e1);
+            storeBf16Exact(pr + i, e0, 0xffff);
+            storeBf16Exact(pr + i + 16, e1, 0xffff);
+        }
+        for (; i < n; i += 16) {
+            const __mmask16 m = tailMask(n - i);
+            const __m512 e = roundBf16(exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, sr + i), mx)));
+            sum0 = _mm512_mask_add_ps(sum0, m, sum0, e);
+            storeBf16Exact(pr + i, e, m);
+        }
+        rowScale[r] = 1.0f / _mm512_reduce_add_ps(_mm512_add_ps(sum0, sum1));
+    }
+}
+
+// O[r, 16 V head channels] = rowScale[r] * sum over key pairs j of P[r, 2j..2j+1] . vp[j, channel,
+// 0..1] for R rows of the block; rows at or past `valid` are computed but not stored.
 template <int R, int V>
 BF16_FN void pvTile(const uint16_t* p, int64_t ldP, int64_t keyPairs, const uint16_t* vp, int64_t vpStride,
-                    uint16_t* o, int64_t ldO, int64_t channels, int64_t valid)
+                    const float* rowScale, uint16_t* o, int64_t ldO, int64_t channels, int64_t valid)
 {
     __m512 acc[R][V];
     for (int r = 0; r < R; ++r)
@@ -91,11 +133,11 @@ BF16_FN void pvTile(const uint16_t* p, int64_t ldP, int64_t keyPairs, const uint
         }
     }
     for (int r = 0; r < R && r < valid; ++r) {
+        const __m512 scale = _mm512_set1_ps(rowScale[r]);
         for (int v = 0; v < V; ++v) {
             const int64_t left = channels - v * 16;
             if (left <= 0) break;
-            const __mmask16 m = left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
-            storeBf16(o + r * ldO + v * 16, acc[r][v], m);
+            storeBf16(o + r * ldO + v * 16, _mm512_mul_ps(acc[r][v], scale), tailMask(left));
         }
     }
 }
@@ -134,12 +176,12 @@ BF16_FN void packValues(const uint16_t* v, int64_t ldV, const Shape& s, uint32_t
 }
 
 template <int R, int V>
-BF16_FN void pvColumns(const uint16_t* p, int64_t ldP, const Shape& s, const uint16_t* vp, uint16_t* o, int64_t ldO,
-                       int64_t d0, int64_t rows)
+BF16_FN void pvColumns(const uint16_t* p, int64_t ldP, const Shape& s, const uint16_t* vp, const float* rowScale,
+                       uint16_t* o, int64_t ldO, int64_t d0, int64_t rows)
 {
     for (int64_t r0 = 0; r0 < rows; r0 += R)
-        pvTile<R, V>(p + r0 * ldP, ldP, s.keyPairs, vp + d0 * 2, s.dPad * 2, o + r0 * ldO + d0, ldO, s.D - d0,
-                     rows - r0);
+        pvTile<R, V>(p + r0 * ldP, ldP, s.keyPairs, vp + d0 * 2, s.dPad * 2, rowScale + r0, o + r0 * ldO + d0, ldO,
+                     s.D - d0, rows - r0);
 }
 
 // One block of up to kBlock queries of one (batch, head).
@@ -154,24 +196,31 @@ BF16_FN void attendBlock(const uint16_t* q, int64_t ldQ, int64_t rows, const Sha
     if (int64_t(pBuf.size()) < kBlock * ldP) pBuf.resize(size_t(kBlock * ldP));
     for (int64_t r = 0; r < rows; ++r) std::memcpy(qBuf.data() + r * s.D, q + r * ldQ, size_t(s.D) * 2);
 
-    // 1. Scores for whole tiles of rows (the rows past `rows` are zero queries, never read back).
+    // 1. Scores for whole tiles of rows (the rows past `rows` are zero queries, never read back),
+    //    and each row's maximum over the real keys.
     const int64_t qkRows = roundUp(rows, kQkRows), vectors = s.mPad / 16;
+    __m512 rowMax[kBlock];
+    for (int64_t r = 0; r < qkRows; ++r) rowMax[r] = _mm512_set1_ps(-INFINITY);
     for (int64_t r0 = 0; r0 < qkRows; r0 += kQkRows) {
         const uint16_t* qr = qBuf.data() + r0 * s.D;
         float* sr = sBuf.data() + r0 * s.mPad;
+        __m512* mr = rowMax + r0;
         int64_t v0 = 0;
-        for (; v0 + 4 <= vectors; v0 += 4) qkTile<4>(qr, s.D, kp + v0 * 32, s.mPad * 2, scale, sr + v0 * 16, s.mPad);
+        for (; v0 + 4 <= vectors; v0 += 4)
+            qkTile<4>(qr, s.D, kp + v0 * 32, s.mPad * 2, scale, sr + v0 * 16, s.mPad, mr, s.M - v0 * 16);
         switch (vectors - v0) {
-            case 3: qkTile<3>(qr, s.D, kp + v0 * 32, s.mPad * 2, scale, sr + v0 * 16, s.mPad); break;
-            case 2: qkTile<2>(qr, s.D, kp + v0 * 32, s.mPad * 2, scale, sr + v0 * 16, s.mPad); break;
-            case 1: qkTile<1>(qr, s.D, kp + v0 * 32, s.mPad * 2, scale, sr + v0 * 16, s.mPad); break;
+            case 3: qkTile<3>(qr, s.D, kp + v0 * 32, s.mPad * 2, scale, sr + v0 * 16, s.mPad, mr, s.M - v0 * 16); break;
+            case 2: qkTile<2>(qr, s.D, kp + v0 * 32, s.mPad * 2, scale, sr + v0 * 16, s.mPad, mr, s.M - v0 * 16); break;
+            case 1: qkTile<1>(qr, s.D, kp + v0 * 32, s.mPad * 2, scale, sr + v0 * 16, s.mPad, mr, s.M - v0 * 16); break;
             default: break;
         }
     }
 
-    // 2. Probabilities; the pair partner of an odd last key is 0 (its value pair is 0 too).
+    // 2. Numerators and 1 / denominators; the pair partner of an odd last key is 0 (its value pair
+    //    is 0 too). The rows past `rows` get a scale of 0 (pvTile computes them but stores nothing).
     uint16_t* P = pBuf.data();
-    softmaxRowsF32ToBf16(sBuf.data(), s.mPad, P, ldP, rows, s.M);
+    float rowScale[kBlock + 16] = {};
+    expRows(sBuf.data(), s.mPad, rowMax, P, ldP, rows, s.M, rowScale);
     if (ldP != s.M)
         for (int64_t r = 0; r < rows; ++r) P[r * ldP + s.M] = 0;
 
@@ -179,11 +228,11 @@ BF16_FN void attendBlock(const uint16_t* q, int64_t ldQ, int64_t rows, const Sha
     //    (kBlock is a multiple of every tile height, so the padding stays inside the buffer).
     const int64_t dVectors = s.dPad / 16;
     int64_t dv = 0;
-    for (; dv + 4 <= dVectors; dv += 4) pvColumns<6, 4>(P, ldP, s, vp, o, ldO, dv * 16, rows);
+    for (; dv + 4 <= dVectors; dv += 4) pvColumns<6, 4>(P, ldP, s, vp, rowScale, o, ldO, dv * 16, rows);
     switch (dVectors - dv) {
-        case 3: pvColumns<8, 3>(P, ldP, s, vp, o, ldO, dv * 16, rows); break;
-        case 2: pvColumns<12, 2>(P, ldP, s, vp, o, ldO, dv * 16, rows); break;
-        case 1: pvColumns<16, 1>(P, ldP, s, vp, o, ldO, dv * 16, rows); break;
+        case 3: pvColumns<8, 3>(P, ldP, s, vp, rowScale, o, ldO, dv * 16, rows); break;
+        case 2: pvColumns<12, 2>(P, ldP, s, vp, rowScale, o, ldO, dv * 16, rows); break;
+        case 1: pvColumns<16, 1>(P, ldP, s, vp, rowScale, o, ldO, dv * 16, rows); break;
         default: break;
     }
 }
@@ -194,7 +243,7 @@ BF16_FN void attendBlock(const uint16_t* q, int64_t ldQ, int64_t rows, const Sha
 bool fusedAttentionBf16Available()
 {
 #ifdef INPAINT_ATTENTION_BF16
-    return cpuHasNativeBf16() && softmaxRowsAvailable() && fusedKernels();
+    return cpuHasNativeBf16() && cpuHasAvx512Core() && fusedKernels();
 #else
     return false;
 #endif

@@ -5,9 +5,12 @@
 // QK^T, N = 40 for PV at SD 1.5's head width), each through its own call, with the scores written
 // out in bf16 between them. This kernel, per (batch, head, block of 48 queries):
 //   1. S = scale * Q K^T in fp32 (bf16 pairs multiplied exactly, summed in fp32 by vdpbf16ps),
-//      K pre-arranged once per (batch, head) into key-pair-interleaved vectors;
-//   2. each row of S through the fp32 row softmax (softmax_rows.h) into bf16 probabilities;
-//   3. O = P V, again by vdpbf16ps over pairs of keys, fp32 sums rounded once to bf16.
+//      K pre-arranged once per (batch, head) into key-pair-interleaved vectors; each row's maximum
+//      is taken as the scores are written;
+//   2. E = exp(S - max) in fp32, rounded to bf16 (one pass over S; the exponential is
+//      softmax_rows'), and each row's sum of the rounded E;
+//   3. O = (E V) / sum, again by vdpbf16ps over pairs of keys, the division applied to the fp32
+//      sums, rounded once to bf16.
 // The scores stay fp32 whether or not the model asks to upcast attention, so the result is at least
 // as close to fp32 attention as diffusers' bf16 (scores rounded to bf16 before the softmax) or
 // upcast (fp32 scores and softmax, bf16 probabilities) paths; it is not bit-equal to either.

@@ -22,30 +22,8 @@ namespace {
 #ifdef INPAINT_SOFTMAX_AVX512
 using avx512::loadBf16;
 using avx512::storeBf16;
+using avx512::exp16;
 using avx512::tailMask;
-
-// 16 lanes of exp(x), x <= 0 (scores minus the row maximum). n = round(x / ln 2); r = x - n ln 2
-// in two parts (ln 2's leading bits are exact in float, so n * hi has no rounding error);
-// exp(r) = 1 + r + r^2 P(r) on |r| <= ln 2 / 2 (Cephes' expf coefficients); 2^n applied by
-// vscalefps, which also gives 0 for very negative x instead of a wrapped exponent.
-AVX512_FN inline __m512 exp16(__m512 x)
-{
-    // Below -110 the result is 0 (under half the least denormal); the clamp keeps n in range.
-    x = _mm512_max_ps(x, _mm512_set1_ps(-110.0f));
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    const __m512 r2 = _mm512_mul_ps(r, r);
-    p = _mm512_fmadd_ps(p, r2, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    return _mm512_scalef_ps(p, n);
-}
 
 template <bool InBf16>
 AVX512_FN inline __m512 load16(const void* row, int64_t i, __mmask16 m)
@@ -144,17 +122,6 @@ bool softmaxRows(const at::Tensor& scores, const at::Tensor& probs)
     (void)scores;
     (void)probs;
     return false;
-#endif
-}
-
-void softmaxRowsF32ToBf16(const float* in, int64_t ldIn, uint16_t* out, int64_t ldOut, int64_t rows, int64_t n)
-{
-#ifdef INPAINT_SOFTMAX_AVX512
-    TORCH_CHECK(cpuHasAvx512Core(), "softmaxRowsF32ToBf16 needs AVX-512");
-    softmaxRowsAvx512<false, true>(in, ldIn, out, ldOut, rows, n);
-#else
-    (void)in; (void)ldIn; (void)out; (void)ldOut; (void)rows; (void)n;
-    TORCH_CHECK(false, "softmaxRowsF32ToBf16 is not built on this platform");
 #endif
 }
 

@@ -24,9 +24,4 @@ bool softmaxRows(const at::Tensor& scores, const at::Tensor& probs);
 // Whether softmaxRows runs on this CPU at all (for the bench's header and the tests).
 bool softmaxRowsAvailable();
 
-// The same kernel on raw rows: fp32 scores in, bf16 probabilities (their bits) out, `rows` rows of
-// `n` at row strides ldIn / ldOut (elements). For the fused attention (attention_bf16.h), which
-// holds its scores in its own buffers; call it only where softmaxRowsAvailable() is true.
-void softmaxRowsF32ToBf16(const float* in, int64_t ldIn, uint16_t* out, int64_t ldOut, int64_t rows, int64_t n);
-
 }  // namespace inpaint::models::nn
