@@ -7,12 +7,14 @@
 #include "core/diffusion/sd_model.h"
 #include "models/clip/clip_text_model.h"
 #include "models/nn/layers.h"
+#include "models/nn/op_profile.h"
 #include "models/unet/unet_2d_condition.h"
 #include "models/vae/autoencoder_kl.h"
 
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 
@@ -72,11 +74,22 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
         p.strength = 1.0;
         diffusion::GeneratorRandomSource random(1234);
         std::vector<Clock::time_point> stepEnds;
+        // The per-op split of the steps after the first (CPU only: CUDA calls return early).
+        std::array<double, size_t(models::nn::OpKind::Count)> ops{};
+        const bool split = device.is_cpu();
         const auto start = Clock::now();
         const diffusion::PipelineOutput r = diffusion::runPipeline(*model, in, p, random, [&](const diffusion::StepInfo&) {
             if (device.is_cuda()) torch::cuda::synchronize();
             stepEnds.push_back(Clock::now());
+            if (split && int(stepEnds.size()) == c.steps) {
+                ops = models::nn::opProfileSeconds();
+                models::nn::setOpProfiling(false);
+            } else if (split && stepEnds.size() == 1) {
+                models::nn::resetOpProfile();
+                models::nn::setOpProfiling(true);
+            }
         });
+        models::nn::setOpProfiling(false);
         if (device.is_cuda()) torch::cuda::synchronize();
         const auto end = Clock::now();
         if (r.status != diffusion::PipelineStatus::Ok || stepEnds.empty()) throw std::runtime_error("the job did not finish");
@@ -97,6 +110,53 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
                           .c_str(),
                       total, first, c.steps, steps, decode);
         log(buf);
+        if (split && stepEnds.size() > 1) {
+            const double n = double(stepEnds.size() - 1);
+            nlohmann::json js;
+            std::string line = "  a step's split:";
+            double sum = 0;
+            for (size_t i = 0; i < ops.size(); ++i) {
+                const char* name = models::nn::opKindName(models::nn::OpKind(i));
+                js[name] = ops[i] / n;
+                sum += ops[i] / n;
+                std::snprintf(buf, sizeof buf, " %s %.2f s", name, ops[i] / n);
+                line += buf;
+            }
+            js["other"] = steps - sum;
+            std::snprintf(buf, sizeof buf, " other %.2f s (the scheduler, blending, copies, the framework)", steps - sum);
+            log(line + buf);
+            out[k + "_step_ops_s"] = js;
+        }
+    }
+    // The loaded UNet alone at one CFG step's shape (batch 2, 64x64 latents, 77 context tokens),
+    // after one warm-up call: the step time and split without the pipeline around it (after the
+    // jobs, so that the first job starts as cold as a first job after a load does).
+    if (device.is_cpu() && !model->isSdxl()) {
+        c10::InferenceMode guard;
+        const auto& uc = model->unet()->config();
+        const auto o = torch::TensorOptions().dtype(dtype);
+        const torch::Tensor lat = torch::randn({2, uc.inChannels, 64, 64}, o);
+        const torch::Tensor ctx = torch::randn({2, 77, uc.crossAttentionDim[0]}, o);
+        const torch::Tensor t = torch::full({2}, 999.0);
+        (void)model->unet()->forward(lat, t, ctx);
+        models::nn::resetOpProfile();
+        models::nn::setOpProfiling(true);
+        const auto a = Clock::now();
+        (void)model->unet()->forward(lat, t, ctx);
+        const double alone = seconds(a, Clock::now());
+        models::nn::setOpProfiling(false);
+        const auto ops = models::nn::opProfileSeconds();
+        std::string line;
+        double sum = 0;
+        for (size_t i = 0; i < ops.size(); ++i) {
+            std::snprintf(buf, sizeof buf, " %s %.2f s", models::nn::opKindName(models::nn::OpKind(i)), ops[i]);
+            line += buf;
+            sum += ops[i];
+        }
+        std::snprintf(buf, sizeof buf, "%-44s %8.2f s  (%s other %.2f s)", "the loaded UNet alone, batch 2, 64x64",
+                      alone, line.c_str() + 1, alone - sum);
+        log(buf);
+        out["loaded_unet_b2_64x64_s"] = alone;
     }
     const double peak = processMemory().at("VmHWM");
     out["job_peak_rss_gib"] = gib(peak);

@@ -1,5 +1,6 @@
 // SdModel: loads a diffusers folder into the torch modules of models/.
 #include "core/diffusion/sd_model.h"
+#include "models/nn/conv.h"
 
 #include "models/nn/cpu_allocator.h"
 #include "models/nn/cpu_features.h"
@@ -232,7 +233,12 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
     if (unetConfig.hasTextTimeEmbedding() != models::isSdxl(m->m_kind))
         throw models::ConfigError(unet.configWhat + ": the UNet's addition_embed_type does not fit the model's family (" +
                                   models::toString(m->m_kind) + ")");
-    auto place = [&](torch::nn::Module& mod, torch::ScalarType dt) { mod.to(options.device, dt); mod.eval(); };
+    // On the CPU the convolutions' packed weights are made here, once per load (conv.h).
+    auto place = [&](torch::nn::Module& mod, torch::ScalarType dt) {
+        mod.to(options.device, dt);
+        mod.eval();
+        models::nn::prepackConvs(mod);
+    };
     report("text_encoder", 0.05);
     {
         const auto cfg = models::ClipTextConfig::fromJson(text.config, "text encoder config (" + text.configWhat + ")");

@@ -68,6 +68,13 @@ void Conv2dImpl::invalidatePacked()
     m_packedFrom = nullptr;
 }
 
+void Conv2dImpl::prepack()
+{
+    torch::NoGradGuard noGrad;
+    if (weight.is_cpu() && !weight.is_mkldnn() && packedConvActive(weight.scalar_type()))
+        (void)packedWeight();
+}
+
 torch::Tensor Conv2dImpl::packedWeight()
 {
     std::lock_guard<std::mutex> lock(m_mutex);
@@ -100,6 +107,14 @@ void invalidatePackedConvs(torch::nn::Module& module)
     for (auto& m : module.modules(/*include_self=*/true)) {
         if (auto* conv = dynamic_cast<Conv2dImpl*>(m.get()))
             conv->invalidatePacked();
+    }
+}
+
+void prepackConvs(torch::nn::Module& module)
+{
+    for (auto& m : module.modules(/*include_self=*/true)) {
+        if (auto* conv = dynamic_cast<Conv2dImpl*>(m.get()))
+            conv->prepack();
     }
 }
 

@@ -34,6 +34,8 @@ public:
     torch::Tensor forward(const torch::Tensor& x);
     // Drops the packed copy (weights changed in place, e.g. by a load).
     void invalidatePacked();
+    // Packs the weight now where a forward would take the packed path (CPU, fp32/bf16).
+    void prepack();
 
     Conv2dOptions options;
     torch::Tensor weight, bias;
@@ -51,5 +53,8 @@ TORCH_MODULE(Conv2d);
 
 // invalidatePacked() on every Conv2d inside `module`.
 void invalidatePackedConvs(torch::nn::Module& module);
+// prepack() on every Conv2d inside `module`: a model's load pays the reorders (and the first touch
+// of the packed copies' pages) once, instead of its first job's first step and decode.
+void prepackConvs(torch::nn::Module& module);
 
 }  // namespace inpaint::models::nn
