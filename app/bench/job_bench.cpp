@@ -33,6 +33,25 @@ double weightBytes(torch::nn::Module& m)
     return b;
 }
 
+using OpSeconds = std::array<double, size_t(models::nn::OpKind::Count)>;
+
+// " conv 1.23 s attention 0.45 s ..." for each op kind's seconds divided by `per`; their sum goes
+// to *sum and, when js is given, each share to (*js)[kind].
+std::string opSplitText(const OpSeconds& ops, double per, double* sum, nlohmann::json* js = nullptr)
+{
+    std::string line;
+    char buf[64];
+    *sum = 0;
+    for (size_t i = 0; i < ops.size(); ++i) {
+        const char* name = models::nn::opKindName(models::nn::OpKind(i));
+        if (js) (*js)[name] = ops[i] / per;
+        *sum += ops[i] / per;
+        std::snprintf(buf, sizeof buf, " %s %.2f s", name, ops[i] / per);
+        line += buf;
+    }
+    return line;
+}
+
 }  // namespace
 
 nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device device, torch::ScalarType dtype,
@@ -75,7 +94,7 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
         diffusion::GeneratorRandomSource random(1234);
         std::vector<Clock::time_point> stepEnds;
         // The per-op split of the steps after the first (CPU only: CUDA calls return early).
-        std::array<double, size_t(models::nn::OpKind::Count)> ops{};
+        OpSeconds ops{};
         const bool split = device.is_cpu();
         const auto start = Clock::now();
         const diffusion::PipelineOutput r = diffusion::runPipeline(*model, in, p, random, [&](const diffusion::StepInfo&) {
@@ -111,17 +130,9 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
                       total, first, c.steps, steps, decode);
         log(buf);
         if (split && stepEnds.size() > 1) {
-            const double n = double(stepEnds.size() - 1);
             nlohmann::json js;
-            std::string line = "  a step's split:";
             double sum = 0;
-            for (size_t i = 0; i < ops.size(); ++i) {
-                const char* name = models::nn::opKindName(models::nn::OpKind(i));
-                js[name] = ops[i] / n;
-                sum += ops[i] / n;
-                std::snprintf(buf, sizeof buf, " %s %.2f s", name, ops[i] / n);
-                line += buf;
-            }
+            const std::string line = "  a step's split:" + opSplitText(ops, double(stepEnds.size() - 1), &sum, &js);
             js["other"] = steps - sum;
             std::snprintf(buf, sizeof buf, " other %.2f s (the scheduler, blending, copies, the framework)", steps - sum);
             log(line + buf);
@@ -145,14 +156,8 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
         (void)model->unet()->forward(lat, t, ctx);
         const double alone = seconds(a, Clock::now());
         models::nn::setOpProfiling(false);
-        const auto ops = models::nn::opProfileSeconds();
-        std::string line;
         double sum = 0;
-        for (size_t i = 0; i < ops.size(); ++i) {
-            std::snprintf(buf, sizeof buf, " %s %.2f s", models::nn::opKindName(models::nn::OpKind(i)), ops[i]);
-            line += buf;
-            sum += ops[i];
-        }
+        const std::string line = opSplitText(models::nn::opProfileSeconds(), 1.0, &sum);
         std::snprintf(buf, sizeof buf, "%-44s %8.2f s  (%s other %.2f s)", "the loaded UNet alone, batch 2, 64x64",
                       alone, line.c_str() + 1, alone - sum);
         log(buf);
