@@ -5,6 +5,8 @@
 #include "models/nn/cpu_features.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <ATen/core/stack.h>
 #include <torch/nn/init.h>
 
 #include <atomic>
@@ -23,7 +25,38 @@ int64_t versionOf(const torch::Tensor& t)
     return t.is_inference() ? -1 : static_cast<int64_t>(t._version());
 }
 
+// oneDNN's convolution-context operators, looked up once (absent in builds without oneDNN).
+struct PrepackedOps {
+    c10::optional<c10::OperatorHandle> prepack, run;
+};
+
+const PrepackedOps& prepackedOps()
+{
+    static const PrepackedOps ops = [] {
+        PrepackedOps o;
+        if (!at::hasMKLDNN())
+            return o;
+        auto& d = c10::Dispatcher::singleton();
+        o.prepack = d.findSchema({"mkldnn_prepacked::conv2d_prepack", ""});
+        o.run = d.findSchema({"mkldnn_prepacked::conv2d_run", ""});
+        if (!o.prepack || !o.run)
+            o.prepack.reset(), o.run.reset();
+        return o;
+    }();
+    return ops;
+}
+
+bool isChannelsLast(const torch::Tensor& t)
+{
+    return t.dim() == 4 && t.suggest_memory_format() == at::MemoryFormat::ChannelsLast;
+}
+
 }  // namespace
+
+bool channelsLastPackAvailable()
+{
+    return prepackedOps().prepack.has_value();
+}
 
 void setConvBackend(ConvBackend backend)
 {
@@ -65,30 +98,76 @@ void Conv2dImpl::invalidatePacked()
 {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_packed = torch::Tensor();
-    m_packedFrom = nullptr;
+    m_context = c10::IValue();
+    m_packedKey = PackKey();
+    m_contextKey = PackKey();
+}
+
+bool Conv2dImpl::useContext(const torch::Tensor& x) const
+{
+    if (!channelsLastPackAvailable() || !weight.is_contiguous(at::MemoryFormat::ChannelsLast))
+        return false;
+    return options.kernel == 1 ? isChannelsLast(x) : isChannelsLast(weight);
 }
 
 void Conv2dImpl::prepack()
 {
     torch::NoGradGuard noGrad;
-    if (weight.is_cpu() && !weight.is_mkldnn() && packedConvActive(weight.scalar_type()))
+    if (!weight.is_cpu() || weight.is_mkldnn() || !packedConvActive(weight.scalar_type()))
+        return;
+    // The copy the forward will use: the weight's memory format says which (a 1x1 weight, whose
+    // layouts coincide, packs the context, as channels-last models feed it channels-last inputs).
+    if (channelsLastPackAvailable() && weight.is_contiguous(at::MemoryFormat::ChannelsLast) &&
+        (options.kernel == 1 || isChannelsLast(weight)))
+        (void)packedContext();
+    else
         (void)packedWeight();
+}
+
+Conv2dImpl::PackKey Conv2dImpl::keyOfWeight() const
+{
+    return {weight.data_ptr(), versionOf(weight), weight.scalar_type()};
+}
+
+bool Conv2dImpl::stale(const PackKey& key) const
+{
+    const PackKey now = keyOfWeight();
+    return key.from != now.from || key.version != now.version || key.dtype != now.dtype;
 }
 
 torch::Tensor Conv2dImpl::packedWeight()
 {
     std::lock_guard<std::mutex> lock(m_mutex);
-    const void* from = weight.data_ptr();
-    const int64_t version = versionOf(weight);
-    if (!m_packed.defined() || m_packedFrom != from || m_packedVersion != version ||
-        m_packedDtype != weight.scalar_type()) {
+    if (!m_packed.defined() || stale(m_packedKey)) {
         const int64_t p = options.padding, s = options.stride;
         m_packed = at::mkldnn_reorder_conv2d_weight(weight.contiguous().to_mkldnn(), {p, p}, {s, s}, {1, 1}, 1);
-        m_packedFrom = from;
-        m_packedVersion = version;
-        m_packedDtype = weight.scalar_type();
+        m_packedKey = keyOfWeight();
     }
     return m_packed;
+}
+
+c10::IValue Conv2dImpl::packedContext()
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_context.isNone() || stale(m_contextKey)) {
+        const int64_t p = options.padding, s = options.stride;
+        // The input size only steers oneDNN's choice of weight layout; for these 3x3/1x1 convs it
+        // depends on the channels alone (checked with ONEDNN_VERBOSE: no reorder at other sizes).
+        const std::vector<int64_t> inputSize{1, options.in, 64, 64};
+        torch::jit::Stack stack;
+        stack.emplace_back(weight.contiguous(at::MemoryFormat::ChannelsLast));
+        stack.emplace_back(bias.defined() ? c10::IValue(bias) : c10::IValue());
+        stack.emplace_back(std::vector<int64_t>{s, s});
+        stack.emplace_back(std::vector<int64_t>{p, p});
+        stack.emplace_back(std::vector<int64_t>{1, 1});
+        stack.emplace_back(int64_t{1});
+        stack.emplace_back(inputSize);
+        stack.emplace_back(std::string("none"));
+        prepackedOps().prepack->callBoxed(&stack);
+        m_context = std::move(stack.at(0));
+        m_contextKey = keyOfWeight();
+    }
+    return m_context;
 }
 
 torch::Tensor Conv2dImpl::forward(const torch::Tensor& x)
@@ -96,6 +175,13 @@ torch::Tensor Conv2dImpl::forward(const torch::Tensor& x)
     const OpTimer timer(OpKind::Conv);
     const int64_t p = options.padding, s = options.stride;
     if (x.is_cpu() && !x.is_mkldnn() && x.scalar_type() == weight.scalar_type() && packedConvActive(x.scalar_type())) {
+        if (useContext(x)) {
+            torch::jit::Stack stack;
+            stack.emplace_back(isChannelsLast(x) ? x : x.contiguous(at::MemoryFormat::ChannelsLast));
+            stack.emplace_back(packedContext());
+            prepackedOps().run->callBoxed(&stack);
+            return stack.at(0).toTensor();
+        }
         return at::mkldnn_convolution(x, packedWeight(), bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt,
                                       {p, p}, {s, s}, {1, 1}, 1);
     }

@@ -2,9 +2,13 @@
 // forward can run on oneDNN with weights reordered ("prepacked") once instead of on every call.
 // LibTorch 1.13 reorders a dense weight into oneDNN's blocked layout inside every conv call; for
 // the UNet's 1280-channel 3x3 convs at 8x8 or 16x16 latents that reorder (59 MB) costs 10-50x the
-// arithmetic. Prepacked weights take oneDNN's NCHW-in / NCHW-out path.
+// arithmetic. A weight in channels-last memory format is packed into oneDNN's own convolution
+// context (the mkldnn_prepacked::conv2d_prepack operator) and runs NHWC-in / NHWC-out, so
+// channels-last activations stay channels-last with no reorder of weight, input or output per call;
+// a contiguous (NCHW) weight takes ATen's packed NCHW-in / NCHW-out path.
 #pragma once
 
+#include <ATen/core/ivalue.h>
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
@@ -22,6 +26,9 @@ void setConvBackend(ConvBackend backend);  // process-wide (tests, inpaint-bench
 ConvBackend convBackend();
 // True when a conv on a CPU tensor of this dtype would take the packed path.
 bool packedConvActive(c10::ScalarType dtype);
+// True when this LibTorch registers oneDNN's channels-last convolution context
+// (mkldnn_prepacked::conv2d_prepack / conv2d_run); without it channels-last weights use the NCHW path.
+bool channelsLastPackAvailable();
 
 struct Conv2dOptions {
     int64_t in = 0, out = 0, kernel = 3, stride = 1, padding = 0;
@@ -41,13 +48,30 @@ public:
     torch::Tensor weight, bias;
 
 private:
+    // Which weight a packed copy was made from: its storage, version counter and dtype.
+    struct PackKey {
+        const void* from = nullptr;
+        int64_t version = -1;
+        c10::ScalarType dtype = c10::ScalarType::Undefined;
+    };
     torch::Tensor packedWeight();
+    // The oneDNN convolution context for a channels-last weight. A 3x3 kernel's packed layout is
+    // what its primitive uses at any input size. For a 1x1 kernel oneDNN's brgconv_1x1 still
+    // reorders the packed weight (0.5 ms for 2560->1280) in each call at 4x4/8x8 inputs, whatever
+    // input size it was packed for: 14 small reorders, 3 ms of a 660 ms 32x32 UNet call.
+    c10::IValue packedContext();
+    // True when the forward on x takes the convolution context: a channels-last weight, or for a
+    // 1x1 kernel (whose two layouts are the same bytes) a channels-last input.
+    bool useContext(const torch::Tensor& x) const;
+    bool stale(const PackKey& key) const;
+    PackKey keyOfWeight() const;
 
     std::mutex m_mutex;
+    // Each is built only when the forward needs it; a 3x3 weight in one layout only ever builds one.
     torch::Tensor m_packed;
-    const void* m_packedFrom = nullptr;
-    int64_t m_packedVersion = -1;
-    c10::ScalarType m_packedDtype = c10::ScalarType::Undefined;
+    PackKey m_packedKey;
+    c10::IValue m_context;
+    PackKey m_contextKey;
 };
 TORCH_MODULE(Conv2d);
 

@@ -430,3 +430,71 @@ TEST_CASE(upsample_nearest_2x_repeats_each_pixel)
     }
     EXPECT_EQ(cases, 8);
 }
+
+// Conv2d's packed paths (oneDNN's channels-last convolution context for a channels-last weight,
+// ATen's reordered NCHW weight for a contiguous one) against a double-precision conv of the same
+// rounded values: 3x3, strided 3x3 and 1x1 kernels, batch 1 and 2, sizes other than the 64x64 the
+// context is packed for, NCHW and channels-last inputs. A channels-last 3x3 weight (a 1x1 one with
+// a channels-last input) gives a channels-last output. The packed copy follows an in-place change of the weight (LoRA merges)
+// and a replaced weight tensor.
+TEST_CASE(packed_conv_paths_equal_double_conv)
+{
+    torch::manual_seed(23);
+    std::printf("  oneDNN channels-last conv context in this LibTorch: %s\n",
+                models::nn::channelsLastPackAvailable() ? "yes" : "no");
+    struct Shape { int64_t in, out, kernel, stride, padding; };
+    const std::vector<Shape> shapes{{32, 48, 3, 1, 1}, {48, 48, 3, 2, 1}, {40, 64, 1, 1, 0}};
+    int cases = 0;
+    for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
+        if (!models::nn::packedConvActive(dtype)) {
+            std::printf("  %s: packed convolution not active on this CPU, skipped\n", c10::toString(dtype));
+            continue;
+        }
+        for (const Shape& sh : shapes) {
+            for (bool clWeight : {false, true}) {
+                auto conv = models::nn::makeConv2d(sh.in, sh.out, sh.kernel, sh.stride, sh.padding);
+                conv->to(dtype);
+                if (clWeight)
+                    models::nn::convertConvWeightsToChannelsLast(*conv);
+                for (int round = 0; round < 3; ++round) {
+                    if (round == 1) {  // in place, as a LoRA merge does
+                        torch::NoGradGuard g;
+                        conv->weight.mul_(-1.5);
+                    } else if (round == 2) {  // a new tensor, as a dtype or device change does
+                        torch::NoGradGuard g;
+                        auto w = (torch::randn(conv->weight.sizes()) * 0.1).to(dtype);
+                        conv->weight.set_data(clWeight ? w.contiguous(at::MemoryFormat::ChannelsLast) : w);
+                    }
+                    c10::InferenceMode guard;
+                    for (int64_t batch : {1, 2}) {
+                        for (int64_t size : {8, 17, 64}) {
+                            for (bool clInput : {false, true}) {
+                                auto x = torch::randn({batch, sh.in, size, size}).to(dtype);
+                                if (clInput)
+                                    x = x.contiguous(at::MemoryFormat::ChannelsLast);
+                                const auto y = conv->forward(x);
+                                const auto ref = at::conv2d(x.to(torch::kDouble), conv->weight.to(torch::kDouble),
+                                                            conv->bias.to(torch::kDouble), {sh.stride, sh.stride},
+                                                            {sh.padding, sh.padding});
+                                const double scale = ref.abs().max().item<double>();
+                                const double err = test::maxAbsDiff(y.to(torch::kDouble), ref) / scale;
+                                const double tol = dtype == torch::kFloat ? 2e-6 : 8e-3;
+                                EXPECT_MSG(y.sizes() == ref.sizes() && err <= tol,
+                                           dtype << " k" << sh.kernel << " s" << sh.stride << (clWeight ? " CL" : " NCHW")
+                                                 << " weight, round " << round << ", " << batch << "x" << size << "^2 "
+                                                 << (clInput ? "CL" : "NCHW") << " input: error " << err << " of max");
+                                // 1x1 weights are the same bytes in both layouts: the input decides.
+                                if (models::nn::channelsLastPackAvailable() && (sh.kernel > 1 ? clWeight : clInput))
+                                    EXPECT_MSG(y.is_contiguous(at::MemoryFormat::ChannelsLast),
+                                               "k" << sh.kernel << ": a channels-last conv gave a non-channels-last output");
+                                ++cases;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // fp32 always runs packed where oneDNN is built in (Debian's and the wheel's LibTorch).
+    EXPECT_MSG(cases >= 216, "only " << cases << " packed-conv cases ran");
+}
