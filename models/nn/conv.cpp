@@ -103,11 +103,11 @@ void Conv2dImpl::invalidatePacked()
     m_contextKey = PackKey();
 }
 
-bool Conv2dImpl::useContext(const torch::Tensor& x) const
+bool Conv2dImpl::contextFor(bool channelsLastInput) const
 {
     if (!channelsLastPackAvailable() || !weight.is_contiguous(at::MemoryFormat::ChannelsLast))
         return false;
-    return options.kernel == 1 ? isChannelsLast(x) : isChannelsLast(weight);
+    return options.kernel == 1 ? channelsLastInput : isChannelsLast(weight);
 }
 
 void Conv2dImpl::prepack()
@@ -115,10 +115,9 @@ void Conv2dImpl::prepack()
     torch::NoGradGuard noGrad;
     if (!weight.is_cpu() || weight.is_mkldnn() || !packedConvActive(weight.scalar_type()))
         return;
-    // The copy the forward will use: the weight's memory format says which (a 1x1 weight, whose
-    // layouts coincide, packs the context, as channels-last models feed it channels-last inputs).
-    if (channelsLastPackAvailable() && weight.is_contiguous(at::MemoryFormat::ChannelsLast) &&
-        (options.kernel == 1 || isChannelsLast(weight)))
+    // The copy the forward will use (a 1x1 weight, whose layouts coincide, packs the context, as
+    // channels-last models feed it channels-last inputs).
+    if (contextFor(/*channelsLastInput=*/true))
         (void)packedContext();
     else
         (void)packedWeight();
@@ -151,8 +150,7 @@ c10::IValue Conv2dImpl::packedContext()
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_context.isNone() || stale(m_contextKey)) {
         const int64_t p = options.padding, s = options.stride;
-        // The input size only steers oneDNN's choice of weight layout; for these 3x3/1x1 convs it
-        // depends on the channels alone (checked with ONEDNN_VERBOSE: no reorder at other sizes).
+        // The input size only steers oneDNN's choice of weight layout (see packedContext in conv.h).
         const std::vector<int64_t> inputSize{1, options.in, 64, 64};
         torch::jit::Stack stack;
         stack.emplace_back(weight.contiguous(at::MemoryFormat::ChannelsLast));
@@ -175,7 +173,7 @@ torch::Tensor Conv2dImpl::forward(const torch::Tensor& x)
     const OpTimer timer(OpKind::Conv);
     const int64_t p = options.padding, s = options.stride;
     if (x.is_cpu() && !x.is_mkldnn() && x.scalar_type() == weight.scalar_type() && packedConvActive(x.scalar_type())) {
-        if (useContext(x)) {
+        if (contextFor(isChannelsLast(x))) {
             torch::jit::Stack stack;
             stack.emplace_back(isChannelsLast(x) ? x : x.contiguous(at::MemoryFormat::ChannelsLast));
             stack.emplace_back(packedContext());

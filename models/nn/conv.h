@@ -4,8 +4,9 @@
 // the UNet's 1280-channel 3x3 convs at 8x8 or 16x16 latents that reorder (59 MB) costs 10-50x the
 // arithmetic. A weight in channels-last memory format is packed into oneDNN's own convolution
 // context (the mkldnn_prepacked::conv2d_prepack operator) and runs NHWC-in / NHWC-out, so
-// channels-last activations stay channels-last with no reorder of weight, input or output per call;
-// a contiguous (NCHW) weight takes ATen's packed NCHW-in / NCHW-out path.
+// channels-last activations stay channels-last with no reorder of input or output per call (nor of
+// a 3x3 weight; see packedContext); a contiguous (NCHW) weight takes ATen's packed NCHW-in /
+// NCHW-out path.
 #pragma once
 
 #include <ATen/core/ivalue.h>
@@ -60,9 +61,9 @@ private:
     // reorders the packed weight (0.5 ms for 2560->1280) in each call at 4x4/8x8 inputs, whatever
     // input size it was packed for: 14 small reorders, 3 ms of a 660 ms 32x32 UNet call.
     c10::IValue packedContext();
-    // True when the forward on x takes the convolution context: a channels-last weight, or for a
-    // 1x1 kernel (whose two layouts are the same bytes) a channels-last input.
-    bool useContext(const torch::Tensor& x) const;
+    // True when a forward on an input in this layout takes the convolution context: a channels-last
+    // weight, or for a 1x1 kernel (whose two layouts are the same bytes) a channels-last input.
+    bool contextFor(bool channelsLastInput) const;
     bool stale(const PackKey& key) const;
     PackKey keyOfWeight() const;
 
