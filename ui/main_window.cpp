@@ -403,10 +403,12 @@ void MainWindow::buildMenus() {
          {{tr("Auto (fp16 on CUDA; bf16 on CPUs with AVX-512 BF16, else fp32)"), QStringLiteral("auto")}, {QStringLiteral("fp32"), QStringLiteral("fp32")},
           {QStringLiteral("fp16"), QStringLiteral("fp16")}, {QStringLiteral("bf16"), QStringLiteral("bf16")}}},
         {QStringLiteral("preview"), tr("Step &Previews"),
-         {{tr("Auto (the tiny VAE when one is in the models folders; else CUDA: full, CPU: approximate)"),
+         {{tr("Auto (the tiny VAE when one is in the models folders, at half size on the CPU; else CUDA: full, "
+              "CPU: approximate)"),
            QStringLiteral("auto")},
           {tr("Approximate (nearly free)"), QStringLiteral("approximate")},
           {tr("Tiny VAE (TAESD from the models folders)"), QStringLiteral("tiny")},
+          {tr("Tiny VAE at half size (a quarter of its cost)"), QStringLiteral("tiny-half")},
           {tr("Full (VAE decode)"), QStringLiteral("full")}, {tr("Off"), QStringLiteral("none")}}},
         {QStringLiteral("vaeTiling"), tr("VAE &Tiling"),
          {{tr("Auto (images over 1024×1024 px)"), QStringLiteral("auto")},

@@ -480,18 +480,29 @@ int main(int argc, char** argv)
                 log(buf);
                 // The tiny VAE (TAESD, the real one's shape: 64 channels, 1-3-3-3 / 3-3-3-1 blocks),
                 // random weights.
+                // random weights, channels-last and prepacked as AutoencoderTinyImpl::loadFolder does;
+                // at full size and from latents pooled 2x2 (the editor's CPU default).
                 models::AutoencoderTiny tiny{models::AutoencoderTinyConfig{}};
                 tiny->to(o.device, o.dtype);
                 tiny->eval();
-                Timing tt = measure([&] { (void)tiny->decode(z); }, o.device, std::max(o.runs, 3));
+                models::nn::prepackConvs(*tiny);
+                Timing tt = measure([&] { (void)diffusion::tinyDecode(*tiny, z); }, o.device, std::max(o.runs, 3));
                 result["preview_tiny_512_s"] = tt.median;
                 std::snprintf(buf, sizeof buf, "%-44s %8.4f s", "tiny VAE (TAESD) preview 512x512", tt.median);
+                log(buf);
+                Timing th = measure([&] { (void)diffusion::tinyDecode(*tiny, z, 2); }, o.device, std::max(o.runs, 3));
+                result["preview_tiny_half_512_s"] = th.median;
+                std::snprintf(buf, sizeof buf, "%-44s %8.4f s", "tiny VAE preview 512x512 at half size", th.median);
                 log(buf);
                 const auto& step = result["unet_b2_64x64_s"];
                 if (step.is_number()) {
                     result["preview_tiny_ratio"] = tt.median / step.get<double>();
                     std::snprintf(buf, sizeof buf, "%-44s %8.4f (tiny VAE)", "preview cost / CFG step at 512x512",
                                   tt.median / step.get<double>());
+                    log(buf);
+                    result["preview_tiny_half_ratio"] = th.median / step.get<double>();
+                    std::snprintf(buf, sizeof buf, "%-44s %8.4f (tiny VAE at half size)", "preview cost / CFG step at 512x512",
+                                  th.median / step.get<double>());
                     log(buf);
                     const double s = step.get<double>();
                     result["preview_approx_ratio"] = tm.median / s;

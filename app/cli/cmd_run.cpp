@@ -65,8 +65,9 @@ ArgParser makeParser(bool outpaint)
                                 "and the default models folder");
     addRequestOptions(p);
     p.option("--preview-dir", "DIR", "write each step's preview as step-NNN.png there")
-        .option("--preview", "KIND", "preview decoder for --preview-dir: approximate, full or tiny (needs --tiny-vae; "
-                                     "the default with it)", "approximate")
+        .option("--preview", "KIND", "preview decoder for --preview-dir: approximate, full, tiny (needs --tiny-vae; "
+                                     "the default with it) or tiny-half (the tiny VAE from latents pooled 2x2, a "
+                                     "quarter of its cost, scaled back up)", "approximate")
         .option("--latents-out", "FILE", "write the final latents (tensor 'latents') as .safetensors")
         .flag("--shared-noise", "start from the seed's first draw whatever the pipeline (what compare slots do); "
                                 "default: diffusers' draw order")
@@ -278,10 +279,11 @@ int runCommand(const Args& args, bool outpaint)
         if (!jobs::resolveNamedFiles(&request, &err)) return printError("inpaint-cli run: " + str(err), kExitFailure);
     }
     const std::string preview = p.value("--preview");
-    if (preview != "approximate" && preview != "full" && preview != "tiny")
-        return printError("inpaint-cli run: --preview must be approximate, full or tiny (got '" + preview + "')", kExitUsage);
-    if (preview == "tiny" && request.tinyVaePath.isEmpty())
-        return printError("inpaint-cli run: --preview tiny needs --tiny-vae DIR (a TAESD folder)", kExitUsage);
+    if (preview != "approximate" && preview != "full" && preview != "tiny" && preview != "tiny-half")
+        return printError("inpaint-cli run: --preview must be approximate, full, tiny or tiny-half (got '" + preview + "')",
+                          kExitUsage);
+    if ((preview == "tiny" || preview == "tiny-half") && request.tinyVaePath.isEmpty())
+        return printError("inpaint-cli run: --preview " + preview + " needs --tiny-vae DIR (a TAESD folder)", kExitUsage);
     if (request.tinyDecoder && request.tinyVaePath.isEmpty())
         return printError(std::string("inpaint-cli run: ") +
                               (p.has("--decoder") ? "--decoder tiny" : "the recipe's 'VAE Decoder: TAESD'") +
@@ -290,6 +292,7 @@ int runCommand(const Args& args, bool outpaint)
     const bool tinyByDefault = !p.has("--preview") && !request.tinyVaePath.isEmpty();
     request.previewMode = !p.has("--preview-dir")             ? jobs::PreviewMode::None
                           : preview == "full"                 ? jobs::PreviewMode::Full
+                          : preview == "tiny-half"            ? jobs::PreviewMode::TinyHalf
                           : preview == "tiny" || tinyByDefault ? jobs::PreviewMode::Tiny
                                                               : jobs::PreviewMode::Approximate;
     request.latentsOut = QString::fromStdString(p.value("--latents-out"));

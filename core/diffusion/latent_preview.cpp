@@ -3,6 +3,8 @@
 // in several open-source SD front ends); it gives the right colours and layout, not detail.
 #include "core/diffusion/latent_preview.h"
 
+#include "models/vae/autoencoder_tiny.h"
+
 #include <torch/torch.h>
 
 namespace inpaint::diffusion {
@@ -29,6 +31,28 @@ torch::Tensor approximateDecode(const torch::Tensor& latents, int64_t scale)
                      .mode(torch::kBilinear)
                      .align_corners(false));
     return rgb.contiguous();
+}
+
+torch::Tensor tinyDecode(models::AutoencoderTinyImpl& tiny, const torch::Tensor& latents, int64_t reduce)
+{
+    namespace F = torch::nn::functional;
+    torch::NoGradGuard noGrad;
+    const auto p = tiny.parameters();
+    const auto opts = p.empty() ? latents.options() : p.front().options();
+    torch::Tensor z = latents.detach();
+    const int64_t h = z.size(2), w = z.size(3);
+    if (reduce > 1 && (h > 1 || w > 1))
+        z = F::avg_pool2d(z.to(torch::kFloat32), F::AvgPool2dFuncOptions(reduce).ceil_mode(true));
+    torch::Tensor img = tiny.decode(z.to(opts) / tiny.config().scalingFactor);
+    img = (img.to(torch::kFloat32) / 2 + 0.5).clamp(0, 1);
+    const int64_t f = tiny.config().scaleFactor();
+    if (img.size(2) != h * f || img.size(3) != w * f)
+        img = F::interpolate(img, F::InterpolateFuncOptions()
+                                      .size(std::vector<int64_t>{h * f, w * f})
+                                      .mode(torch::kBilinear)
+                                      .align_corners(false))
+                  .clamp(0, 1);
+    return img.to(torch::kCPU).contiguous();
 }
 
 }  // namespace inpaint::diffusion

@@ -99,16 +99,6 @@ std::vector<diffusion::LoraSpec> loraSpecsFor(const InpaintRequest& r)
     return out;
 }
 
-// TAESD works in the UNet's (scaled) latent space: decode(latents / scaling_factor (1.0)), then
-// [-1, 1] -> [0, 1] as VaeImageProcessor does; [1, 3, H, W] float32 CPU.
-torch::Tensor decodeTiny(models::AutoencoderTinyImpl& tiny, const torch::Tensor& latents)
-{
-    const auto p = tiny.parameters();
-    const auto opts = p.empty() ? latents.options() : p.front().options();
-    const auto out = tiny.decode(latents.to(opts) / tiny.config().scalingFactor);
-    return (out / 2 + 0.5).clamp(0, 1).to(torch::kCPU, torch::kFloat32);
-}
-
 // c10::Error's what() carries a C++ backtrace; the person gets one sentence.
 [[noreturn]] void rethrowEngineError(const c10::Error& e)
 {
@@ -234,7 +224,7 @@ QImage DiffusionBackend::run(const InpaintRequest& req, const QImage& workImage,
         if (req.tinyDecoder) {
             if (!m_tinyVae)
                 throw models::ConfigError("the final decode by the tiny VAE needs one: give its folder (--tiny-vae DIR)");
-            params.finalDecoder = [this](const torch::Tensor& latents) { return decodeTiny(*m_tinyVae, latents); };
+            params.finalDecoder = [this](const torch::Tensor& latents) { return diffusion::tinyDecode(*m_tinyVae, latents); };
         }
         QImage image = workImage;
         if (req.maskedContent == MaskedContent::Fill && params.mode == diffusion::PipelineMode::Blend) {
@@ -246,20 +236,24 @@ QImage DiffusionBackend::run(const InpaintRequest& req, const QImage& workImage,
         diffusion::GeneratorRandomSource random(req.seed);
 
         PreviewMode preview = req.previewMode;
-        // Auto: the tiny VAE when one is installed (a TAESD decode at 512² costs about 5 % of a bf16
-        // CFG step on the 2-core EPYC, inpaint-bench); else approximate on the CPU (0.03 %), where a
-        // full decode costs more than a step, and the full decode on CUDA.
+        // Auto: the tiny VAE when one is installed, on the CPU from latents pooled 2x2 (a TAESD
+        // decode at 512² costs about 9 % of a bf16 CFG step on the 2-core EPYC at full size, a
+        // quarter of that at half size; inpaint-bench); else approximate on the CPU (0.03 %), where
+        // a full decode costs more than a step, and the full decode on CUDA.
         if (preview == PreviewMode::Auto)
-            preview = m_tinyVae ? PreviewMode::Tiny : !m_cuda ? PreviewMode::Approximate : PreviewMode::Full;
-        if (preview == PreviewMode::Tiny && !m_tinyVae) preview = PreviewMode::Approximate;  // prepare() said why
+            preview = m_tinyVae ? (m_cuda ? PreviewMode::Tiny : PreviewMode::TinyHalf)
+                                : !m_cuda ? PreviewMode::Approximate : PreviewMode::Full;
+        const bool tiny = preview == PreviewMode::Tiny || preview == PreviewMode::TinyHalf;
+        if (tiny && !m_tinyVae) preview = PreviewMode::Approximate;  // prepare() said why
         const int64_t vsf = model.vaeScaleFactor();
         auto stepCb = [&](const diffusion::StepInfo& s) {
             QImage shown;
             // The last step's preview is the decoded result itself (runJob shows it): no decode here.
             if (preview != PreviewMode::None && s.step < s.total && s.predictedClean.defined())
-                shown = tensorToRgb(preview == PreviewMode::Full   ? diffusion::decodeLatents(model, s.predictedClean)
-                                    : preview == PreviewMode::Tiny ? decodeTiny(*m_tinyVae, s.predictedClean)
-                                                                   : diffusion::approximateDecode(s.predictedClean, vsf));
+                shown = tensorToRgb(preview == PreviewMode::Full ? diffusion::decodeLatents(model, s.predictedClean)
+                                    : preview == PreviewMode::Tiny     ? diffusion::tinyDecode(*m_tinyVae, s.predictedClean)
+                                    : preview == PreviewMode::TinyHalf ? diffusion::tinyDecode(*m_tinyVae, s.predictedClean, 2)
+                                                                       : diffusion::approximateDecode(s.predictedClean, vsf));
             if (onStep) onStep(s.step, s.total, shown);
         };
 

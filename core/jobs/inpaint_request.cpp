@@ -29,7 +29,7 @@ constexpr Spelling<MaskedContent> kContents[] = {
 constexpr Spelling<RegionMode> kRegions[] = {{RegionMode::Whole, "whole"}, {RegionMode::Masked, "masked"}};
 constexpr Spelling<PreviewMode> kPreviews[] = {{PreviewMode::Auto, "auto"}, {PreviewMode::Approximate, "approximate"},
                                                {PreviewMode::Full, "full"}, {PreviewMode::None, "none"},
-                                               {PreviewMode::Tiny, "tiny"}};
+                                               {PreviewMode::Tiny, "tiny"}, {PreviewMode::TinyHalf, "tiny-half"}};
 constexpr Spelling<VaeTiling> kTilings[] = {{VaeTiling::Auto, "auto"}, {VaeTiling::On, "on"}, {VaeTiling::Off, "off"}};
 constexpr Spelling<Device> kDevices[] = {{Device::Auto, "auto"}, {Device::Cpu, "cpu"}, {Device::Cuda, "cuda"}};
 constexpr Spelling<Precision> kPrecisions[] = {

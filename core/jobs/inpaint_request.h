@@ -36,7 +36,7 @@ enum class RegionMode { Whole, Masked };
 // Step previews: auto = full on CUDA, approximate on CPU.
 // Tiny: the tiny VAE (TAESD, tinyVaePath). Auto: on CUDA the tiny VAE when one is given, else Full;
 // on the CPU Approximate (a TAESD decode costs about a quarter of a CPU step at 512²).
-enum class PreviewMode { Auto, Approximate, Full, None, Tiny };
+enum class PreviewMode { Auto, Approximate, Full, None, Tiny, TinyHalf };  // TinyHalf: from latents pooled 2x2
 // VAE encode/decode in tiles (diffusers' enable_tiling): Auto tiles images over 1024x1024 px.
 enum class VaeTiling { Auto, On, Off };
 enum class Device { Auto, Cpu, Cuda };

@@ -152,6 +152,23 @@ AutoencoderTinyImpl::AutoencoderTinyImpl(const AutoencoderTinyConfig& config) : 
         addConv(m_decoderLayers, conv(dc[i], last ? config.outChannels : dc[i], 3, 1, last));
     }
     decoder->register_module("layers", m_decoderLayers.ptr());
+    setChannelsLast(m_channelsLast);
+}
+
+void AutoencoderTinyImpl::setChannelsLast(bool on)
+{
+    m_channelsLast = on;
+    if (on) {
+        nn::convertConvWeightsToChannelsLast(*this);
+    } else {
+        torch::NoGradGuard g;
+        for (auto& p : parameters(true)) p.set_data(p.contiguous());
+    }
+}
+
+torch::Tensor AutoencoderTinyImpl::prepare(const torch::Tensor& x) const
+{
+    return m_channelsLast ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
 }
 
 torch::Tensor AutoencoderTinyImpl::encode(const torch::Tensor& x)
@@ -160,7 +177,7 @@ torch::Tensor AutoencoderTinyImpl::encode(const torch::Tensor& x)
     if (x.dim() != 4 || x.size(1) != m_config.inChannels || x.size(2) % f || x.size(3) % f)
         throw std::invalid_argument("AutoencoderTiny::encode: expected [B, " + std::to_string(m_config.inChannels) +
                                     ", H, W] with H and W multiples of " + std::to_string(f));
-    return m_encoderLayers->forward(x.add(1).div(2));
+    return m_encoderLayers->forward(prepare(x.add(1).div(2))).contiguous();
 }
 
 torch::Tensor AutoencoderTinyImpl::decode(const torch::Tensor& z)
@@ -168,13 +185,14 @@ torch::Tensor AutoencoderTinyImpl::decode(const torch::Tensor& z)
     if (z.dim() != 4 || z.size(1) != m_config.latentChannels)
         throw std::invalid_argument("AutoencoderTiny::decode: expected [B, " + std::to_string(m_config.latentChannels) +
                                     ", h, w]");
-    return m_decoderLayers->forward(torch::tanh(z / 3) * 3).mul(2).sub(1);
+    return m_decoderLayers->forward(prepare(torch::tanh(z / 3) * 3)).mul(2).sub(1).contiguous();
 }
 
 void AutoencoderTinyImpl::loadWeights(const std::map<std::string, torch::Tensor>& weights, const std::string& what)
 {
     loadStateDictStrict(*this, weights, what);
     nn::invalidatePackedConvs(*this);
+    setChannelsLast(m_channelsLast);
 }
 
 std::shared_ptr<AutoencoderTinyImpl> AutoencoderTinyImpl::loadFolder(const std::filesystem::path& dir, torch::Device device,
@@ -196,6 +214,7 @@ std::shared_ptr<AutoencoderTinyImpl> AutoencoderTinyImpl::loadFolder(const std::
     model->loadWeights(loadSafetensors(weightsPath), "the tiny VAE '" + weightsPath.string() + "'");
     model->to(device, dtype);
     model->eval();
+    nn::prepackConvs(*model);  // on the CPU, once per load (conv.h)
     return model;
 }
 

@@ -86,12 +86,19 @@ public:
                                                            torch::ScalarType dtype);
 
     const AutoencoderTinyConfig& config() const { return m_config; }
+    // Channels-last conv weights and activations (the default, as in the other models): on the
+    // CPU the convs then run in oneDNN's channels-last context with no activation reorder per conv.
+    void setChannelsLast(bool on);
+    bool channelsLast() const { return m_channelsLast; }
     const TinyLayers& encoderLayers() const { return m_encoderLayers; }  // input: (x + 1) / 2
     const TinyLayers& decoderLayers() const { return m_decoderLayers; }  // input: tanh(z / 3) * 3
 
 private:
+    torch::Tensor prepare(const torch::Tensor& x) const;
+
     AutoencoderTinyConfig m_config;
     TinyLayers m_encoderLayers{nullptr}, m_decoderLayers{nullptr};
+    bool m_channelsLast = true;
 };
 TORCH_MODULE(AutoencoderTiny);
 
