@@ -400,7 +400,7 @@ void MainWindow::buildMenus() {
         {QStringLiteral("device"), tr("&Device"),
          {{tr("Auto (CUDA when present)"), QStringLiteral("auto")}, {tr("CPU"), QStringLiteral("cpu")}, {tr("CUDA"), QStringLiteral("cuda")}}},
         {QStringLiteral("dtype"), tr("&Precision"),
-         {{tr("Auto (fp16 on CUDA; bf16 on CPUs with AVX-512 BF16, else fp32)"), QStringLiteral("auto")}, {QStringLiteral("fp32"), QStringLiteral("fp32")},
+         {{tr("Auto (fp16 on CUDA; bf16 on CPUs where it measures faster, else fp32)"), QStringLiteral("auto")}, {QStringLiteral("fp32"), QStringLiteral("fp32")},
           {QStringLiteral("fp16"), QStringLiteral("fp16")}, {QStringLiteral("bf16"), QStringLiteral("bf16")}}},
         {QStringLiteral("preview"), tr("Step &Previews"),
          {{tr("Auto (the tiny VAE when one is in the models folders, at half size on the CPU; else CUDA: full, "

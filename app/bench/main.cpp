@@ -16,6 +16,7 @@
 #include "models/nn/cpu_allocator.h"
 #include "models/nn/cpu_features.h"
 #include "models/nn/attention.h"
+#include "models/nn/bf16_probe.h"
 #include "models/nn/cpu_threads.h"
 #include "models/nn/layers.h"
 #include "models/nn/op_profile.h"
@@ -143,12 +144,6 @@ Options parseArgs(int argc, char** argv)
     }
     if (o.device.is_cuda() && !torch::cuda::is_available())
         throw std::invalid_argument("--device cuda: this LibTorch build has no usable CUDA device");
-    if (o.dtypeName == "auto") {  // as the editor and inpaint-cli resolve it
-        const diffusion::DtypeChoice c = diffusion::resolveDtype("auto", o.device);
-        o.dtype = c.dtype;
-        o.dtypeName = diffusion::dtypeName(c.dtype);
-        o.dtypeWhy = c.why;
-    }
     if (o.dtype == torch::kHalf && o.device.is_cpu())
         throw std::invalid_argument("--dtype fp16 runs on CUDA only (LibTorch has no fp16 CPU kernels); use bf16");
     return o;
@@ -241,6 +236,12 @@ int main(int argc, char** argv)
     const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const bool blasSingle = models::nn::setCpuThreads(threads);
     const bool hugePages = models::nn::installHugePageCpuAllocator();
+    if (o.dtypeName == "auto") {  // as the editor and inpaint-cli resolve it (after the threads: it may time ops)
+        const diffusion::DtypeChoice c = diffusion::resolveDtype("auto", o.device);
+        o.dtype = c.dtype;
+        o.dtypeName = diffusion::dtypeName(c.dtype);
+        o.dtypeWhy = c.why;
+    }
     c10::InferenceMode inference;
     auto log = [&](const std::string& line) {
         if (!o.json)
@@ -257,6 +258,15 @@ int main(int argc, char** argv)
     log(buf);
 
     nlohmann::json result;
+    if (o.device.is_cpu() && models::nn::cpuHasNativeBf16()) {
+        // What `auto` weighs on this CPU (bf16_probe.h), whatever --dtype asked for.
+        const auto& p = models::nn::bf16SpeedProbe();
+        result["bf16_probe"] = {{"conv", p.conv}, {"linear", p.linear}, {"attention", p.attention},
+                                {"unet_step_speedup", p.speedup}, {"seconds", p.seconds}};
+        std::snprintf(buf, sizeof buf, "%-44s %s; the probe took %.2f s", "bf16 speed probe (what auto weighs)",
+                      models::nn::describeProbe(p).c_str(), p.seconds);
+        log(buf);
+    }
     if (o.family == "sdxl") {
         try {
             const auto configs = o.configsGiven ? o.configs : o.configs.parent_path() / "stable-diffusion-xl-base-1.0";

@@ -3,6 +3,7 @@
 #include "models/nn/conv.h"
 
 #include "models/nn/cpu_allocator.h"
+#include "models/nn/bf16_probe.h"
 #include "models/nn/cpu_features.h"
 
 #include "core/diffusion/lora.h"
@@ -39,6 +40,16 @@ torch::Device parseDevice(const std::string& name)
     throw models::ConfigError("unknown device '" + name + "' (use auto, cpu or cuda)");
 }
 
+DtypeChoice chooseCpuDtype(const models::nn::Bf16Probe& p)
+{
+    if (p.ran && p.speedup >= models::nn::kBf16MinSpeedup)
+        return {torch::kBFloat16, "auto: AVX-512 BF16, " + models::nn::describeProbe(p)};
+    char min[16];
+    std::snprintf(min, sizeof min, "%.1fx", models::nn::kBf16MinSpeedup);
+    return {torch::kFloat32, "auto: AVX-512 BF16, but " + models::nn::describeProbe(p) + ", under the " + min +
+                                 " that bf16's error is worth"};
+}
+
 namespace {
 
 DtypeChoice cpuAuto()
@@ -48,8 +59,11 @@ DtypeChoice cpuAuto()
         if (p == "fp32") return {torch::kFloat32, "auto pinned to fp32 by INPAINT_AUTO_DTYPE"};
         if (p == "bf16") return {torch::kBFloat16, "auto pinned to bf16 by INPAINT_AUTO_DTYPE"};
     }
-    if (models::nn::cpuHasNativeBf16()) return {torch::kBFloat16, "auto: this CPU has AVX-512 BF16"};
-    return {torch::kFloat32, "auto: this CPU has no AVX-512 BF16 (" + models::nn::cpuIsaName() + "), bf16 would be slower"};
+    if (!models::nn::cpuHasNativeBf16())
+        return {torch::kFloat32, "auto: this CPU has no AVX-512 BF16 (" + models::nn::cpuIsaName() + "), bf16 would be slower"};
+    // AVX-512 BF16 does not make bf16 fast everywhere (bf16_probe.h): measured once per process.
+    const models::nn::Bf16Probe& p = models::nn::bf16SpeedProbe();
+    return chooseCpuDtype(p);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "core/diffusion/schedulers/scheduler_config.h"
 #include "models/io/diffusers_folder.h"
 #include "models/io/single_file.h"
+#include "models/nn/bf16_probe.h"
 #include "models/vae/latent_distribution.h"
 
 #include <torch/types.h>
@@ -50,13 +51,16 @@ struct DtypeChoice {
     bool fellBack = false;  // the asked-for dtype cannot run here; `why` says what runs instead
 };
 // "auto": fp16 on CUDA; on the CPU bf16 where it runs natively (AVX-512 BF16, detected at run time)
-// and fp32 elsewhere. bf16's error against fp32 is measured by test_bf16_accuracy and
+// and a speed probe run once per process measures it at least kBf16MinSpeedup (1.2x) fp32's speed
+// on a UNet step's mix of ops (models/nn/bf16_probe.h); fp32 elsewhere. bf16's error against fp32 is measured by test_bf16_accuracy and
 // `inpaint-bench --accuracy` (README, Speed). $INPAINT_AUTO_DTYPE=fp32|bf16 pins what auto means
 // on the CPU (the test suite pins fp32: its goldens are fp32 diffusers runs).
 // "fp16" on the CPU (LibTorch has no fp16 CPU kernels) falls back to the CPU's auto choice.
 // Unknown names throw models::ConfigError.
 DtypeChoice resolveDtype(const std::string& name, torch::Device device);
 torch::ScalarType parseDtype(const std::string& name, torch::Device device);  // resolveDtype(...).dtype
+// auto's CPU rule on a CPU with AVX-512 BF16, given the probe's measurement (for tests).
+DtypeChoice chooseCpuDtype(const models::nn::Bf16Probe& probe);
 std::string dtypeName(torch::ScalarType t);
 
 class SdModel {
