@@ -379,12 +379,23 @@ private slots:
         const QImage tinyStep(QDir(path("tiny")).filePath("step-001.png")), approxStep(QDir(path("approx")).filePath("step-001.png"));
         QCOMPARE(tinyStep.size(), QSize(64, 64));
         QVERIFY(clitest::maxPixelDiff(tinyStep, approxStep) > 0);  // another decoder drew it
+        // tiny-half: the same result; full-size step previews drawn from the pooled latents.
+        r = cli(run + QStringList{"--out", path("half.png"), "--preview", "tiny-half", "--preview-dir", path("half"),
+                                  "--tiny-vae", taesd});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(clitest::maxPixelDiff(QImage(path("half.png")), QImage(path("tiny.png"))), 0);
+        const QImage halfStep(QDir(path("half")).filePath("step-001.png"));
+        QCOMPARE(halfStep.size(), QSize(64, 64));
+        QVERIFY(clitest::maxPixelDiff(halfStep, tinyStep) > 0);
 
         r = cli(run + QStringList{"--out", path("never.png"), "--tiny-vae", model("tiny-sd") + "/vae"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("tiny VAE") && r.err.contains("AutoencoderTiny"), qPrintable(r.err));
         QVERIFY(!QFile::exists(path("never.png")));
         r = cli(run + QStringList{"--out", path("never.png"), "--preview", "tiny", "--preview-dir", path("x")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--tiny-vae"), qPrintable(r.err));
+        r = cli(run + QStringList{"--out", path("never.png"), "--preview", "tiny-half", "--preview-dir", path("x")});
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains("--tiny-vae"), qPrintable(r.err));
     }
