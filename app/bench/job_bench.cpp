@@ -163,7 +163,10 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
         log(buf);
         out["loaded_unet_b2_64x64_s"] = alone;
     }
-    const double peak = processMemory().at("VmHWM");
+    const auto mem = processMemory();
+    const double peak = mem.at("VmHWM");
+    out["job_end_rss_anon_gib"] = gib(mem.at("RssAnon"));  // what stays resident after the jobs, by kind
+    out["job_end_rss_file_gib"] = gib(mem.at("RssFile"));
     out["job_peak_rss_gib"] = gib(peak);
     out["job_peak_rss_over_weights"] = peak / weights;
     out["job_peak_rss_excludes_load"] = peakReset;
@@ -172,6 +175,9 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
     std::snprintf(buf, sizeof buf, "%-44s %8.2f GiB (%.2fx the weights' %.2f GiB; the load's peak %.2f GiB)",
                   peakReset ? "peak RSS during the jobs" : "peak RSS, load + jobs", gib(peak), peak / weights,
                   gib(weights), out["load_peak_rss_gib"].get<double>());
+    log(buf);
+    std::snprintf(buf, sizeof buf, "%-44s %8.2f GiB anonymous, %.2f GiB file-backed", "resident after the jobs",
+                  gib(mem.at("RssAnon")), gib(mem.at("RssFile")));
     log(buf);
     return out;
 }

@@ -226,6 +226,7 @@ std::string runsText(const Timing& t)
 
 int main(int argc, char** argv)
 {
+    models::nn::restartForBlasCore(argv);  // before any thread: may run this program again
     Options o;
     try {
         o = parseArgs(argc, argv);
@@ -253,7 +254,11 @@ int main(int argc, char** argv)
     std::snprintf(buf, sizeof buf,
                   "inpaint-bench: device %s, dtype %s (%s), CPU %s, %d threads%s, LibTorch %s, huge pages %s, configs %s",
                   o.device.str().c_str(), o.dtypeName.c_str(), o.dtypeWhy.c_str(), models::nn::cpuIsaName().c_str(),
-                  threads, blasSingle ? " (OpenBLAS held to 1 thread)" : "", TORCH_VERSION,
+                  threads, blasSingle ? (" (OpenBLAS " + models::nn::blasCoreName() + " kernels" +
+                                         (std::getenv("INPAINT_BLAS_RESTARTED") ? ", restarted with OPENBLAS_CORETYPE" : "") +
+                                         ", held to 1 thread)").c_str()
+                                      : "",
+                  TORCH_VERSION,
                   hugePages ? "on" : "off", o.configs.string().c_str());
     log(buf);
 
@@ -567,6 +572,7 @@ int main(int argc, char** argv)
     result["dtype_why"] = o.dtypeWhy;
     result["cpu_isa"] = models::nn::cpuIsaName();
     result["threads"] = threads;
+    result["blas_core"] = models::nn::blasCoreName();
     result["runs"] = o.runs;
     if (o.json)
         std::cout << result.dump() << std::endl;

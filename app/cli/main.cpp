@@ -1,5 +1,6 @@
 // inpaint-cli: the command-line front end; shares core/ and models/ with the editor.
 #include "app/cli/commands.h"
+#include "core/jobs/engine_info.h"
 
 #include <QGuiApplication>
 
@@ -38,6 +39,7 @@ void printUsage(std::FILE* out)
 
 int main(int argc, char** argv)
 {
+    inpaint::jobs::restartForBlasCore(argv);  // before any thread: may run this program again
     // A QGuiApplication on the offscreen platform: image format plugins (WebP, TIFF) and fonts for
     // the comparison sheet, without a display.
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");

@@ -3,6 +3,7 @@
 // [--split F] [--screenshot OUT.png] [--size WxH]. The demo flags exist for scripts/screenshot.sh
 // (app/editor/demo.h runs them).
 #include "app/editor/demo.h"
+#include "core/jobs/engine_info.h"
 #include "ui/main_window.h"
 #include "ui/theme.h"
 
@@ -15,6 +16,7 @@
 using inpaint::ui::MainWindow;
 
 int main(int argc, char** argv) {
+    inpaint::jobs::restartForBlasCore(argv);  // before any thread: may run this program again
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("inpaint-studio"));
     QApplication::setOrganizationName(QStringLiteral("InpaintStudio"));

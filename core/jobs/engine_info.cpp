@@ -75,6 +75,11 @@ QString describeEngine(Device device, Precision dtype)
     }
 }
 
+void restartForBlasCore(char** argv)
+{
+    models::nn::restartForBlasCore(argv);
+}
+
 void configureTorchThreads()
 {
     noteEngineCall("configureTorchThreads");

@@ -24,6 +24,11 @@ QString describeEngine(Device device, Precision dtype);
 // OpenMP). Worker thread.
 void configureTorchThreads();
 
+// First thing in main(), before any thread starts: where OpenBLAS fell back to its generic kernels
+// on a CPU it does not know, runs the program again with OPENBLAS_CORETYPE set to the kernels the
+// CPU can run (models/nn/cpu_threads.h restartForBlasCore). No torch op runs.
+void restartForBlasCore(char** argv);
+
 // Records a torch runtime entry on the calling thread; counts it when that is the application's
 // main (UI) thread. Every torch-touching entry point of core/jobs calls it.
 void noteEngineCall(const char* what);
