@@ -11,12 +11,24 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 
 namespace inpaint::models::nn {
 
 namespace {
 
-std::atomic<ConvBackend> g_backend{ConvBackend::Auto};
+// INPAINT_CONV_PACK=0 starts the process on the dense path (no packed copy of any conv weight:
+// less memory, slower steps; README, Speed), =1 on the packed one; otherwise Auto.
+ConvBackend initialBackend()
+{
+    const char* env = std::getenv("INPAINT_CONV_PACK");
+    if (env && std::string(env) == "0") return ConvBackend::Dense;
+    if (env && std::string(env) == "1") return ConvBackend::Packed;
+    return ConvBackend::Auto;
+}
+
+std::atomic<ConvBackend> g_backend{initialBackend()};
 
 int64_t versionOf(const torch::Tensor& t)
 {
@@ -74,6 +86,12 @@ bool packedConvActive(c10::ScalarType dtype)
     if (b == ConvBackend::Dense)
         return false;
     if (!at::hasMKLDNN() || !at::globalContext().userEnabledMkldnn())
+        return false;
+    // fp32 keeps no packed copies unless asked (Packed, INPAINT_CONV_PACK=1): on the 2-core Intel
+    // Xeon the dense channels-last path ran the fp32 UNet as fast (batch 2 at 32x32: 1.79 against
+    // 1.76 s packed; at 64x64 6.91 against 6.95 s through the pipeline) and the VAE no slower, while
+    // the copies cost 2.1 GiB of an SD 1.5 job's peak (8.85 -> 6.72 GiB, inpaint-bench --job).
+    if (b == ConvBackend::Auto && dtype == at::kFloat)
         return false;
     // oneDNN's packed bf16 convolution needs AVX-512 (BW, VL, DQ); without it LibTorch refuses the
     // packed bf16 weight, while its dense bf16 path still works.

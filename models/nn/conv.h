@@ -18,12 +18,12 @@
 namespace inpaint::models::nn {
 
 enum class ConvBackend {
-    Auto,    // Packed on CPU for fp32/bf16 when oneDNN is available, Dense otherwise
+    Auto,    // Packed on CPU for bf16 when oneDNN is available, Dense for fp32 (conv.cpp) and elsewhere
     Dense,   // at::conv2d with the dense weight (cuDNN on CUDA)
     Packed,  // oneDNN with the cached blocked weight (CPU only; falls back to Dense elsewhere)
 };
 
-void setConvBackend(ConvBackend backend);  // process-wide (tests, inpaint-bench)
+void setConvBackend(ConvBackend backend);  // process-wide (tests, inpaint-bench); INPAINT_CONV_PACK=0|1 sets Dense|Packed at start
 ConvBackend convBackend();
 // True when a conv on a CPU tensor of this dtype would take the packed path.
 bool packedConvActive(c10::ScalarType dtype);

@@ -1,6 +1,7 @@
 // The fused CPU kernels (GroupNorm + activation on channels-last tensors, GEGLU in one pass) give
 // bit for bit what the unfused ops give, for fp32 and bf16, and the unfused GroupNorm itself
 // equals a double-precision reference.
+#include "models/nn/cpu_features.h"
 #include "models/nn/layers.h"
 #include "models/nn/bf16_rows.h"
 #include "models/nn/softmax_rows.h"
@@ -445,6 +446,18 @@ TEST_CASE(packed_conv_paths_equal_double_conv)
     struct Shape { int64_t in, out, kernel, stride, padding; };
     const std::vector<Shape> shapes{{32, 48, 3, 1, 1}, {48, 48, 3, 2, 1}, {40, 64, 1, 1, 0}};
     int cases = 0;
+    // Auto packs bf16 only (fp32 measured as fast dense, conv.cpp); Packed (INPAINT_CONV_PACK=1)
+    // packs both, which is what the cases below run.
+    const auto previous = models::nn::convBackend();
+    if (at::hasMKLDNN() && previous == models::nn::ConvBackend::Auto) {
+        EXPECT(!models::nn::packedConvActive(torch::kFloat));
+        EXPECT_EQ(models::nn::packedConvActive(torch::kBFloat16), models::nn::cpuHasAvx512Core());
+    }
+    models::nn::setConvBackend(models::nn::ConvBackend::Packed);
+    struct Restore {
+        models::nn::ConvBackend b;
+        ~Restore() { models::nn::setConvBackend(b); }
+    } restore{previous};
     for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
         if (!models::nn::packedConvActive(dtype)) {
             std::printf("  %s: packed convolution not active on this CPU, skipped\n", c10::toString(dtype));
