@@ -65,6 +65,8 @@ QString describeEngine(Device device, Precision dtype)
     noteEngineCall("describeEngine");
     try {
         const torch::Device d = diffusion::parseDevice(name(device).toStdString());
+        // auto may time ops (bf16_probe.h), once per process: with the threads jobs run with.
+        models::nn::setCpuThreads(static_cast<int>(jobThreads()));
         const diffusion::DtypeChoice c = diffusion::resolveDtype(name(dtype).toStdString(), d);
         const QString type = QStringLiteral("%1 (%2)").arg(QString::fromStdString(diffusion::dtypeName(c.dtype)),
                                                            QString::fromStdString(c.why));
