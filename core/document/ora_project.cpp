@@ -479,6 +479,15 @@ std::optional<Project> decodeOra(const QByteArray& bytes, const QString& what, Q
             why = QStringLiteral("layer %1 is missing: %2").arg(quoted(e.name), readWhy);
             return false;
         }
+        // OpenRaster stores layers as PNG. Anything else is refused before a decoder sees it: Qt's
+        // MNG handler, for one, allocates what a hostile file declares (fuzz_ora: 1.8 GB) before
+        // any size check can run.
+        static const QByteArray kPngSignature("\x89PNG\r\n\x1a\n", 8);
+        if (!png->startsWith(kPngSignature)) {
+            why = QStringLiteral("layer %1 cannot be decoded (%2 is not a PNG image, which OpenRaster layers are)")
+                      .arg(quoted(e.name), quoted(e.src));
+            return false;
+        }
         QString decodeError;
         *out = imaging::loadImageFromData(*png, quoted(e.src), &decodeError);
         if (out->isNull()) {

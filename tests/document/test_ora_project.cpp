@@ -351,6 +351,18 @@ private slots:
                         {QStringLiteral("stack.xml"), stackXml(imageLayer)},
                         {QStringLiteral("data/image.png"), QByteArray("not a png")}})
             << QStringLiteral("layer \"Image\" cannot be decoded");
+        {
+            // A layer in another format (here JPEG) is refused before any decoder runs.
+            QByteArray jpeg;
+            QBuffer buf(&jpeg);
+            buf.open(QIODevice::WriteOnly);
+            QVERIFY(grey(QSize(8, 6), 128).save(&buf, "JPEG"));
+            QTest::newRow("layer not a png")
+                << makeZip({{QStringLiteral("mimetype"), kMime},
+                            {QStringLiteral("stack.xml"), stackXml(imageLayer)},
+                            {QStringLiteral("data/image.png"), jpeg}})
+                << QStringLiteral("layer \"Image\" cannot be decoded (\"data/image.png\" is not a PNG image");
+        }
         QTest::newRow("no image layer")
             << makeZip({{QStringLiteral("mimetype"), kMime},
                         {QStringLiteral("stack.xml"), stackXml(QStringLiteral("<layer name=\"M\" src=\"data/m.png\" inpaint:kind=\"mask\"/>"))},
