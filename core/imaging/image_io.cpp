@@ -282,6 +282,12 @@ QImage decodeImage(QIODevice* device, const uchar* bytes, qint64 size, const QSt
                                        "or its header is corrupt.").arg(name));
         }
         const QByteArray format = reader.format();
+        // Qt's MNG handler (libmng) allocates what the stream's header declares, gigabytes from a
+        // few hundred bytes, before any size check can run (found by fuzz_ora); MNG is not one of
+        // the formats offered, so it is refused before anything is decoded.
+        if (format == "mng")
+            return fail(QStringLiteral("%1 is an MNG animation, which this program does not open; "
+                                       "save it as PNG, JPEG, WebP, TIFF or BMP.").arg(name));
 
         // Header-level checks on the raw bytes.
         QSize declared;
