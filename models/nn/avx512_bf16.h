@@ -54,6 +54,19 @@ AVX512_FN inline __m512 exp16(__m512 x)
     return _mm512_scalef_ps(p, n);
 }
 
+// 16 lanes of SiLU, x * sigmoid(x), in fp32. exp16 takes only x <= 0, so with e = exp(-|x|):
+// sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) below (no overflow either side). Infinities
+// and NaN give what x / (1 + exp(-x)) gives (NaN for -inf).
+AVX512_FN inline __m512 silu16(__m512 x)
+{
+    const __m512 absx = _mm512_abs_ps(x);
+    const __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), absx));
+    const __m512 one = _mm512_set1_ps(1.0f);
+    const __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    const __m512 num = _mm512_mask_blend_ps(neg, one, e);
+    return _mm512_mul_ps(x, _mm512_div_ps(num, _mm512_add_ps(one, e)));
+}
+
 // v rounded to the nearest bf16 (ties to even), as fp32 lanes: the value storeBf16 would write.
 AVX512_FN inline __m512 roundBf16(__m512 v)
 {

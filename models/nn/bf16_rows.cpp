@@ -81,6 +81,14 @@ AVX512_FN void mulToBf16(const uint16_t* value, const float* g, uint16_t* out, i
     }
 }
 
+AVX512_FN void siluRun(uint16_t* p, int64_t n)
+{
+    for (int64_t i = 0; i < n; i += 16) {
+        const __mmask16 m = tailMask(n - i);
+        storeBf16(p + i, avx512::silu16(loadBf16(p + i, m)), m);
+    }
+}
+
 const uint16_t* bits(const at::Tensor& t)
 {
     return reinterpret_cast<const uint16_t*>(t.data_ptr<c10::BFloat16>());
@@ -100,6 +108,33 @@ bool bf16RowKernelsAvailable()
 #ifdef INPAINT_HAVE_AVX512_KERNELS
     return cpuHasAvx512Core() && fusedKernels();
 #else
+    return false;
+#endif
+}
+
+void siluBf16Span(c10::BFloat16* p, int64_t n)
+{
+#ifdef INPAINT_HAVE_AVX512_KERNELS
+    TORCH_CHECK(bf16RowKernelsAvailable(), "siluBf16Span needs the AVX-512 kernels");
+    siluRun(reinterpret_cast<uint16_t*>(p), n);
+#else
+    (void)p;
+    (void)n;
+    TORCH_CHECK(false, "siluBf16Span needs the AVX-512 kernels");
+#endif
+}
+
+bool siluBf16InPlace(at::Tensor& t)
+{
+#ifdef INPAINT_HAVE_AVX512_KERNELS
+    if (!bf16RowKernelsAvailable() || !t.defined() || !t.is_cpu() || t.scalar_type() != at::kBFloat16 ||
+        t.layout() != at::kStrided || !(t.is_contiguous() || t.is_contiguous(at::MemoryFormat::ChannelsLast)))
+        return false;
+    uint16_t* p = mutableBits(t);
+    parallelFor(0, t.numel(), int64_t{32} << 10, [&](int64_t begin, int64_t end) { siluRun(p + begin, end - begin); });
+    return true;
+#else
+    (void)t;
     return false;
 #endif
 }

@@ -255,6 +255,66 @@ TEST_CASE(softmax_rows_matches_double_softmax)
     EXPECT_EQ(cases, 24);
 }
 
+// The bf16 SiLU kernel (bf16_rows.h) against double-precision SiLU of the same bf16 inputs: one
+// rounding to bf16 of an fp32 value within a few float ulps, so within one bf16 step (2^-8
+// relative, plus the smallest normal for results that underflow) of the exact value, and within
+// two bf16 steps of ATen's bf16 silu. Values across the range that matters, with +-inf, 0 and a
+// ragged tail; where the kernel does not run the test says so and checks that it declines.
+TEST_CASE(silu_bf16_matches_double_silu)
+{
+    c10::InferenceMode guard;
+    torch::manual_seed(5);
+    if (!models::nn::bf16RowKernelsAvailable()) {
+        std::printf("  SKIP: no AVX-512 on this CPU; checking that the kernel declines\n");
+        auto t = torch::randn({64}).to(torch::kBFloat16);
+        EXPECT(!models::nn::siluBf16InPlace(t));
+        return;
+    }
+    int cases = 0;
+    for (int64_t n : {int64_t{1}, int64_t{17}, int64_t{4099}, int64_t{1} << 18}) {
+        auto x = (torch::randn({n}) * 6).to(torch::kBFloat16);
+        if (n > 8) {
+            x[0] = INFINITY;
+            x[1] = -INFINITY;
+            x[2] = 0.0;
+            x[3] = -90.0;
+            x[4] = 88.0;
+        }
+        auto ours = x.clone();
+        EXPECT(models::nn::siluBf16InPlace(ours));
+        const auto xd = x.to(torch::kDouble);
+        const auto exact = xd * torch::sigmoid(xd);
+        const auto aten = at::silu(x);
+        const auto o = ours.to(torch::kDouble);
+        // Same non-finite pattern (inf for +inf, NaN for -inf as x / (1 + exp(-x)) gives).
+        EXPECT(at::equal(at::isnan(o), at::isnan(aten.to(torch::kDouble))));
+        const auto finite = at::isfinite(exact) & at::isfinite(o);
+        EXPECT(at::equal(at::isinf(o), at::isinf(exact)));
+        const auto err = (o - exact).abs().masked_select(finite);
+        const auto bound = (exact.abs() * std::ldexp(1.0, -8) + 1.2e-38).masked_select(finite);
+        EXPECT_MSG((err <= bound).all().item<bool>(), "n " << n << " worst " << (err / bound).max().item<double>());
+        // Against ATen where its fp32 exp(-x) does not overflow (below about -88 ATen gives -0,
+        // the exact value is a normal float and ours keeps it): both are within half a step of
+        // exact by their own roundings, but ATen's fp32 value near a binade edge is not, so the
+        // gap is bounded by two steps (2^-6 relative), not one.
+        const auto inRange = finite & (xd.abs() < 80);
+        const auto gap = (o - aten.to(torch::kDouble)).abs().masked_select(inRange);
+        const auto bound2 = (exact.abs() * std::ldexp(1.0, -6) + 2.4e-38).masked_select(inRange);
+        EXPECT_MSG((gap <= bound2).all().item<bool>(), "n " << n << " from ATen " << (gap / bound2).max().item<double>());
+        // Bit for bit what applyActivation gives (the path the unfused GroupNorm + SiLU takes);
+        // compared as integers, since NaN (from -inf) equals nothing as a float.
+        const auto viaApply = models::nn::applyActivation(x, Activation::SiLU, /*inPlace=*/false);
+        EXPECT(at::equal(ours.view(torch::kShort), viaApply.view(torch::kShort)));
+        ++cases;
+    }
+    // Declined: fp32, a non-contiguous view.
+    auto f = torch::randn({32});
+    EXPECT(!models::nn::siluBf16InPlace(f));
+    auto v = torch::randn({8, 8}).to(torch::kBFloat16).t();
+    EXPECT(!models::nn::siluBf16InPlace(v));
+    EXPECT_EQ(cases, 4);
+}
+
 // The fused bf16 attention (attention_bf16.h) against double-precision attention of the same bf16
 // inputs. Its error is two roundings to bf16 (the probabilities, then the output), each at most
 // 2^-9 relative, so every output is within 2^-8 (|o| + sum_k p_k |v_k|) of the exact value; and
