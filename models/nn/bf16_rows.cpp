@@ -112,18 +112,6 @@ bool bf16RowKernelsAvailable()
 #endif
 }
 
-void siluBf16Span(c10::BFloat16* p, int64_t n)
-{
-#ifdef INPAINT_HAVE_AVX512_KERNELS
-    TORCH_CHECK(bf16RowKernelsAvailable(), "siluBf16Span needs the AVX-512 kernels");
-    siluRun(reinterpret_cast<uint16_t*>(p), n);
-#else
-    (void)p;
-    (void)n;
-    TORCH_CHECK(false, "siluBf16Span needs the AVX-512 kernels");
-#endif
-}
-
 bool siluBf16InPlace(at::Tensor& t)
 {
 #ifdef INPAINT_HAVE_AVX512_KERNELS

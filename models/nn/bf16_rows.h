@@ -7,7 +7,6 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
-#include <c10/util/BFloat16.h>
 
 namespace inpaint::models::nn {
 
@@ -24,13 +23,12 @@ at::Tensor layerNormLastDim(const at::Tensor& x, const at::Tensor& weight, const
 // the caller then uses ATen's ops.
 at::Tensor gegluBf16(const at::Tensor& h);
 
-// SiLU (x * sigmoid(x)) in place on n contiguous bf16 values: each computed in fp32 from the bf16
-// input and rounded once, as ATen's bf16 silu does, with the engine's exponential (within half a
-// bf16 step of exact SiLU, two of ATen's; 2-3x its speed on the EPYC). Single-threaded (callers split the
-// work); call only where bf16RowKernelsAvailable().
-void siluBf16Span(c10::BFloat16* p, int64_t n);
-// The same on a whole contiguous bf16 CPU tensor, split over the pool. Returns false, leaving the
-// tensor untouched, where it does not apply (another dtype or layout, no AVX-512, INPAINT_FUSED=0).
+// SiLU (x * sigmoid(x)) in place on a contiguous (or channels-last) bf16 CPU tensor, split over the
+// pool (inline when called from a worker, as the fused GroupNorm does): each value computed in fp32
+// from the bf16 input and rounded once, as ATen's bf16 silu does, with the engine's exponential
+// (within half a bf16 step of exact SiLU, two of ATen's; 2-3x its speed on the EPYC). Returns
+// false, leaving the tensor untouched, where it does not apply (another dtype or layout, no
+// AVX-512, INPAINT_FUSED=0).
 bool siluBf16InPlace(at::Tensor& t);
 
 // Whether the AVX-512 kernels above run on this CPU (for the tests' messages).
