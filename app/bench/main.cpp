@@ -60,6 +60,7 @@ struct Options {
     bool accuracy = false;       // --accuracy: bf16 vs fp32 on the real-shaped networks
     std::string family = "sd15"; // --model-family sd15|sdxl
     bool configsGiven = false;
+    bool dtypeGiven = false;
 };
 
 const char* kUsage =
@@ -73,7 +74,8 @@ const char* kUsage =
     "  --load MODEL   time loading MODEL (a diffusers folder or a single file) --runs times, with the\n"
     "                 resident memory after each load and the peak\n"
     "  --job MODEL    whole 512x512 inpaint jobs with MODEL through the pipeline: 20 steps with CFG and\n"
-    "                 4 LCM steps (job_512_20steps_s, job_512_lcm4_s), their parts and the peak RSS.\n"
+    "                 4 LCM steps (job_512_20steps_s, job_512_lcm4_s), their parts and the peak RSS,\n"
+    "                 at the editor's default precision (--dtype auto) unless --dtype says otherwise.\n"
     "                 Without it those keys are the sums of the parts this bench measures\n"
     "                 (job_source \"parts\")\n"
     "  --accuracy     bf16 against fp32 on the real-shaped UNet and VAE (random weights, several inputs)\n"
@@ -112,6 +114,7 @@ Options parseArgs(int argc, char** argv)
                 throw std::invalid_argument("--device must be cpu or cuda, got " + d);
             o.device = d == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
         } else if (a == "--dtype") {
+            o.dtypeGiven = true;
             o.dtypeName = value();
             if (o.dtypeName == "fp32")
                 o.dtype = torch::kFloat;
@@ -144,6 +147,8 @@ Options parseArgs(int argc, char** argv)
     }
     if (o.device.is_cuda() && !torch::cuda::is_available())
         throw std::invalid_argument("--device cuda: this LibTorch build has no usable CUDA device");
+    if (!o.job.empty() && !o.dtypeGiven)
+        o.dtypeName = "auto";  // a whole job runs at the editor's default precision unless told otherwise
     if (o.dtype == torch::kHalf && o.device.is_cpu())
         throw std::invalid_argument("--dtype fp16 runs on CUDA only (LibTorch has no fp16 CPU kernels); use bf16");
     return o;
