@@ -6,6 +6,7 @@
 #include "core/diffusion/schedulers/random_source.h"
 #include "core/diffusion/sd_model.h"
 #include "models/clip/clip_text_model.h"
+#include "models/nn/cpu_allocator.h"
 #include "models/nn/layers.h"
 #include "models/nn/op_profile.h"
 #include "models/unet/unet_2d_condition.h"
@@ -18,6 +19,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include <sys/resource.h>
+
 namespace inpaint::bench {
 
 namespace {
@@ -25,6 +28,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+// The process's minor page faults so far (each a first touch of a page the system handed out).
+long minorFaults()
+{
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return u.ru_minflt;
+}
 
 double weightBytes(torch::nn::Module& m)
 {
@@ -83,6 +94,7 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
         int steps;
         double guidance;
     };
+    torch::Tensor lastLatents;  // the last job's, for the decode alone
     for (const Case& c : {Case{"job_512_20steps_s", "default", 20, 7.5}, Case{"job_512_lcm4_s", "lcm", 4, 1.0}}) {
         diffusion::PipelineParams p;
         p.mode = nine ? diffusion::PipelineMode::InpaintUnet : diffusion::PipelineMode::Blend;
@@ -93,13 +105,16 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
         p.strength = 1.0;
         diffusion::GeneratorRandomSource random(1234);
         std::vector<Clock::time_point> stepEnds;
+        std::vector<long> stepFaults;
         // The per-op split of the steps after the first (CPU only: CUDA calls return early).
         OpSeconds ops{};
         const bool split = device.is_cpu();
+        const long faults0 = minorFaults();
         const auto start = Clock::now();
         const diffusion::PipelineOutput r = diffusion::runPipeline(*model, in, p, random, [&](const diffusion::StepInfo&) {
             if (device.is_cuda()) torch::cuda::synchronize();
             stepEnds.push_back(Clock::now());
+            stepFaults.push_back(minorFaults());
             if (split && int(stepEnds.size()) == c.steps) {
                 ops = models::nn::opProfileSeconds();
                 models::nn::setOpProfiling(false);
@@ -111,8 +126,10 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
         models::nn::setOpProfiling(false);
         if (device.is_cuda()) torch::cuda::synchronize();
         const auto end = Clock::now();
+        const long faultsEnd = minorFaults();
         if (r.status != diffusion::PipelineStatus::Ok || stepEnds.empty()) throw std::runtime_error("the job did not finish");
         const double total = seconds(start, end);
+        lastLatents = r.latents;
         // Before the first step's end: text encoding, VAE encode(s), the first step itself.
         const double steps = seconds(stepEnds.front(), stepEnds.back()) / std::max<size_t>(1, stepEnds.size() - 1);
         const double first = seconds(start, stepEnds.front()) - steps;
@@ -128,6 +145,11 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
                        (c.guidance > 1 ? "on" : "off"))
                           .c_str(),
                       total, first, c.steps, steps, decode);
+        log(buf);
+        std::snprintf(buf, sizeof buf, "  minor page faults: to the first step's end %ld, a step %ld, decode %ld",
+                      stepFaults.front() - faults0,
+                      (stepFaults.back() - stepFaults.front()) / std::max<long>(1, long(stepFaults.size()) - 1),
+                      faultsEnd - stepFaults.back());
         log(buf);
         if (split && stepEnds.size() > 1) {
             nlohmann::json js;
@@ -162,6 +184,37 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
                       alone, line.c_str() + 1, alone - sum);
         log(buf);
         out["loaded_unet_b2_64x64_s"] = alone;
+    }
+    // The loaded VAE's decode of the last job's latents alone: once with the waiting activation
+    // blocks given back first (every page faulted in again, as after a load), then with them kept
+    // (as in a job: cpu_allocator.h).
+    if (device.is_cpu() && lastLatents.defined()) {
+        c10::InferenceMode guard;
+        double t[2];
+        long faults[2];
+        for (int i = 0; i < 2; ++i) {
+            if (i == 0) models::nn::releaseCachedCpuBlocks();
+            const long f0 = minorFaults();
+            const auto a = Clock::now();
+            (void)diffusion::decodeLatents(*model, lastLatents);
+            t[i] = seconds(a, Clock::now());
+            faults[i] = minorFaults() - f0;
+        }
+        std::snprintf(buf, sizeof buf, "%-44s %8.2f s  (%ld page faults); with the blocks given back first %.2f s (%ld)",
+                      "the loaded VAE's decode alone, kept blocks", t[1], faults[1], t[0], faults[0]);
+        log(buf);
+        out["loaded_vae_decode_512_s"] = t[1];
+        out["loaded_vae_decode_512_released_s"] = t[0];
+        // And its encode of the job's image (the mean of the posterior), after that decode.
+        const torch::Tensor x = image.to(model->device(), model->vaeDtype());
+        const long f0 = minorFaults();
+        const auto a = Clock::now();
+        (void)model->vaeEncode(x).mean;
+        const double enc = seconds(a, Clock::now());
+        std::snprintf(buf, sizeof buf, "%-44s %8.2f s  (%ld page faults)", "the loaded VAE's encode alone, kept blocks",
+                      enc, minorFaults() - f0);
+        log(buf);
+        out["loaded_vae_encode_512_s"] = enc;
     }
     const auto mem = processMemory();
     const double peak = mem.at("VmHWM");

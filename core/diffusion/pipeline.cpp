@@ -15,7 +15,6 @@
 #include "core/diffusion/schedulers/scheduler_factory.h"
 #include "core/diffusion/sd_model.h"
 #include "models/errors.h"
-#include "models/nn/cpu_allocator.h"
 
 #include <torch/torch.h>
 
@@ -398,11 +397,6 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
         if (!sdxl) return model.unetForward(sample, t, context).to(torch::kFloat32);
         return model.unetForward(sample, t, context, pooled, timeIds.expand({sample.size(0), 6})).to(torch::kFloat32);
     };
-    // The cached activation blocks (cpu_allocator.h) are kept per size for the next call of the same
-    // network; the VAE's and the UNet's sizes differ, so each phase starts with the other's given
-    // back: the peak is then the larger phase's, not their sum (fp32 SD 1.5 512² job on the 2-core
-    // Xeon: 6.72 -> 6.27 GiB, inpaint-bench --job).
-    models::nn::releaseCachedCpuBlocks();
     for (int64_t i = 0; i < numSteps; ++i) {
         const double t = out.timesteps[i];
         if (cancelled(cancel)) return canceledResult();
@@ -468,7 +462,6 @@ PipelineOutput runPipeline(SdModel& model, const PipelineInputs& in, const Pipel
 
     if (cancelled(cancel)) return canceledResult();
     out.latents = latents.to(torch::kFloat32).cpu();
-    models::nn::releaseCachedCpuBlocks();  // the UNet's blocks are of no use to the decode
     out.image = p.finalDecoder ? p.finalDecoder(latents) : decodeLatents(model, latents);
     out.status = PipelineStatus::Ok;
     return out;

@@ -139,6 +139,9 @@ std::shared_ptr<SdModel> SdModel::load(const fs::path& root, const ModelLoadOpti
     m->m_nets = std::make_unique<Nets>();
     c10::InferenceMode guard;
     const models::nn::HugePageScope hugePages;  // the weights on 2 MiB pages (when the allocator is installed)
+    // The activation blocks the last jobs left waiting for reuse (cpu_allocator.h) go back to the
+    // system: the load's peak is then the weights', not theirs on top.
+    models::nn::releaseCachedCpuBlocks();
 
     // Every component as (config, weights under diffusers names): from the folder, or renamed
     // from the single file. The weights are views into the files' mappings until the strict

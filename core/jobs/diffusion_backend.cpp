@@ -11,7 +11,6 @@
 #include "core/jobs/model_cache.h"
 #include "core/jobs/model_files.h"
 #include "core/jobs/tensor_image.h"
-#include "models/nn/cpu_allocator.h"
 #include "models/clip/clip_text_model.h"
 #include "models/errors.h"
 #include "models/io/safetensors.h"
@@ -192,10 +191,8 @@ QImage DiffusionBackend::run(const InpaintRequest& req, const QImage& workImage,
     configureTorchThreads();
     c10::InferenceMode inferenceMode;
     const models::CancelScope cancelScope(&cancel);  // checked between the UNet's and VAE's blocks
-    // The activation blocks kept for reuse during the job go back to the system after it.
-    struct ReleaseCache {
-        ~ReleaseCache() { models::nn::releaseCachedCpuBlocks(); }
-    } releaseCache;
+    // The activation blocks of this job stay mapped for the next one (cpu_allocator.h: at most its
+    // cache limit; SdModel::load gives them back).
     SdModel& model = *m_model;
     try {
         diffusion::PipelineParams params = paramsFor(req, model);

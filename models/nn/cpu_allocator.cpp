@@ -6,12 +6,17 @@
 #include <torch/version.h>
 
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
 #include <sys/mman.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace inpaint::models::nn {
 
@@ -27,9 +32,13 @@ thread_local bool t_hugePages = false;
 // come from mmap and are kept for reuse when freed. glibc maps every block over 32 MiB afresh and
 // unmaps it on free, so each such tensor faulted in its pages again: an add of two 64 MiB bf16
 // tensors took 0.11 s instead of 0.001 s for a quarter of the size, and the VAE's 512 px decode cost
-// 10x its 256 px one for 4x the pixels. The same shapes recur every block and every step, so an
-// exact-size free list finds them; at most kCacheLimit bytes wait there (INPAINT_CPU_CACHE_MB).
+// 10x its 256 px one for 4x the pixels. The same shapes recur every block and every step, so a
+// request takes the smallest waiting block that holds it (at most kReuseFactor times its size:
+// the UNet's blocks serve the VAE's, and the other way round). At most cacheLimit() bytes wait
+// (INPAINT_CPU_CACHE_MB); past it the blocks waiting longest are given back first, only as many
+// as the new block needs.
 constexpr size_t kCachedThreshold = size_t{16} << 20;
+constexpr size_t kReuseFactor = 2;
 
 size_t cacheLimit()
 {
@@ -42,16 +51,51 @@ size_t cacheLimit()
 }
 
 struct LargeBlocks {
+    struct Waiting {
+        void* p;
+        uint64_t since;  // when it was freed (a counter)
+    };
     std::mutex mutex;
-    std::unordered_map<void*, size_t> live;               // handed out: pointer -> mapped size
-    std::unordered_map<size_t, std::vector<void*>> free;  // mapped size -> blocks waiting for reuse
-    size_t cached = 0;                                    // bytes in `free`
+    std::unordered_map<void*, size_t> live;          // handed out: pointer -> mapped size
+    std::map<size_t, std::vector<Waiting>> waiting;  // mapped size -> blocks waiting for reuse
+    size_t cached = 0;                               // bytes in `waiting`
+    uint64_t clock = 0;
 
-    void unmapAllFree()
+    // A waiting block of at least `size` bytes (and at most kReuseFactor times it), or null.
+    void* take(size_t size)
     {
-        for (auto& [size, blocks] : free)
-            for (void* b : blocks) ::munmap(b, size);
-        free.clear();
+        const auto it = waiting.lower_bound(size);
+        if (it == waiting.end() || it->first / kReuseFactor > size) return nullptr;
+        void* p = it->second.back().p;
+        const size_t mapped = it->first;
+        it->second.pop_back();
+        if (it->second.empty()) waiting.erase(it);
+        cached -= mapped;
+        live.emplace(p, mapped);
+        return p;
+    }
+
+    // Gives back the longest-waiting blocks until `incoming` more bytes fit under the limit.
+    void makeRoom(size_t incoming)
+    {
+        while (cached > 0 && cached + incoming > cacheLimit()) {
+            auto oldest = waiting.begin();
+            size_t at = 0;
+            for (auto it = waiting.begin(); it != waiting.end(); ++it)
+                for (size_t i = 0; i < it->second.size(); ++i)
+                    if (it->second[i].since < oldest->second[at].since) oldest = it, at = i;
+            ::munmap(oldest->second[at].p, oldest->first);
+            cached -= oldest->first;
+            oldest->second.erase(oldest->second.begin() + std::ptrdiff_t(at));
+            if (oldest->second.empty()) waiting.erase(oldest);
+        }
+    }
+
+    void unmapAllWaiting()
+    {
+        for (auto& [size, blocks] : waiting)
+            for (const Waiting& b : blocks) ::munmap(b.p, size);
+        waiting.clear();
         cached = 0;
     }
 };
@@ -68,19 +112,13 @@ void* allocateLarge(size_t n)
     LargeBlocks& lb = largeBlocks();
     {
         std::lock_guard<std::mutex> lock(lb.mutex);
-        if (auto it = lb.free.find(size); it != lb.free.end() && !it->second.empty()) {
-            void* p = it->second.back();
-            it->second.pop_back();
-            lb.cached -= size;
-            lb.live.emplace(p, size);
-            return p;
-        }
-        if (lb.cached + size > cacheLimit()) lb.unmapAllFree();  // other sizes: give them back first
+        if (void* p = lb.take(size)) return p;
+        lb.makeRoom(size);
     }
     void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         std::lock_guard<std::mutex> lock(largeBlocks().mutex);
-        largeBlocks().unmapAllFree();
+        largeBlocks().unmapAllWaiting();
         p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) TORCH_CHECK(false, "CPU out of memory: could not allocate ", n, " bytes.");
     }
@@ -90,7 +128,7 @@ void* allocateLarge(size_t n)
     return p;
 }
 
-// True when p was a large block (now cached or unmapped).
+// True when p was a large block (now waiting or unmapped).
 bool freeLarge(void* p)
 {
     LargeBlocks& lb = largeBlocks();
@@ -99,8 +137,9 @@ bool freeLarge(void* p)
     if (it == lb.live.end()) return false;
     const size_t size = it->second;
     lb.live.erase(it);
-    if (lb.cached + size <= cacheLimit()) {
-        lb.free[size].push_back(p);
+    if (size <= cacheLimit()) {
+        lb.makeRoom(size);
+        lb.waiting[size].push_back({p, ++lb.clock});
         lb.cached += size;
     } else {
         ::munmap(p, size);
@@ -114,8 +153,11 @@ void* allocateBytes(size_t n)
     if (!t_hugePages && n >= kCachedThreshold && cacheLimit() > 0) return allocateLarge(n);
     const bool huge = t_hugePages && n >= kHugeThreshold;
     void* p = nullptr;
-    if (::posix_memalign(&p, huge ? kHugePage : kSmallAlignment, n) != 0 || !p)
-        TORCH_CHECK(false, "CPU out of memory: could not allocate ", n, " bytes.");
+    if (::posix_memalign(&p, huge ? kHugePage : kSmallAlignment, n) != 0 || !p) {
+        releaseCachedCpuBlocks();  // the waiting blocks first, then once more
+        if (::posix_memalign(&p, huge ? kHugePage : kSmallAlignment, n) != 0 || !p)
+            TORCH_CHECK(false, "CPU out of memory: could not allocate ", n, " bytes.");
+    }
     // Whole huge pages only: the tail of the block stays on small pages. Advice, so a kernel
     // without THP (or with it off) just ignores it.
     if (huge) (void)::madvise(p, n / kHugePage * kHugePage, MADV_HUGEPAGE);
@@ -145,6 +187,25 @@ public:
 #endif
 };
 
+// glibc's malloc, which serves the blocks under kCachedThreshold, gives memory back to the system
+// on its own: blocks above its moving mmap threshold are mapped and unmapped one by one, and a
+// heap whose free top grows past the trim threshold (twice that threshold) is cut back. Each page
+// handed back is faulted in and zeroed again on the next touch, and on virtual machines that is
+// slow: on the 2-core EPYC VM a fresh 64 MiB costs 0.1 s on huge pages and 0.3 s on 4 KiB pages,
+// against 0.003 s to write it again. A UNet step at batch 2 (activations of 5-10 MiB) faulted
+// 18,000 pages, about 0.3 s of its 3.3 s. So: blocks under kCachedThreshold always come from the
+// heap, and the heap is only cut back when more than kTrimThreshold lies free at its top (the
+// peak stays what the job needs; the free pages wait for the next step).
+constexpr size_t kTrimThreshold = size_t{512} << 20;
+
+void keepSmallBlocksMapped()
+{
+#if defined(__GLIBC__)
+    (void)::mallopt(M_MMAP_THRESHOLD, int(kCachedThreshold));
+    (void)::mallopt(M_TRIM_THRESHOLD, int(kTrimThreshold));
+#endif
+}
+
 }  // namespace
 
 bool installHugePageCpuAllocator()
@@ -152,6 +213,7 @@ bool installHugePageCpuAllocator()
     static bool installed = false;
     static std::once_flag once;
     std::call_once(once, [] {
+        keepSmallBlocksMapped();
         if (const char* env = std::getenv("INPAINT_HUGE_PAGES"); env && std::strcmp(env, "0") == 0) return;
         static HugePageCpuAllocator allocator;
         // Blocks the previous allocator handed out keep their own deleters, so switching is safe
@@ -166,7 +228,18 @@ void releaseCachedCpuBlocks()
 {
     LargeBlocks& lb = largeBlocks();
     std::lock_guard<std::mutex> lock(lb.mutex);
-    lb.unmapAllFree();
+    lb.unmapAllWaiting();
+}
+
+CachedCpuBlocks cachedCpuBlocks()
+{
+    LargeBlocks& lb = largeBlocks();
+    std::lock_guard<std::mutex> lock(lb.mutex);
+    CachedCpuBlocks c;
+    c.bytes = lb.cached;
+    c.limit = cacheLimit();
+    for (const auto& [size, blocks] : lb.waiting) c.blocks += blocks.size();
+    return c;
 }
 
 HugePageScope::HugePageScope() : m_previous(t_hugePages) { t_hugePages = true; }

@@ -10,13 +10,23 @@
 // INPAINT_HUGE_PAGES=0 leaves LibTorch's own allocator in place.
 #pragma once
 
+#include <cstddef>
+
 namespace inpaint::models::nn {
 
 // True when the allocator is in place (after this or an earlier call).
 bool installHugePageCpuAllocator();
 
-// Gives the cached activation blocks back to the system (after a job).
+// Gives the cached activation blocks back to the system (a model unloaded, or memory short).
 void releaseCachedCpuBlocks();
+
+// The activation blocks waiting for reuse now, and the most that may wait.
+struct CachedCpuBlocks {
+    size_t bytes = 0;
+    size_t blocks = 0;
+    size_t limit = 0;
+};
+CachedCpuBlocks cachedCpuBlocks();
 
 // Large CPU blocks allocated on this thread while it lives go on huge pages (SdModel::load).
 class HugePageScope {
