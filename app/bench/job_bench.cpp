@@ -106,6 +106,7 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
         diffusion::GeneratorRandomSource random(1234);
         std::vector<Clock::time_point> stepEnds;
         std::vector<long> stepFaults;
+        std::vector<size_t> stepMaps;
         // The per-op split of the steps after the first (CPU only: CUDA calls return early).
         OpSeconds ops{};
         const bool split = device.is_cpu();
@@ -115,6 +116,7 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
             if (device.is_cuda()) torch::cuda::synchronize();
             stepEnds.push_back(Clock::now());
             stepFaults.push_back(minorFaults());
+            stepMaps.push_back(models::nn::cachedCpuBlocks().mapped);
             if (split && int(stepEnds.size()) == c.steps) {
                 ops = models::nn::opProfileSeconds();
                 models::nn::setOpProfiling(false);
@@ -146,10 +148,12 @@ nlohmann::json runJobBench(const std::filesystem::path& path, torch::Device devi
                           .c_str(),
                       total, first, c.steps, steps, decode);
         log(buf);
-        std::snprintf(buf, sizeof buf, "  minor page faults: to the first step's end %ld, a step %ld, decode %ld",
+        std::snprintf(buf, sizeof buf,
+                      "  minor page faults: to the first step's end %ld, a step %ld, decode %ld; large blocks mapped "
+                      "afresh in the steps after the first %zu",
                       stepFaults.front() - faults0,
                       (stepFaults.back() - stepFaults.front()) / std::max<long>(1, long(stepFaults.size()) - 1),
-                      faultsEnd - stepFaults.back());
+                      faultsEnd - stepFaults.back(), stepMaps.back() - stepMaps.front());
         log(buf);
         if (split && stepEnds.size() > 1) {
             nlohmann::json js;

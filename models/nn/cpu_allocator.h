@@ -6,6 +6,10 @@
 // allocations keep working. Activations stay on ordinary pages: measured, huge pages did not make
 // the UNet faster (the allocator returns those blocks to the system and zeroes them again).
 //
+// Activation blocks of 16 MiB and more wait in a cache for reuse once freed (up to
+// INPAINT_CPU_CACHE_MB, 1.5 GiB by default), and glibc keeps the smaller ones mapped: on virtual
+// machines each page given back costs a slow fault on its next touch (cpu_allocator.cpp).
+//
 // Installed once per process (the editor's worker, the CLI and the bench call it at start-up);
 // INPAINT_HUGE_PAGES=0 leaves LibTorch's own allocator in place.
 #pragma once
@@ -25,6 +29,7 @@ struct CachedCpuBlocks {
     size_t bytes = 0;
     size_t blocks = 0;
     size_t limit = 0;
+    size_t mapped = 0;  // large blocks mapped afresh since start-up (each one's pages faulted in)
 };
 CachedCpuBlocks cachedCpuBlocks();
 
